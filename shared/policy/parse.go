@@ -1,0 +1,461 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/event"
+)
+
+// Providers lists the webhook adapters a source may name.
+var Providers = []string{"generic"}
+
+// weekdays are the keys of a calendar's hours, with their time.Weekday.
+var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+func weekday(key string) time.Weekday { return time.Weekday((slices.Index(weekdays, key) + 1) % 7) }
+
+// Parse parses and validates a YAML configuration. On failure the error is
+// an Errors listing every problem found.
+func Parse(b []byte) (*Config, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, Errors{{Path: "(document)", Line: 1, Msg: "empty configuration"}}
+		}
+		return nil, Errors{{Path: "(document)", Line: yamlLine(err), Msg: err.Error()}}
+	}
+	r := &reader{}
+	c := r.config(doc.Content[0])
+	if len(r.errs) > 0 {
+		return nil, r.errs
+	}
+	return c, nil
+}
+
+// yamlLine extracts the line from a yaml syntax error ("yaml: line 3: …").
+func yamlLine(err error) int {
+	var n int
+	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &n); e != nil {
+		return 1
+	}
+	return n
+}
+
+func (r *reader) config(n *yaml.Node) *Config {
+	c := &Config{
+		Calendars: map[string]*calendar.Calendar{},
+		Sources:   map[string]Source{},
+	}
+	var policies *yaml.Node
+	for _, f := range r.fields(n, "", "calendars", "sources", "policies") {
+		switch f.key {
+		case "calendars":
+			for _, cf := range r.fields(f.node, f.path) {
+				if cal := r.calendar(cf.node, cf.path); cal != nil {
+					c.Calendars[cf.key] = cal
+				}
+			}
+		case "sources":
+			for _, sf := range r.fields(f.node, f.path) {
+				c.Sources[sf.key] = r.source(sf.key, sf.node, sf.path)
+			}
+		case "policies":
+			policies = f.node
+		}
+	}
+	if _, ok := c.Sources["generic"]; !ok && len(c.Sources) == 0 {
+		c.Sources["generic"] = Source{Name: "generic", Provider: "generic", SecretEnv: SecretEnvName("generic")}
+	}
+	if policies == nil {
+		r.fail(n, "policies", "required: at least one policy")
+		return c
+	}
+	if policies.Kind != yaml.SequenceNode || len(policies.Content) == 0 {
+		r.fail(policies, "policies", "want a non-empty list of policies")
+		return c
+	}
+	for i, pn := range policies.Content {
+		path := index("policies", i)
+		p := r.policy(pn, path, c)
+		if p == nil {
+			continue
+		}
+		if c.Policy(p.Name) != nil {
+			r.fail(pn, path+".name", "policy name %q used twice", p.Name)
+		}
+		c.Policies = append(c.Policies, p)
+	}
+	return c
+}
+
+func (r *reader) calendar(n *yaml.Node, path string) *calendar.Calendar {
+	var (
+		loc      *time.Location
+		week     calendar.Week
+		always   bool
+		hoursSet bool
+		opts     []calendar.Option
+		hoursAt  = n
+	)
+	before := len(r.errs)
+	for _, f := range r.fields(n, path, "timezone", "hours", "holidays") {
+		switch f.key {
+		case "timezone":
+			name := r.str(f.node, f.path)
+			l, err := time.LoadLocation(name)
+			if err != nil || name == "" || name == "Local" {
+				r.fail(f.node, f.path, "unknown time zone %q: want an IANA name such as America/New_York or UTC", name)
+			}
+			loc = l
+		case "hours":
+			hoursSet, hoursAt = true, f.node
+			if f.node.Kind == yaml.ScalarNode && f.node.Value == "24/7" {
+				always = true
+				continue
+			}
+			for _, df := range r.fields(f.node, f.path, weekdays...) {
+				week[weekday(df.key)] = r.intervals(df.node, df.path)
+			}
+		case "holidays":
+			opts = r.holidays(f.node, f.path)
+		}
+	}
+	if loc == nil && len(r.errs) == before {
+		r.fail(n, join(path, "timezone"), "required")
+	}
+	if !hoursSet {
+		r.fail(n, join(path, "hours"), `required: a mapping of mon..sun to lists of "HH:MM-HH:MM", or "24/7"`)
+	}
+	if len(r.errs) > before {
+		return nil
+	}
+	var (
+		cal *calendar.Calendar
+		err error
+	)
+	if always {
+		cal, err = calendar.Always(loc, opts...)
+	} else {
+		cal, err = calendar.New(loc, week, opts...)
+	}
+	if err != nil {
+		r.fail(hoursAt, join(path, "hours"), "%v", err)
+	}
+	return cal
+}
+
+func (r *reader) intervals(n *yaml.Node, path string) []calendar.Interval {
+	if n.Kind != yaml.SequenceNode {
+		r.fail(n, path, `want a list of "HH:MM-HH:MM" ([] for closed), got %s`, kind(n))
+		return nil
+	}
+	out := []calendar.Interval{}
+	for i, c := range n.Content {
+		p := index(path, i)
+		iv, err := calendar.ParseInterval(r.str(c, p))
+		if err != nil {
+			r.fail(c, p, "%v", err)
+			continue
+		}
+		for _, prev := range out {
+			if iv.Start < prev.End && prev.Start < iv.End {
+				r.fail(c, p, "interval %s overlaps %s", iv, prev)
+			}
+		}
+		out = append(out, iv)
+	}
+	return out
+}
+
+// holidays accepts a list whose items are "YYYY-MM-DD", {date, hours} or
+// {country}, or a single {country} mapping.
+func (r *reader) holidays(n *yaml.Node, path string) []calendar.Option {
+	items := n.Content
+	if n.Kind == yaml.MappingNode {
+		items = []*yaml.Node{n}
+	} else if n.Kind != yaml.SequenceNode {
+		r.fail(n, path, "want a list of dates, {date, hours} or {country}, got %s", kind(n))
+		return nil
+	}
+	var (
+		dated []calendar.Holiday
+		opts  []calendar.Option
+		seen  = map[calendar.Date]bool{}
+	)
+	for i, item := range items {
+		p := path
+		if n.Kind == yaml.SequenceNode {
+			p = index(path, i)
+		}
+		var h calendar.Holiday
+		var dateNode *yaml.Node
+		switch item.Kind {
+		case yaml.ScalarNode:
+			dateNode = item
+		case yaml.MappingNode:
+			fs := r.fields(item, p, "date", "hours", "country")
+			for _, f := range fs {
+				switch f.key {
+				case "date":
+					dateNode = f.node
+				case "hours":
+					h.Hours = r.intervals(f.node, f.path)
+				case "country":
+					if len(fs) > 1 {
+						r.fail(f.node, p, "country cannot be combined with date or hours")
+						continue
+					}
+					set, err := calendar.Country(r.str(f.node, f.path))
+					if err != nil {
+						r.fail(f.node, f.path, "%v", err)
+						continue
+					}
+					opts = append(opts, calendar.WithHolidaySet(set))
+				}
+			}
+			if dateNode == nil && !slices.ContainsFunc(fs, func(e entry) bool { return e.key == "country" }) {
+				r.fail(item, p, "want date (with optional hours) or country")
+				continue
+			}
+		default:
+			r.fail(item, p, "want a date, {date, hours} or {country}, got %s", kind(item))
+			continue
+		}
+		if dateNode == nil {
+			continue
+		}
+		dp := p
+		if item.Kind == yaml.MappingNode {
+			dp = join(p, "date")
+		}
+		d, err := calendar.ParseDate(r.str(dateNode, dp))
+		if err != nil {
+			r.fail(dateNode, dp, "%v", err)
+			continue
+		}
+		if seen[d] {
+			r.fail(dateNode, dp, "holiday %s listed twice", d)
+			continue
+		}
+		seen[d] = true
+		h.Date = d
+		dated = append(dated, h)
+	}
+	return append(opts, calendar.WithHolidays(dated...))
+}
+
+func (r *reader) source(name string, n *yaml.Node, path string) Source {
+	s := Source{Name: name, SecretEnv: SecretEnvName(name)}
+	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure") {
+		switch f.key {
+		case "provider":
+			s.Provider = r.str(f.node, f.path)
+			if !slices.Contains(Providers, s.Provider) {
+				r.fail(f.node, f.path, "unknown provider %q (known: %s)", s.Provider, strings.Join(Providers, ", "))
+			}
+		case "secret_env":
+			s.SecretEnv = r.str(f.node, f.path)
+		case "insecure":
+			s.Insecure = r.boolean(f.node, f.path)
+		}
+	}
+	if s.Provider == "" && n.Kind == yaml.MappingNode {
+		if slices.Contains(Providers, name) {
+			s.Provider = name // a source named after its provider may omit it
+		} else {
+			r.fail(n, join(path, "provider"), "required (known: %s)", strings.Join(Providers, ", "))
+		}
+	}
+	return s
+}
+
+func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
+	p := &Policy{}
+	before := len(r.errs)
+	var calName string
+	var frNode, nrNode *yaml.Node
+	fs := r.fields(n, path, "name", "match", "calendar", "first_response", "next_reply", "warnings", "escalation")
+	for _, f := range fs {
+		switch f.key {
+		case "name":
+			p.Name = r.str(f.node, f.path)
+		case "match":
+			p.Match = r.match(f.node, f.path, c)
+		case "calendar":
+			calName = r.str(f.node, f.path)
+			if _, ok := c.Calendars[calName]; !ok && calName != "" {
+				r.fail(f.node, f.path, "no calendar named %q under calendars", calName)
+			}
+		case "first_response":
+			frNode = f.node
+		case "next_reply":
+			nrNode = f.node
+		}
+	}
+	if p.Name == "" && n.Kind == yaml.MappingNode {
+		r.fail(n, join(path, "name"), "required")
+	}
+	if frNode != nil {
+		p.FirstResponse = r.target(frNode, join(path, "first_response"), calName, c)
+	}
+	if nrNode != nil {
+		p.NextReply = r.target(nrNode, join(path, "next_reply"), calName, c)
+	}
+	if frNode == nil && nrNode == nil && n.Kind == yaml.MappingNode {
+		r.fail(n, path, "a policy needs first_response, next_reply or both")
+	}
+	for _, f := range fs {
+		switch f.key {
+		case "warnings":
+			p.Warnings = r.warnings(f.node, f.path, p)
+		case "escalation":
+			p.Escalation = r.escalation(f.node, f.path)
+		}
+	}
+	if len(r.errs) > before {
+		return nil
+	}
+	return p
+}
+
+func (r *reader) match(n *yaml.Node, path string, c *Config) Match {
+	var m Match
+	for _, f := range r.fields(n, path, "source", "channel", "priority", "tags") {
+		vals := r.strs(f.node, f.path)
+		for i, v := range vals {
+			at := f.node
+			if f.node.Kind == yaml.SequenceNode {
+				at = f.node.Content[i]
+			}
+			switch f.key {
+			case "source":
+				if _, ok := c.Sources[v]; !ok {
+					r.fail(at, f.path, "no source named %q under sources", v)
+				}
+				m.Sources = append(m.Sources, v)
+			case "channel":
+				ch, ok := event.ParseChannel(v)
+				if !ok {
+					r.fail(at, f.path, "unknown channel %q (known: %v)", v, event.Channels())
+				}
+				m.Channels = append(m.Channels, ch)
+			case "priority":
+				pr, ok := event.ParsePriority(v)
+				if !ok {
+					r.fail(at, f.path, "unknown priority %q (known: %v)", v, event.Priorities())
+				}
+				m.Priorities = append(m.Priorities, pr)
+			case "tags":
+				m.Tags = append(m.Tags, v)
+			}
+		}
+	}
+	return m
+}
+
+func (r *reader) target(n *yaml.Node, path, calName string, c *Config) *Target {
+	t := &Target{}
+	clock, clockNode, hasWithin := "calendar", n, false
+	for _, f := range r.fields(n, path, "within", "clock") {
+		switch f.key {
+		case "within":
+			t.Within, hasWithin = r.duration(f.node, f.path), true
+		case "clock":
+			clock, clockNode = r.str(f.node, f.path), f.node
+		}
+	}
+	if !hasWithin && n.Kind == yaml.MappingNode {
+		r.fail(n, join(path, "within"), "required: the target, such as 1h or 24h")
+	}
+	switch clock {
+	case "calendar":
+	case "business":
+		if calName == "" {
+			r.fail(clockNode, join(path, "clock"), "business clock needs the policy's calendar")
+		}
+		t.Calendar, t.CalendarName = c.Calendars[calName], calName
+	default:
+		r.fail(clockNode, join(path, "clock"), "unknown clock %q: want business or calendar", clock)
+	}
+	return t
+}
+
+func (r *reader) warnings(n *yaml.Node, path string, p *Policy) []Warning {
+	var out []Warning
+	if n.Kind != yaml.SequenceNode {
+		r.fail(n, path, `want a list of times before the deadline, such as [30m, "25%%"], got %s`, kind(n))
+		return nil
+	}
+	for i, c := range n.Content {
+		ip := index(path, i)
+		s := r.str(c, ip)
+		var w Warning
+		if pct, ok := strings.CutSuffix(s, "%"); ok {
+			f, err := strconv.ParseFloat(pct, 64)
+			if err != nil || f <= 0 || f >= 100 {
+				r.fail(c, ip, "bad percentage %q: want the share of the target left, between 0%% and 100%%", s)
+				continue
+			}
+			w.Fraction = f / 100
+		} else {
+			w.Before = r.duration(c, ip)
+			if w.Before == 0 {
+				continue
+			}
+			for _, t := range []*Target{p.FirstResponse, p.NextReply} {
+				if t != nil && w.Before >= t.Within {
+					r.fail(c, ip, "warning %s before the deadline is not inside the %s target", w.Before, t.Within)
+				}
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func (r *reader) escalation(n *yaml.Node, path string) []Level {
+	if n.Kind != yaml.SequenceNode {
+		r.fail(n, path, "want a list of {after, notify}, got %s", kind(n))
+		return nil
+	}
+	var out []Level
+	for i, c := range n.Content {
+		ip := index(path, i)
+		var l Level
+		hasAfter := false
+		for _, f := range r.fields(c, ip, "after", "notify") {
+			switch f.key {
+			case "after":
+				hasAfter = true
+				if f.node.Value == "0" || f.node.Value == "0s" {
+					continue // at the deadline
+				}
+				l.After = r.duration(f.node, f.path)
+			case "notify":
+				l.Notify = r.strs(f.node, f.path)
+			}
+		}
+		if !hasAfter && c.Kind == yaml.MappingNode {
+			r.fail(c, join(ip, "after"), "required: time after the deadline, 0s for at the deadline")
+		}
+		if len(l.Notify) == 0 && c.Kind == yaml.MappingNode {
+			r.fail(c, join(ip, "notify"), "required: who to alert")
+		}
+		if len(out) > 0 && l.After <= out[len(out)-1].After {
+			r.fail(c, join(ip, "after"), "levels must come later one after another: %s is not after %s", l.After, out[len(out)-1].After)
+		}
+		out = append(out, l)
+	}
+	return out
+}

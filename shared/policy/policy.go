@@ -1,0 +1,171 @@
+// Package policy loads slawatch's configuration — business calendars,
+// webhook sources and ordered SLA policies — and matches tickets to policies.
+//
+// A configuration is either entirely valid or rejected: Parse reports every
+// problem with its field path and line, and returns no Config.
+package policy
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/event"
+)
+
+// Config is a validated configuration.
+type Config struct {
+	Calendars map[string]*calendar.Calendar
+	Sources   map[string]Source
+	Policies  []*Policy // in matching order
+}
+
+// Source is a configured webhook endpoint: POST /webhooks/{Name}.
+type Source struct {
+	Name     string
+	Provider string // the adapter that verifies and parses its requests
+	// SecretEnv names the environment variable that holds the signing secret.
+	SecretEnv string
+	// Insecure accepts unsigned requests. Without it a source whose secret
+	// is not set refuses every request.
+	Insecure bool
+}
+
+// Policy is one SLA policy.
+type Policy struct {
+	Name  string
+	Match Match
+	// FirstResponse runs from ticket creation to the first public reply by a
+	// human agent; nil means the policy does not track it.
+	FirstResponse *Target
+	// NextReply runs from a customer message that follows an agent reply to
+	// the next public agent reply; nil means not tracked.
+	NextReply *Target
+	// Warnings are the points before a deadline at which on-call is warned,
+	// latest-warning last.
+	Warnings []Warning
+	// Escalation is the chain fired once a deadline has passed, in order.
+	Escalation []Level
+}
+
+// Target is an SLA target and the clock it is measured on.
+type Target struct {
+	Within time.Duration
+	// Calendar measures Within in business time; nil means calendar time
+	// (every hour counts).
+	Calendar     *calendar.Calendar
+	CalendarName string
+}
+
+// Warning is a point before a deadline, either a fixed time before it or a
+// fraction of the target left.
+type Warning struct {
+	Before   time.Duration // used when Fraction is 0
+	Fraction float64       // of the target still left, 0 < Fraction < 1
+}
+
+// Lead returns how long before the deadline the warning fires for target t,
+// in t's clock.
+func (w Warning) Lead(t *Target) time.Duration {
+	if w.Fraction > 0 {
+		return time.Duration(float64(t.Within) * w.Fraction).Round(time.Second)
+	}
+	return w.Before
+}
+
+func (w Warning) String() string {
+	if w.Fraction > 0 {
+		return fmt.Sprintf("%g%%", w.Fraction*100)
+	}
+	return w.Before.String()
+}
+
+// Level is one step of an escalation chain: After the deadline (calendar
+// time: an escalation is about how long a customer has been let down), the
+// listed recipients are alerted.
+type Level struct {
+	After  time.Duration
+	Notify []string
+}
+
+// Match selects tickets. Each non-empty list must contain the ticket's
+// value; Tags matches when the ticket has at least one of them. An empty
+// Match matches everything.
+type Match struct {
+	Sources    []string
+	Channels   []event.Channel
+	Priorities []event.Priority
+	Tags       []string
+}
+
+// Ticket is what policies match on.
+type Ticket struct {
+	Source   string
+	Channel  event.Channel
+	Priority event.Priority
+	Tags     []string
+}
+
+func (m Match) matches(t Ticket) bool {
+	return (len(m.Sources) == 0 || slices.Contains(m.Sources, t.Source)) &&
+		(len(m.Channels) == 0 || slices.Contains(m.Channels, t.Channel)) &&
+		(len(m.Priorities) == 0 || slices.Contains(m.Priorities, t.Priority)) &&
+		(len(m.Tags) == 0 || slices.ContainsFunc(m.Tags, func(tag string) bool { return slices.Contains(t.Tags, tag) }))
+}
+
+// Match returns the first policy that matches t, or nil.
+func (c *Config) Match(t Ticket) *Policy {
+	for _, p := range c.Policies {
+		if p.Match.matches(t) {
+			return p
+		}
+	}
+	return nil
+}
+
+// Policy returns the policy with the given name, or nil.
+func (c *Config) Policy(name string) *Policy {
+	for _, p := range c.Policies {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the embedded default configuration.
+func DefaultYAML() []byte { return slices.Clone(defaultYAML) }
+
+// Default returns the embedded default configuration, parsed.
+func Default() *Config {
+	c, err := Parse(defaultYAML)
+	if err != nil {
+		panic(fmt.Sprintf("policy: embedded default config is invalid: %v", err)) // a build defect, caught by tests
+	}
+	return c
+}
+
+// Load reads and parses the configuration file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %s:\n%w", path, err)
+	}
+	return c, nil
+}
+
+// SecretEnvName is the default environment variable for a source's secret.
+func SecretEnvName(source string) string {
+	return "SLAWATCH_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(source)) + "_SECRET"
+}

@@ -1,0 +1,236 @@
+package sla
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/policy"
+)
+
+// Policies matches a ticket to its SLA policy; *policy.Config is one.
+type Policies interface {
+	Match(policy.Ticket) *policy.Policy
+}
+
+// Apply returns t with ev applied and whether anything changed. An event
+// whose id the ticket has already seen changes nothing, so redelivered
+// webhooks are harmless. Apply never modifies t's slices or maps in place.
+func Apply(p Policies, t Ticket, ev event.Event) (Ticket, bool, error) {
+	if err := ev.Validate(); err != nil {
+		return t, false, fmt.Errorf("sla: %w", err)
+	}
+	if t.Source != ev.Source || t.ID != ev.TicketID {
+		return t, false, fmt.Errorf("sla: event for %s/%s applied to ticket %s/%s", ev.Source, ev.TicketID, t.Source, t.ID)
+	}
+	if slices.ContainsFunc(t.Events, func(e event.Event) bool { return e.ID == ev.ID }) {
+		return t, false, nil
+	}
+	i, _ := slices.BinarySearchFunc(t.Events, ev, compare)
+	events := slices.Insert(slices.Clip(t.Events), i, ev)
+	return Evaluate(p, t.Source, t.ID, events, t.Fired), true, nil
+}
+
+// New returns the state of a ticket with no events yet.
+func New(source, id string) Ticket {
+	return Ticket{Source: source, ID: id, Status: event.New}
+}
+
+// kindOrder breaks ties between events with the same occurred-at: a ticket is
+// created before it is written to, and an agent's reply counts before a
+// status change made in the same step solves the ticket.
+var kindOrder = map[event.Kind]int{
+	event.TicketCreated:   0,
+	event.PriorityChanged: 1,
+	event.TagsChanged:     1,
+	event.CustomerMessage: 2,
+	event.AgentReply:      3,
+	event.InternalNote:    3,
+	event.StatusChanged:   4,
+}
+
+func compare(a, b event.Event) int {
+	return cmp.Or(a.OccurredAt.Compare(b.OccurredAt), cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]), cmp.Compare(a.ID, b.ID))
+}
+
+// Evaluate derives a ticket's state by replaying its events, which must be
+// sorted (as Apply keeps them). fired lists alerts already sent.
+func Evaluate(p Policies, source, id string, events []event.Event, fired map[string]time.Time) Ticket {
+	r := replay{t: New(source, id), p: p}
+	r.t.Events, r.t.Fired = events, fired
+	for _, e := range events {
+		r.apply(e)
+	}
+	if m := r.t.FirstResponse; m.Running() {
+		settle(m, r.pol, FirstResponse)
+	}
+	if m := r.t.NextReply; m.Running() {
+		settle(m, r.pol, NextReply)
+	}
+	r.t.Pending = plan(&r.t, r.pol)
+	return r.t
+}
+
+type replay struct {
+	t   Ticket
+	p   Policies
+	pol *policy.Policy
+}
+
+func (r *replay) apply(e event.Event) {
+	t, at := &r.t, e.OccurredAt
+	if e.Channel != "" {
+		t.Channel = e.Channel
+	}
+	if e.Priority != "" {
+		t.Priority = e.Priority
+	}
+	if e.Tags != nil {
+		t.Tags = e.Tags
+	}
+	if t.Priority == "" {
+		t.Priority = event.Normal // as the helpdesks do for tickets without one
+	}
+	// A priority, tag or channel change can move the ticket to another
+	// policy; running clocks then take the new targets from their own start.
+	r.pol = r.p.Match(policy.Ticket{Source: t.Source, Channel: t.Channel, Priority: t.Priority, Tags: t.Tags})
+	t.Policy = ""
+	if r.pol != nil {
+		t.Policy = r.pol.Name
+	}
+
+	if e.CountsAsResponse() {
+		switch {
+		case t.FirstResponse.Running():
+			r.end(t.FirstResponse, FirstResponse, func(m *Metric) { m.RespondedAt = &at })
+		case t.NextReply.Running():
+			r.end(t.NextReply, NextReply, func(m *Metric) { m.RespondedAt = &at })
+		}
+	}
+
+	status := e.Status
+	if e.Kind == event.CustomerMessage && status == "" && (t.Status.Done() || t.Status.Paused()) {
+		status = event.Open // helpdesks reopen a ticket the customer writes to
+	}
+	if status != "" {
+		r.setStatus(status, at)
+	}
+
+	switch e.Kind {
+	case event.TicketCreated:
+		if e.Author == event.Agent && e.Public {
+			t.AgentCreated = true // outbound: the customer has heard from us
+		} else if t.FirstResponse == nil && !t.Status.Done() {
+			t.FirstResponse = &Metric{StartedAt: at}
+		}
+	case event.CustomerMessage:
+		switch {
+		case t.Status.Done():
+			// An explicit status in the event keeps the ticket solved.
+		case t.FirstResponse == nil && !t.AgentCreated:
+			t.FirstResponse = &Metric{StartedAt: at}
+		case !t.FirstResponse.Running() && !t.NextReply.Running():
+			t.NextReplyCycles++
+			t.NextReply = &Metric{Cycle: t.NextReplyCycles, StartedAt: at}
+			if t.Status.Paused() {
+				t.NextReply.Pauses = []Pause{{From: at}}
+			}
+		}
+	}
+}
+
+func (r *replay) setStatus(s event.Status, at time.Time) {
+	t := &r.t
+	prev := t.Status
+	t.Status = s
+	if m := t.NextReply; m.Running() {
+		switch {
+		case s.Paused() && !m.Paused():
+			m.Pauses = append(m.Pauses, Pause{From: at})
+		case !s.Paused() && m.Paused():
+			m.Pauses[len(m.Pauses)-1].To = &at
+		}
+	}
+	// Solving or closing stops the clocks. Reopening does not restart them:
+	// the customer's next message starts a next-reply cycle.
+	if s.Done() && !prev.Done() {
+		stop := func(m *Metric) { m.StoppedAt = &at }
+		if t.FirstResponse.Running() {
+			r.end(t.FirstResponse, FirstResponse, stop)
+		}
+		if t.NextReply.Running() {
+			r.end(t.NextReply, NextReply, stop)
+		}
+	}
+}
+
+// end finishes a clock under the policy in force at that moment, so a later
+// priority change does not rewrite a result already decided.
+func (r *replay) end(m *Metric, metric string, set func(*Metric)) {
+	set(m)
+	endAt := m.RespondedAt
+	if endAt == nil {
+		endAt = m.StoppedAt
+	}
+	if n := len(m.Pauses); n > 0 && m.Pauses[n-1].To == nil {
+		m.Pauses[n-1].To = endAt
+	}
+	settle(m, r.pol, metric)
+	m.Breach = m.DueAt != nil && endAt.After(*m.DueAt)
+	if metric == NextReply && m.Breach {
+		r.t.NextReplyBreaches++
+	}
+}
+
+func target(p *policy.Policy, metric string) *policy.Target {
+	if p == nil {
+		return nil
+	}
+	if metric == FirstResponse {
+		return p.FirstResponse
+	}
+	return p.NextReply
+}
+
+// settle sets the metric's target, deadline and warning instants from the
+// policy's target for it.
+func settle(m *Metric, p *policy.Policy, metric string) {
+	m.Target, m.Calendar, m.DueAt, m.Warnings = 0, "", nil, nil
+	tg := target(p, metric)
+	if tg == nil {
+		return
+	}
+	m.Target, m.Calendar = tg.Within, tg.CalendarName
+	m.DueAt = deadline(tg.Calendar, m.StartedAt, m.Pauses, tg.Within)
+	for _, w := range p.Warnings {
+		if lead := w.Lead(tg); lead > 0 && lead < tg.Within {
+			if at := deadline(tg.Calendar, m.StartedAt, m.Pauses, tg.Within-lead); at != nil {
+				m.Warnings = append(m.Warnings, *at)
+			}
+		}
+	}
+}
+
+// deadline returns when d of clock time has run from start, skipping pauses;
+// nil if a pause still open stops the clock before that.
+func deadline(cal *calendar.Calendar, start time.Time, pauses []Pause, d time.Duration) *time.Time {
+	cursor, left := start, d
+	for _, p := range pauses {
+		if ran := cal.Elapsed(cursor, p.From); ran >= left {
+			break
+		} else if ran > 0 {
+			left -= ran
+		}
+		if p.To == nil {
+			return nil
+		}
+		if p.To.After(cursor) {
+			cursor = *p.To
+		}
+	}
+	due := cal.Add(cursor, left)
+	return &due
+}

@@ -1,0 +1,96 @@
+// Package sla is slawatch's SLA engine: a pure, deterministic function from
+// a ticket's events and the policy configuration to its SLA state —
+// deadlines, fulfilment, breaches and the alerts they call for.
+//
+// The engine keeps each ticket's events, sorted by when they occurred, and
+// derives the state by replaying them. Webhooks that arrive late or twice
+// therefore give the same state as a perfectly ordered stream: order of
+// arrival never matters, only occurred-at (and event ids for duplicates).
+// The clock is never read here; callers pass "now" where it matters.
+package sla
+
+import (
+	"time"
+
+	"github.com/slawatch/slawatch/shared/event"
+)
+
+// Metric names.
+const (
+	FirstResponse = "first_response"
+	NextReply     = "next_reply"
+)
+
+// Ticket is one ticket's SLA state.
+type Ticket struct {
+	Source   string         `json:"source"`
+	ID       string         `json:"ticket_id"`
+	Channel  event.Channel  `json:"channel"`
+	Priority event.Priority `json:"priority"`
+	Status   event.Status   `json:"status"`
+	Tags     []string       `json:"tags,omitempty"`
+	Policy   string         `json:"policy"` // empty: no policy matched, no SLA
+	// AgentCreated is set for tickets an agent opened with a public message
+	// (outbound): they have no first-response clock.
+	AgentCreated bool `json:"agent_created"`
+
+	FirstResponse *Metric `json:"first_response"`
+	// NextReply is the current next-reply cycle, or the last one if none is
+	// running; NextReplyCycles counts them and NextReplyBreaches the breached.
+	NextReply         *Metric `json:"next_reply"`
+	NextReplyCycles   int     `json:"next_reply_cycles"`
+	NextReplyBreaches int     `json:"next_reply_breaches"`
+
+	// Events is the de-duplicated event log, in replay order.
+	Events []event.Event `json:"events"`
+	// Pending lists the alerts still to send, earliest first.
+	Pending []Alert `json:"pending,omitempty"`
+	// Fired holds the keys of alerts already sent, so none is sent twice.
+	Fired map[string]time.Time `json:"fired,omitempty"`
+}
+
+// Metric is one run of an SLA clock.
+type Metric struct {
+	Cycle     int           `json:"cycle,omitempty"` // next-reply cycles count from 1
+	StartedAt time.Time     `json:"started_at"`
+	Target    time.Duration `json:"target"`
+	Calendar  string        `json:"calendar,omitempty"` // business clock; empty for calendar time
+	// DueAt is nil while the clock is paused or no policy sets a target.
+	DueAt       *time.Time `json:"due_at"`
+	RespondedAt *time.Time `json:"responded_at"`
+	// StoppedAt is set when the ticket was solved or closed unanswered.
+	StoppedAt *time.Time  `json:"stopped_at,omitempty"`
+	Pauses    []Pause     `json:"pauses,omitempty"`
+	Warnings  []time.Time `json:"warnings,omitempty"`
+	// Breach is the verdict once the clock has ended (responded or stopped);
+	// for a running clock, use Breached(now).
+	Breach bool `json:"breach,omitempty"`
+}
+
+// Pause is an interval with the clock stopped; To is nil while it lasts.
+type Pause struct {
+	From time.Time  `json:"from"`
+	To   *time.Time `json:"to,omitempty"`
+}
+
+// Running reports whether the clock has neither been answered nor stopped.
+func (m *Metric) Running() bool {
+	return m != nil && m.RespondedAt == nil && m.StoppedAt == nil
+}
+
+// Paused reports whether the clock is running but paused.
+func (m *Metric) Paused() bool {
+	return m.Running() && len(m.Pauses) > 0 && m.Pauses[len(m.Pauses)-1].To == nil
+}
+
+// Breached reports whether the metric missed its deadline as of now.
+func (m *Metric) Breached(now time.Time) bool {
+	switch {
+	case m == nil:
+		return false
+	case !m.Running():
+		return m.Breach
+	default:
+		return m.DueAt != nil && now.After(*m.DueAt)
+	}
+}
