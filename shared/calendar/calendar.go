@@ -36,7 +36,7 @@ func ParseInterval(s string) (Interval, error) {
 	var sh, sm, eh, em int
 	var rest string
 	n, _ := fmt.Sscanf(s, "%2d:%2d-%2d:%2d%s", &sh, &sm, &eh, &em, &rest)
-	if n < 4 || n > 4 || len(s) != len("HH:MM-HH:MM") {
+	if n < 4 || n > 4 || len(s) != len("HH:MM-HH:MM") || !digits(s) {
 		return Interval{}, fmt.Errorf("interval %q: want HH:MM-HH:MM", s)
 	}
 	if sh > 23 || sm > 59 || em > 59 || eh > 24 || (eh == 24 && em != 0) || sh < 0 || sm < 0 || eh < 0 || em < 0 {
@@ -50,6 +50,18 @@ func ParseInterval(s string) (Interval, error) {
 		iv.End += day
 	}
 	return iv, nil
+}
+
+// digits reports whether s, of the length of "HH:MM-HH:MM", has a digit
+// wherever the layout has H or M: Sscanf alone also takes signs and spaces
+// (" 9:00-17:00", "9:00-17:00 ", "+9:00-17:00").
+func digits(s string) bool {
+	for i, f := range "HH:MM-HH:MM" {
+		if (f == 'H' || f == 'M') && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func (iv Interval) String() string {
@@ -238,9 +250,16 @@ func (c *Calendar) hours(d Date) []Interval {
 func (c *Calendar) instant(d Date, m int) time.Time {
 	t := time.Date(d.Year, d.Month, d.Day, 0, m, 0, 0, c.loc)
 	want := time.Date(d.Year, d.Month, d.Day, 0, m, 0, 0, time.UTC)
-	y, mo, dd := t.Date()
-	h, mi, _ := t.Clock()
-	if time.Date(y, mo, dd, h, mi, 0, 0, time.UTC).Equal(want) {
+	if wall(t).Equal(want) {
+		// An ambiguous wall time (clocks going back) has two instants and
+		// time.Date does not promise which (east of UTC it returns the
+		// second). The first one lies in the zone before t's.
+		if start, _ := t.ZoneBounds(); !start.IsZero() {
+			first := want.Add(-offset(start.Add(-1))).In(c.loc)
+			if first.Before(start) && wall(first).Equal(want) {
+				return first
+			}
+		}
 		return t
 	}
 	// The wall time falls in a gap: Go moved it to one side of the gap. The
@@ -250,6 +269,13 @@ func (c *Calendar) instant(d Date, m int) time.Time {
 		return end
 	}
 	return start
+}
+
+// wall returns t's wall clock, to the minute, as a UTC time.
+func wall(t time.Time) time.Time {
+	y, mo, dd := t.Date()
+	h, mi, _ := t.Clock()
+	return time.Date(y, mo, dd, h, mi, 0, 0, time.UTC)
 }
 
 func offset(t time.Time) time.Duration {

@@ -1,0 +1,88 @@
+// Command slawatch runs slawatch locally and offers its tools.
+//
+//	slawatch serve [--config FILE] [--addr HOST:PORT] [--check-every 5s]
+//	slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
+//	slawatch config check FILE
+//	slawatch config default
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // time zones must not depend on the host having them
+
+	"github.com/slawatch/slawatch/shared/policy"
+)
+
+const usage = `usage:
+  slawatch serve [--config FILE] [--addr HOST:PORT] [--check-every 5s]
+  slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
+  slawatch config check FILE
+  slawatch config default
+`
+
+// errUsage marks mistakes in the command line; main exits 2 for them.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(os.Stderr, "slawatch: %v\n%s", err, usage)
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "slawatch: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: no command", errUsage)
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "deadline":
+		return deadline(rest, stdout)
+	case "config":
+		return configCmd(rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+}
+
+// loadConfig reads the file at path, or the embedded default when path is
+// empty.
+func loadConfig(path string) (*policy.Config, error) {
+	if path == "" {
+		return policy.Default(), nil
+	}
+	return policy.Load(path)
+}
+
+func configCmd(args []string, stdout io.Writer) error {
+	switch {
+	case len(args) == 1 && args[0] == "default":
+		_, err := stdout.Write(policy.DefaultYAML())
+		return err
+	case len(args) == 2 && args[0] == "check":
+		c, err := policy.Load(args[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d calendars, %d sources, %d policies)\n", args[1], len(c.Calendars), len(c.Sources), len(c.Policies))
+		return nil
+	}
+	return fmt.Errorf("%w: config check FILE | config default", errUsage)
+}

@@ -1,0 +1,198 @@
+// Package httpapi is slawatch's HTTP interface: webhook intake, the ticket
+// read API and the health check. The local server and the Lambda functions
+// serve the same handlers.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/intake"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/provider"
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// DefaultMaxBody is the default limit on a webhook body.
+const DefaultMaxBody = 1 << 20
+
+// API serves slawatch's routes.
+type API struct {
+	Config   *policy.Config
+	Intake   *intake.Service
+	Tickets  store.Tickets
+	Adapters map[string]provider.Adapter // by provider name
+	// Secret returns the value of the named secret (an environment variable
+	// locally); ok is false when it is not set.
+	Secret  func(name string) (value string, ok bool)
+	Now     func() time.Time
+	Log     *slog.Logger
+	MaxBody int64 // DefaultMaxBody when 0
+}
+
+// Handler returns the routes.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/webhooks/{source}", a.webhook)
+	mux.HandleFunc("/tickets/{source}/{id}", a.ticket)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no route for "+r.URL.Path, nil)
+	})
+	return mux
+}
+
+func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("source")
+	log := a.Log.With("source", name)
+	refuse := func(status int, msg string, extra map[string]string) {
+		log.WarnContext(r.Context(), "webhook refused", "status", status, "reason", msg)
+		writeError(w, status, msg, extra)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		refuse(http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST", nil)
+		return
+	}
+	src, ok := a.Config.Sources[name]
+	if !ok {
+		refuse(http.StatusNotFound, "unknown source "+quote(name), nil)
+		return
+	}
+	adapter, ok := a.Adapters[src.Provider]
+	if !ok {
+		log.ErrorContext(r.Context(), "no adapter for provider", "provider", src.Provider)
+		writeError(w, http.StatusInternalServerError, "internal error", nil)
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		refuse(http.StatusUnsupportedMediaType, "content type must be application/json", nil)
+		return
+	}
+	limit := a.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			refuse(http.StatusRequestEntityTooLarge, "body larger than the limit", map[string]string{"limit_bytes": strconv.FormatInt(limit, 10)})
+			return
+		}
+		refuse(http.StatusBadRequest, "could not read body", nil)
+		return
+	}
+	req := provider.Request{Method: r.Method, URL: requestURL(r), Header: r.Header, Body: body}
+
+	secret, hasSecret := a.Secret(src.SecretEnv)
+	switch {
+	case hasSecret && secret != "":
+		if err := adapter.Verify(req, []byte(secret)); err != nil {
+			var auth *provider.AuthError
+			reason := "bad_signature"
+			if errors.As(err, &auth) {
+				reason = auth.Reason
+			}
+			refuse(http.StatusUnauthorized, err.Error(), map[string]string{"reason": reason})
+			return
+		}
+	case !src.Insecure:
+		// Fail closed: a source nobody gave a secret must not accept
+		// whatever anyone posts.
+		refuse(http.StatusUnauthorized, "source has no secret configured ("+src.SecretEnv+"); refusing unsigned requests",
+			map[string]string{"reason": "no_secret"})
+		return
+	}
+
+	events, err := adapter.Parse(req, name)
+	var parseErr *provider.ParseError
+	var ignored *provider.IgnoredError
+	switch {
+	case errors.As(err, &ignored):
+		log.InfoContext(r.Context(), "webhook ignored", "reason", ignored.Reason)
+		writeJSON(w, http.StatusAccepted, map[string]string{"ignored": ignored.Reason})
+		return
+	case errors.As(err, &parseErr):
+		extra := map[string]string{}
+		if parseErr.Field != "" {
+			extra["field"] = parseErr.Field
+		}
+		refuse(http.StatusBadRequest, err.Error(), extra)
+		return
+	case err != nil:
+		refuse(http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+
+	res, err := a.Intake.Ingest(r.Context(), events)
+	if err != nil {
+		log.ErrorContext(r.Context(), "ingest failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error", nil)
+		return
+	}
+	log.InfoContext(r.Context(), "webhook applied", "events", len(events), "applied", res.Applied, "duplicates", res.Duplicates)
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET", nil)
+		return
+	}
+	k := store.Key{Source: r.PathValue("source"), ID: r.PathValue("id")}
+	t, err := a.Tickets.Get(r.Context(), k)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "no ticket "+quote(k.ID)+" from source "+quote(k.Source), nil)
+	case err != nil:
+		a.Log.ErrorContext(r.Context(), "get ticket failed", "source", k.Source, "ticket", k.ID, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error", nil)
+	default:
+		writeJSON(w, http.StatusOK, t.View(a.Now()))
+	}
+}
+
+// requestURL rebuilds the URL the sender used, for signature schemes that
+// sign it; behind a proxy the forwarded headers tell.
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the status is sent; a failed write has no one to tell
+}
+
+func writeError(w http.ResponseWriter, status int, msg string, extra map[string]string) {
+	body := map[string]string{"error": msg}
+	for k, v := range extra {
+		body[k] = v
+	}
+	writeJSON(w, status, body)
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
