@@ -35,8 +35,16 @@ func Parse(b []byte) (*Config, error) {
 		}
 		return nil, Errors{{Path: "(document)", Line: yamlLine(err), Msg: err.Error()}}
 	}
+	root := doc.Content[0]
+	switch {
+	case root.Kind == yaml.ScalarNode && root.Tag == "!!null":
+		// Only a document marker or "~": as empty as no document at all.
+		return nil, Errors{{Path: "(document)", Line: 1, Msg: "empty configuration"}}
+	case root.Kind != yaml.MappingNode:
+		return nil, Errors{{Path: "(document)", Line: root.Line, Msg: "want a mapping of calendars, sources and policies, got " + kind(root)}}
+	}
 	r := &reader{}
-	c := r.config(doc.Content[0])
+	c := r.config(root)
 	if len(r.errs) > 0 {
 		return nil, r.errs
 	}
@@ -104,6 +112,7 @@ func (r *reader) calendar(n *yaml.Node, path string) *calendar.Calendar {
 		loc      *time.Location
 		week     calendar.Week
 		always   bool
+		tzSet    bool
 		hoursSet bool
 		opts     []calendar.Option
 		hoursAt  = n
@@ -112,6 +121,7 @@ func (r *reader) calendar(n *yaml.Node, path string) *calendar.Calendar {
 	for _, f := range r.fields(n, path, "timezone", "hours", "holidays") {
 		switch f.key {
 		case "timezone":
+			tzSet = true
 			name := r.str(f.node, f.path)
 			l, err := time.LoadLocation(name)
 			if err != nil || name == "" || name == "Local" {
@@ -131,7 +141,7 @@ func (r *reader) calendar(n *yaml.Node, path string) *calendar.Calendar {
 			opts = r.holidays(f.node, f.path)
 		}
 	}
-	if loc == nil && len(r.errs) == before {
+	if !tzSet && n.Kind == yaml.MappingNode {
 		r.fail(n, join(path, "timezone"), "required")
 	}
 	if !hoursSet {

@@ -1,0 +1,51 @@
+# slawatch — the set-up is two commands: `make run` and `make test`.
+GO       ?= go
+GOFLAGS  ?=
+ADDR     ?= 127.0.0.1:8080
+# Local development only: `make run` signs nothing itself, but the README's
+# curl example uses this secret. Never use it for a deployed source.
+SLAWATCH_GENERIC_SECRET ?= dev-secret
+export SLAWATCH_GENERIC_SECRET
+
+LAMBDA_FLAGS = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_BUILD = $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
+
+.PHONY: run test vet fmt-check bench fuzz build clean
+
+## run: start slawatch locally on the embedded default config (in-memory store, console alerts)
+run:
+	SLAWATCH_ADDR=$${SLAWATCH_ADDR:-$(ADDR)} $(GO) run ./cmd/slawatch serve
+
+## test: everything CI checks
+test: fmt-check vet
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: benchmarks with their baselines, benchstat-friendly
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/...
+
+## fuzz: longer fuzzing of the parsers (FUZZTIME per target)
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./shared/provider/generic/
+	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./shared/policy/
+
+## build: the Lambda functions, as `sam build` does
+build:
+	sam build
+
+build-Webhook:
+	$(LAMBDA_FLAGS) $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/webhook
+
+build-Checker:
+	$(LAMBDA_FLAGS) $(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/checker
+
+clean:
+	rm -rf bin .aws-sam
