@@ -108,6 +108,16 @@ func TestCommandErrors(t *testing.T) {
 	}
 }
 
+func TestExampleConfigIsValid(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"config", "check", "../../infra/config/example.yaml"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ok (3 calendars, 2 sources, 4 policies)") {
+		t.Errorf("config check printed %q", out.String())
+	}
+}
+
 func TestConfigCheckAndDefault(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"config", "default"}, &out, &out); err != nil {
