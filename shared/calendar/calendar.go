@@ -105,6 +105,31 @@ func (d Date) addDays(n int) Date {
 	return DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC), time.UTC)
 }
 
+// next returns the following date without a round trip through time.Time.
+func (d Date) next() Date {
+	d.Day++
+	if d.Day > daysIn(d.Year, d.Month) {
+		d.Day = 1
+		if d.Month++; d.Month > time.December {
+			d.Month, d.Year = time.January, d.Year+1
+		}
+	}
+	return d
+}
+
+func daysIn(y int, m time.Month) int {
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
+
 func (d Date) weekday() time.Weekday {
 	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
 }
@@ -232,8 +257,11 @@ func (c *Calendar) Location() *time.Location {
 	return c.loc
 }
 
-// hours returns the intervals of the shifts that start on date d.
-func (c *Calendar) hours(d Date) []Interval {
+// hoursOn returns the intervals of the shifts that start on date d, a wd.
+func (c *Calendar) hoursOn(d Date, wd time.Weekday) []Interval {
+	if len(c.week[wd]) == 0 && len(c.explicit) == 0 {
+		return nil // closed, and no dated exception can open it
+	}
 	if h, ok := c.explicit[d]; ok {
 		return h
 	}
@@ -242,20 +270,21 @@ func (c *Calendar) hours(d Date) []Interval {
 			return nil
 		}
 	}
-	return c.week[d.weekday()]
+	return c.week[wd]
 }
 
-// instant returns the first instant whose wall clock in the calendar's zone
-// reads minute m after midnight of d (m may exceed a day).
-func (c *Calendar) instant(d Date, m int) time.Time {
-	t := time.Date(d.Year, d.Month, d.Day, 0, m, 0, 0, c.loc)
+// instant returns the first instant whose wall clock in loc reads minute m
+// after midnight of d (m may exceed a day).
+func instant(loc *time.Location, d Date, m int) time.Time {
+	t := time.Date(d.Year, d.Month, d.Day, 0, m, 0, 0, loc)
 	want := time.Date(d.Year, d.Month, d.Day, 0, m, 0, 0, time.UTC)
 	if wall(t).Equal(want) {
 		// An ambiguous wall time (clocks going back) has two instants and
 		// time.Date does not promise which (east of UTC it returns the
-		// second). The first one lies in the zone before t's.
-		if start, _ := t.ZoneBounds(); !start.IsZero() {
-			first := want.Add(-offset(start.Add(-1))).In(c.loc)
+		// second). The first one lies in the zone before t's, and only
+		// shortly after a transition.
+		if start, _ := t.ZoneBounds(); !start.IsZero() && t.Sub(start) < 24*time.Hour {
+			first := want.Add(-offset(start.Add(-1))).In(loc)
 			if first.Before(start) && wall(first).Equal(want) {
 				return first
 			}
@@ -292,9 +321,12 @@ type span struct{ from, to time.Time }
 // of the previous one. It stops when yield returns false.
 func (c *Calendar) spans(from time.Time, yield func(span) bool) {
 	cursor := from
-	for d := DateOf(from, c.loc).addDays(-1); ; d = d.addDays(1) {
-		for _, iv := range c.hours(d) {
-			s := span{c.instant(d, iv.Start), c.instant(d, iv.End)}
+	d := DateOf(from, c.loc).addDays(-1)
+	wd := d.weekday()
+	z := zone{loc: c.loc}
+	for ; ; d, wd = d.next(), (wd+1)%7 {
+		for _, iv := range c.hoursOn(d, wd) {
+			s := span{z.instant(d, iv.Start), z.instant(d, iv.End)}
 			if s.from.Before(cursor) {
 				s.from = cursor
 			}
@@ -307,6 +339,45 @@ func (c *Calendar) spans(from time.Time, yield func(span) bool) {
 			}
 		}
 	}
+}
+
+// zone converts wall times to instants for a walk over consecutive days.
+// Within one period of constant UTC offset, and away from its start (where
+// a wall time may also exist in the period before), the conversion is plain
+// arithmetic; only near a transition does it take the exact, slower path.
+type zone struct {
+	loc        *time.Location
+	start, end time.Time     // the cached period; end is zero if it never ends
+	offset     time.Duration // its UTC offset
+
+	day      Date      // the last date converted
+	midnight time.Time // its midnight read as UTC
+}
+
+// margin keeps the fast path clear of a period's start: no transition moves
+// clocks back by more than this.
+const margin = 48 * time.Hour
+
+func (z *zone) instant(d Date, m int) time.Time {
+	if d != z.day {
+		if !z.midnight.IsZero() && z.day.next() == d {
+			z.midnight = z.midnight.Add(24 * time.Hour)
+		} else {
+			z.midnight = time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
+		}
+		z.day = d
+	}
+	t := z.midnight.Add(time.Duration(m)*time.Minute - z.offset)
+	if !z.start.IsZero() && !t.Before(z.start.Add(margin)) && (z.end.IsZero() || t.Before(z.end)) {
+		return t.In(z.loc)
+	}
+	exact := instant(z.loc, d, m)
+	z.start, z.end = exact.ZoneBounds()
+	z.offset = offset(exact)
+	if z.start.IsZero() {
+		z.start = time.Unix(0, 0).Add(-100 * 365 * 24 * time.Hour) // a zone without transitions
+	}
+	return exact
 }
 
 // Add returns the instant at which d of business time has elapsed after t:
