@@ -448,10 +448,7 @@ func (r *reader) escalation(n *yaml.Node, path string) []Level {
 			switch f.key {
 			case "after":
 				hasAfter = true
-				if f.node.Value == "0" || f.node.Value == "0s" {
-					continue // at the deadline
-				}
-				l.After = r.duration(f.node, f.path)
+				l.After = r.durationOrZero(f.node, f.path) // 0: at the deadline
 			case "notify":
 				l.Notify = r.strs(f.node, f.path)
 			}

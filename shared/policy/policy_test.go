@@ -352,7 +352,7 @@ func TestCalendarForms(t *testing.T) {
     holidays: {country: us}`,
 			probes: []probe{
 				{time.Date(2025, 7, 3, 10, 0, 0, 0, mustLoc(t, "America/New_York")), true},
-				{time.Date(2025, 7, 4, 10, 0, 0, 0, mustLoc(t, "America/New_York")), false}, // Independence Day, a Friday
+				{time.Date(2025, 7, 4, 10, 0, 0, 0, mustLoc(t, "America/New_York")), false},   // Independence Day, a Friday
 				{time.Date(2025, 11, 27, 10, 0, 0, 0, mustLoc(t, "America/New_York")), false}, // Thanksgiving
 				{time.Date(2025, 11, 28, 10, 0, 0, 0, mustLoc(t, "America/New_York")), true},
 			},
@@ -1015,5 +1015,22 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := policy.Load(filepath.Join(dir, "missing.yaml")); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v, want not-exist error", err)
+	}
+}
+
+func TestEscalationAtTheDeadline(t *testing.T) {
+	for _, zero := range []string{"0", "0s", "0m"} {
+		c, err := policy.Parse([]byte("policies:\n  - name: p\n    first_response: {within: 1h}\n    escalation:\n      - {after: " + zero + ", notify: on-call}\n      - {after: 10m, notify: lead}\n"))
+		if err != nil {
+			t.Errorf("after: %s: %v", zero, err)
+			continue
+		}
+		if got := c.Policies[0].Escalation[0].After; got != 0 {
+			t.Errorf("after: %s parsed as %v", zero, got)
+		}
+	}
+	_, err := policy.Parse([]byte("policies:\n  - name: p\n    first_response: {within: 1h}\n    escalation:\n      - {after: -5m, notify: on-call}\n"))
+	if err == nil || !strings.Contains(err.Error(), `line 5: policies[0].escalation[0].after: duration "-5m" must not be negative`) {
+		t.Errorf("negative after: %v", err)
 	}
 }

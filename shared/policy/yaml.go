@@ -120,18 +120,34 @@ func (r *reader) boolean(n *yaml.Node, path string) bool {
 
 // duration parses a Go duration ("90m", "1h30m"); it must be positive.
 func (r *reader) duration(n *yaml.Node, path string) time.Duration {
+	d, ok := r.parseDuration(n, path)
+	if ok && d <= 0 {
+		r.fail(n, path, "duration %q must be positive", n.Value)
+	}
+	return d
+}
+
+// durationOrZero parses a duration that may be zero ("0", "0s", "0m").
+func (r *reader) durationOrZero(n *yaml.Node, path string) time.Duration {
+	d, ok := r.parseDuration(n, path)
+	if ok && d < 0 {
+		r.fail(n, path, "duration %q must not be negative", n.Value)
+	}
+	return d
+}
+
+func (r *reader) parseDuration(n *yaml.Node, path string) (time.Duration, bool) {
 	s := r.str(n, path)
 	if s == "" {
-		return 0
+		return 0, false
 	}
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
 		r.fail(n, path, "bad duration %q: want a number with a unit, such as 30m, 4h or 1h30m", s)
-	case d <= 0:
-		r.fail(n, path, "duration %q must be positive", s)
+		return 0, false
 	}
-	return d
+	return d, true
 }
 
 func kind(n *yaml.Node) string {

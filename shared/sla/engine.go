@@ -123,7 +123,9 @@ func (r *replay) apply(e event.Event) {
 	case event.TicketCreated:
 		if e.Author == event.Agent && e.Public {
 			t.AgentCreated = true // outbound: the customer has heard from us
-		} else if t.FirstResponse == nil && !t.Status.Done() {
+		} else if t.FirstResponse == nil && !t.AgentCreated && !t.Status.Done() {
+			// (A later created event does not give an outbound ticket a
+			// first-response clock next to its running next-reply cycle.)
 			t.FirstResponse = &Metric{StartedAt: at}
 		}
 	case event.CustomerMessage:
