@@ -161,9 +161,6 @@ func (e Event) Validate() error {
 	return nil
 }
 
-// ParseChannel, ParsePriority and ParseStatus accept the canonical names; the
-// policy configuration uses them.
-
 // ParseChannel returns the channel named s.
 func ParseChannel(s string) (Channel, bool) {
 	c := Channel(s)

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,10 +40,16 @@ type reader struct {
 }
 
 func (r *reader) fail(n *yaml.Node, path, format string, args ...any) {
+	if path == "" {
+		path = "(document)"
+	}
 	r.errs = append(r.errs, &FieldError{Path: path, Line: n.Line, Msg: fmt.Sprintf(format, args...)})
 }
 
 func join(path, key string) string {
+	if key == "" || strings.ContainsAny(key, ". []\n") {
+		return path + "[" + strconv.Quote(key) + "]"
+	}
 	if path == "" {
 		return key
 	}
