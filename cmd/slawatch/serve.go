@@ -14,9 +14,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/httpapi"
-	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/notify"
-	"github.com/slawatch/slawatch/shared/provider/builtin"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -54,15 +52,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	tickets := store.NewMemory()
-	api := &httpapi.API{
-		Config:   cfg,
-		Intake:   &intake.Service{Policies: cfg, Tickets: tickets},
-		Tickets:  tickets,
-		Adapters: builtin.Adapters(),
-		Secret:   os.LookupEnv,
-		Now:      time.Now,
-		Log:      log,
-	}
+	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
 	chk := &checker.Checker{Tickets: tickets, Notifier: notify.NewConsole(stdout), Now: time.Now, Log: log}
 
 	ln, err := net.Listen("tcp", *addr)

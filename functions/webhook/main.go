@@ -7,16 +7,13 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"time"
 	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/slawatch/slawatch/shared/httpapi"
-	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
-	"github.com/slawatch/slawatch/shared/provider/builtin"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -30,10 +27,7 @@ func main() {
 	// The DynamoDB store replaces this in-memory one (issue 4); until then
 	// the function keeps state only for the life of one execution environment.
 	tickets := store.NewMemory()
-	api := &httpapi.API{
-		Config: cfg, Intake: &intake.Service{Policies: cfg, Tickets: tickets}, Tickets: tickets,
-		Adapters: builtin.Adapters(), Secret: os.LookupEnv, Now: time.Now, Log: log,
-	}
+	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
 	h := api.Handler()
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.ServeAPIGateway(ctx, h, req)

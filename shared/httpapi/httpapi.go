@@ -17,6 +17,7 @@ import (
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/provider"
+	"github.com/slawatch/slawatch/shared/provider/builtin"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -35,6 +36,20 @@ type API struct {
 	Now     func() time.Time
 	Log     *slog.Logger
 	MaxBody int64 // DefaultMaxBody when 0
+}
+
+// New returns the API over tickets with slawatch's built-in adapters and
+// the real clock; fields can be changed before Handler is called.
+func New(cfg *policy.Config, tickets store.Tickets, secret func(string) (string, bool), log *slog.Logger) *API {
+	return &API{
+		Config:   cfg,
+		Intake:   &intake.Service{Policies: cfg, Tickets: tickets},
+		Tickets:  tickets,
+		Adapters: builtin.Adapters(),
+		Secret:   secret,
+		Now:      time.Now,
+		Log:      log,
+	}
 }
 
 // Handler returns the routes.

@@ -14,9 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/slawatch/slawatch/shared/httpapi"
-	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
-	"github.com/slawatch/slawatch/shared/provider/builtin"
 	"github.com/slawatch/slawatch/shared/provider/generic"
 	"github.com/slawatch/slawatch/shared/store"
 )
@@ -40,16 +38,10 @@ func newFixture(t *testing.T, cfgYAML string, secrets map[string]string) *fixtur
 		}
 	}
 	tickets := store.NewMemory()
-	api := &httpapi.API{
-		Config:   cfg,
-		Intake:   &intake.Service{Policies: cfg, Tickets: tickets},
-		Tickets:  tickets,
-		Adapters: builtin.Adapters(),
-		Secret:   func(n string) (string, bool) { v, ok := secrets[n]; return v, ok },
-		Now:      func() time.Time { return now },
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		MaxBody:  4096,
-	}
+	api := httpapi.New(cfg, tickets, func(n string) (string, bool) { v, ok := secrets[n]; return v, ok },
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	api.Now = func() time.Time { return now }
+	api.MaxBody = 4096
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	return &fixture{srv: srv, tickets: tickets}
