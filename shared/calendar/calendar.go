@@ -33,13 +33,18 @@ type Interval struct {
 // ParseInterval parses "HH:MM-HH:MM". An end at or before the start crosses
 // midnight ("22:00-06:00"); "24:00" is accepted as an end.
 func ParseInterval(s string) (Interval, error) {
-	var sh, sm, eh, em int
-	var rest string
-	n, _ := fmt.Sscanf(s, "%2d:%2d-%2d:%2d%s", &sh, &sm, &eh, &em, &rest)
-	if n < 4 || n > 4 || len(s) != len("HH:MM-HH:MM") || !digits(s) {
+	const layout = "HH:MM-HH:MM"
+	if len(s) != len(layout) {
 		return Interval{}, fmt.Errorf("interval %q: want HH:MM-HH:MM", s)
 	}
-	if sh > 23 || sm > 59 || em > 59 || eh > 24 || (eh == 24 && em != 0) || sh < 0 || sm < 0 || eh < 0 || em < 0 {
+	for i, f := range layout {
+		if digit := s[i] >= '0' && s[i] <= '9'; (f == 'H' || f == 'M') != digit || (!digit && s[i] != byte(f)) {
+			return Interval{}, fmt.Errorf("interval %q: want HH:MM-HH:MM", s)
+		}
+	}
+	num := func(i int) int { return int(s[i]-'0')*10 + int(s[i+1]-'0') }
+	sh, sm, eh, em := num(0), num(3), num(6), num(9)
+	if sh > 23 || sm > 59 || em > 59 || eh > 24 || (eh == 24 && em != 0) {
 		return Interval{}, fmt.Errorf("interval %q: time out of range", s)
 	}
 	iv := Interval{Start: sh*60 + sm, End: eh*60 + em}
@@ -50,18 +55,6 @@ func ParseInterval(s string) (Interval, error) {
 		iv.End += day
 	}
 	return iv, nil
-}
-
-// digits reports whether s, of the length of "HH:MM-HH:MM", has a digit
-// wherever the layout has H or M: Sscanf alone also takes signs and spaces
-// (" 9:00-17:00", "9:00-17:00 ", "+9:00-17:00").
-func digits(s string) bool {
-	for i, f := range "HH:MM-HH:MM" {
-		if (f == 'H' || f == 'M') && (s[i] < '0' || s[i] > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func (iv Interval) String() string {
