@@ -31,11 +31,14 @@ fmt-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/...
 
-## fuzz: longer fuzzing of the parsers (FUZZTIME per target)
+## fuzz: run every fuzz target (webhook adapters, config parser) for FUZZTIME each
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./shared/provider/generic/
-	$(GO) test -run '^$$' -fuzz FuzzParseConfig -fuzztime $(FUZZTIME) ./shared/policy/
+	@set -e; for pkg in $$($(GO) list ./shared/...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 ## build: the Lambda functions, as `sam build` does
 build:

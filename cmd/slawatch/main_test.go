@@ -128,7 +128,7 @@ func TestConfigCheckAndDefault(t *testing.T) {
 	if err := run(context.Background(), []string{"config", "check", p}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "ok (1 calendars, 1 sources, 4 policies)") {
+	if !strings.Contains(out.String(), "ok (1 calendars, 9 sources, 4 policies)") {
 		t.Errorf("config check printed %q", out.String())
 	}
 }

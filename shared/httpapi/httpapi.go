@@ -107,12 +107,13 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "could not read body", nil)
 		return
 	}
-	req := provider.Request{Method: r.Method, URL: requestURL(r), Header: r.Header, Body: body}
+	req := provider.Request{Method: r.Method, URL: requestURL(r, src.URL), Header: r.Header, Body: body}
+	secret, _ := a.Secret(src.SecretEnv)
+	settings := provider.Settings{Source: name, Secret: []byte(secret), Window: src.Window, AckAuthor: src.AckAuthor, Now: a.Now}
 
-	secret, hasSecret := a.Secret(src.SecretEnv)
 	switch {
-	case hasSecret && secret != "":
-		if err := adapter.Verify(req, []byte(secret)); err != nil {
+	case secret != "":
+		if err := adapter.Verify(req, settings); err != nil {
 			var auth *provider.AuthError
 			reason := "bad_signature"
 			if errors.As(err, &auth) {
@@ -129,25 +130,35 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	events, err := adapter.Parse(req, name)
-	var parseErr *provider.ParseError
-	var ignored *provider.IgnoredError
-	switch {
-	case errors.As(err, &ignored):
-		log.InfoContext(r.Context(), "webhook ignored", "reason", ignored.Reason)
-		writeJSON(w, http.StatusAccepted, map[string]string{"ignored": ignored.Reason})
-		return
-	case errors.As(err, &parseErr):
+	parsed, err := adapter.Parse(req, settings)
+	if err != nil {
 		extra := map[string]string{}
-		if parseErr.Field != "" {
+		var parseErr *provider.ParseError
+		if errors.As(err, &parseErr) && parseErr.Field != "" {
 			extra["field"] = parseErr.Field
 		}
 		refuse(http.StatusBadRequest, err.Error(), extra)
 		return
-	case err != nil:
-		refuse(http.StatusBadRequest, err.Error(), nil)
+	}
+	if rep := parsed.Reply; rep != nil {
+		log.InfoContext(r.Context(), "webhook answered", "status", rep.Status)
+		for k, v := range rep.Header {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Type", rep.ContentType)
+		w.WriteHeader(rep.Status)
+		_, _ = w.Write(rep.Body)
 		return
 	}
+	if parsed.Ignored == "" && len(parsed.Events) == 0 {
+		parsed.Ignored = "no events in the request"
+	}
+	if parsed.Ignored != "" {
+		log.InfoContext(r.Context(), "webhook ignored", "reason", parsed.Ignored)
+		writeJSON(w, http.StatusAccepted, map[string]string{"ignored": parsed.Ignored})
+		return
+	}
+	events := parsed.Events
 
 	res, err := a.Intake.Ingest(r.Context(), events)
 	if err != nil {
@@ -179,8 +190,15 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 }
 
 // requestURL rebuilds the URL the sender used, for signature schemes that
-// sign it; behind a proxy the forwarded headers tell.
-func requestURL(r *http.Request) string {
+// sign it: the source's configured URL when set (with the request's query),
+// else what the request and forwarded headers tell.
+func requestURL(r *http.Request, configured string) string {
+	if configured != "" {
+		if r.URL.RawQuery != "" && !strings.Contains(configured, "?") {
+			return configured + "?" + r.URL.RawQuery
+		}
+		return configured
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"

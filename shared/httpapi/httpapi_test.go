@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -57,6 +58,29 @@ func (f *fixture) post(t *testing.T, path, contentType, sig, body string) (int, 
 		req.Header.Set(generic.SignatureHeader, sig)
 	}
 	return do(t, req)
+}
+
+// postRaw posts body with the given headers (Content-Type included) and
+// returns the status and decoded JSON body; end-to-end tests of each
+// helpdesk adapter use it.
+func (f *fixture) postRaw(t *testing.T, path string, header http.Header, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+path, bytes.NewReader(body))
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return do(t, req)
+}
+
+// ticket returns the ticket's JSON view, failing the test if it is absent.
+func (f *fixture) ticket(t *testing.T, source, id string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/tickets/"+source+"/"+id, nil)
+	status, body := do(t, req)
+	if status != http.StatusOK {
+		t.Fatalf("GET ticket %s/%s: %d %v", source, id, status, body)
+	}
+	return body
 }
 
 func do(t *testing.T, req *http.Request) (int, map[string]any) {

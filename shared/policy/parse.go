@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +18,7 @@ import (
 )
 
 // Providers lists the webhook adapters a source may name.
-var Providers = []string{"generic"}
+var Providers = []string{"generic", "zendesk", "freshdesk", "intercom", "helpscout", "front", "jira", "hubspot", "github"}
 
 // weekdays are the keys of a calendar's hours, with their time.Weekday.
 var weekdays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
@@ -267,7 +268,7 @@ func (r *reader) holidays(n *yaml.Node, path string) []calendar.Option {
 
 func (r *reader) source(name string, n *yaml.Node, path string) Source {
 	s := Source{Name: name, SecretEnv: SecretEnvName(name)}
-	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure") {
+	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "ack_author", "url") {
 		switch f.key {
 		case "provider":
 			s.Provider = r.str(f.node, f.path)
@@ -278,6 +279,15 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 			s.SecretEnv = r.str(f.node, f.path)
 		case "insecure":
 			s.Insecure = r.boolean(f.node, f.path)
+		case "timestamp_window":
+			s.Window = r.duration(f.node, f.path)
+		case "ack_author":
+			s.AckAuthor = r.str(f.node, f.path)
+		case "url":
+			s.URL = r.str(f.node, f.path)
+			if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				r.fail(f.node, f.path, "want an absolute http(s) URL, got %q", s.URL)
+			}
 		}
 	}
 	if s.Provider == "" && n.Kind == yaml.MappingNode {

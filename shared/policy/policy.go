@@ -33,6 +33,14 @@ type Source struct {
 	// Insecure accepts unsigned requests. Without it a source whose secret
 	// is not set refuses every request.
 	Insecure bool
+	// Window is how far a signed timestamp may be from now, for helpdesks
+	// that sign one; 0 means the default (5 minutes).
+	Window time.Duration
+	// AckAuthor is the helpdesk user id slawatch posts acknowledgements as.
+	AckAuthor string
+	// URL is the exact URL the helpdesk posts to, for schemes that sign the
+	// URL (HubSpot) when a proxy or API Gateway rewrites it.
+	URL string
 }
 
 // Policy is one SLA policy.

@@ -706,14 +706,14 @@ policies:
 			name: "unknown provider",
 			doc: `sources:
   zendesk:
-    provider: zendesk
+    provider: kayako
   helpdesk: {secret_env: X}
 policies:
   - name: a
     first_response: {within: 1h}
 `,
 			want: []string{
-				`line 3: sources.zendesk.provider: unknown provider "zendesk"`,
+				`line 3: sources.zendesk.provider: unknown provider "kayako"`,
 				`line 4: sources.helpdesk.provider: required`,
 			},
 		},
@@ -951,7 +951,7 @@ func TestMultipleErrors(t *testing.T) {
     timezone: UTC
     hours: {tue: ["22:00-06:00"], wed: ["05:00-09:00"]}
 sources:
-  zendesk: {provider: zendesk}
+  zendesk: {provider: kayako}
 policies:
   - name: a
     match: {channel: fax}
@@ -972,7 +972,7 @@ policies:
 		`line 3: calendars.support.timezone: unknown time zone "Nowhere/City"`,
 		`line 5: calendars.support.hours.mon[1]: interval 16:00-18:00 overlaps 09:00-17:00`,
 		`line 8: calendars.night.hours: Tuesday 22:00-06:00 overlaps Wednesday 05:00-09:00`,
-		`line 10: sources.zendesk.provider: unknown provider "zendesk"`,
+		`line 10: sources.zendesk.provider: unknown provider "kayako"`,
 		`line 13: policies[0].match.channel: unknown channel "fax"`,
 		`line 14: policies[0].first_response.within: bad duration "soon"`,
 		`line 16: policies[1].calendar: no calendar named "support" under calendars`,

@@ -6,13 +6,8 @@ package generic
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -28,30 +23,14 @@ type Adapter struct{}
 
 var _ provider.Adapter = Adapter{}
 
+var signature = provider.Signature{Header: SignatureHeader, Prefix: "sha256=", Hash: provider.SHA256, Encoding: provider.Hex}
+
 // Sign returns the X-Slawatch-Signature value for body.
-func Sign(secret, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
+func Sign(secret, body []byte) string { return signature.Sign(secret, body) }
 
 // Verify checks X-Slawatch-Signature in constant time.
-func (Adapter) Verify(r provider.Request, secret []byte) error {
-	got := r.Header.Get(SignatureHeader)
-	if got == "" {
-		return &provider.AuthError{Reason: "missing_signature", Msg: "missing " + SignatureHeader + " header"}
-	}
-	hexSig, ok := strings.CutPrefix(got, "sha256=")
-	sig, err := hex.DecodeString(hexSig)
-	if !ok || err != nil || len(sig) != sha256.Size {
-		return &provider.AuthError{Reason: "bad_signature", Msg: SignatureHeader + " is not sha256=<64 hex digits>"}
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(r.Body)
-	if !hmac.Equal(sig, mac.Sum(nil)) {
-		return &provider.AuthError{Reason: "bad_signature", Msg: "signature does not match the body"}
-	}
-	return nil
+func (Adapter) Verify(r provider.Request, s provider.Settings) error {
+	return signature.Verify(r.Header, s.Secret, r.Body)
 }
 
 // wire is the JSON form of one event; times are parsed by hand so that an
@@ -73,16 +52,21 @@ type wire struct {
 
 // Parse reads one event object or an array of them. A "source" in the body
 // must match the source the request was posted to.
-func (Adapter) Parse(r provider.Request, source string) ([]event.Event, error) {
-	body := bytes.TrimSpace(r.Body)
+func (Adapter) Parse(r provider.Request, s provider.Settings) (provider.Result, error) {
+	evs, err := parse(r.Body, s.Source)
+	return provider.Result{Events: evs}, err
+}
+
+func parse(b []byte, source string) ([]event.Event, error) {
+	body := bytes.TrimSpace(b)
 	var ws []wire
 	var err error
 	switch {
 	case len(body) > 0 && body[0] == '[':
-		err = decode(body, &ws)
+		err = provider.DecodeJSON(body, &ws, true)
 	case len(body) > 0 && body[0] == '{':
 		var w wire
-		err = decode(body, &w)
+		err = provider.DecodeJSON(body, &w, true)
 		ws = []wire{w}
 	default:
 		return nil, &provider.ParseError{Err: errors.New("body must be a JSON object or array of objects")}
@@ -134,27 +118,4 @@ func defaultAuthor(k event.Kind) event.Role {
 		return event.Customer
 	}
 	return ""
-}
-
-func decode(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		switch {
-		case errors.As(err, &typeErr):
-			return &provider.ParseError{Field: typeErr.Field, Err: fmt.Errorf("want %s, got JSON %s", typeErr.Type, typeErr.Value)}
-		case errors.As(err, &syntaxErr):
-			return &provider.ParseError{Err: fmt.Errorf("malformed JSON at byte %d: %v", syntaxErr.Offset, err)}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return &provider.ParseError{Field: f, Err: errors.New("unknown field")}
-		}
-		return &provider.ParseError{Err: fmt.Errorf("malformed JSON: %v", err)}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return &provider.ParseError{Err: errors.New("malformed JSON: trailing data after the value")}
-	}
-	return nil
 }

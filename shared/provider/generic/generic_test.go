@@ -41,7 +41,7 @@ func TestVerify(t *testing.T) {
 			if tt.header != "" {
 				h.Set(generic.SignatureHeader, tt.header)
 			}
-			err := generic.Adapter{}.Verify(provider.Request{Header: h, Body: body}, []byte("s"))
+			err := generic.Adapter{}.Verify(provider.Request{Header: h, Body: body}, provider.Settings{Secret: []byte("s")})
 			var auth *provider.AuthError
 			switch {
 			case tt.reason == "" && err != nil:
@@ -66,10 +66,11 @@ func upper(s string) string {
 func TestParse(t *testing.T) {
 	body := `[{"ticket_id":"7","event_id":"a","kind":"customer_message","occurred_at":"2026-01-02T03:04:05+01:00","channel":"email","tags":["vip"]},
 	          {"source":"help","ticket_id":"7","event_id":"b","kind":"agent_reply","occurred_at":"2026-01-02T04:00:00Z","author":"agent","public":true}]`
-	evs, err := generic.Adapter{}.Parse(provider.Request{Body: []byte(body)}, "help")
+	res, err := generic.Adapter{}.Parse(provider.Request{Body: []byte(body)}, provider.Settings{Source: "help"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	evs := res.Events
 	if len(evs) != 2 {
 		t.Fatalf("got %d events", len(evs))
 	}
@@ -95,7 +96,8 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		evs, err := generic.Adapter{}.Parse(provider.Request{Body: body}, "src")
+		res, err := generic.Adapter{}.Parse(provider.Request{Body: body}, provider.Settings{Source: "src"})
+		evs := res.Events
 		var pe *provider.ParseError
 		if err != nil && !errors.As(err, &pe) {
 			t.Fatalf("error is not a ParseError: %v", err)
