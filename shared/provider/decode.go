@@ -87,7 +87,38 @@ func SynthID(parts ...string) string {
 const AckMarker = "slawatch:ack"
 
 // IsAck reports whether a message by authorID with the given body is
-// slawatch's own acknowledgement.
+// slawatch's own acknowledgement: posted as the configured acknowledgement
+// author, or carrying the marker outside quoted text — an agent's email
+// reply that quotes the acknowledgement is still a real answer.
 func IsAck(s Settings, authorID, body string) bool {
-	return (s.AckAuthor != "" && authorID == s.AckAuthor) || strings.Contains(body, AckMarker)
+	return (s.AckAuthor != "" && authorID == s.AckAuthor) || strings.Contains(unquoted(body), AckMarker)
+}
+
+// unquoted drops the parts of a message body that quote earlier messages:
+// HTML blockquotes, "> " lines, and everything after a reply header such as
+// "On … wrote:" or "-----Original Message-----".
+func unquoted(body string) string {
+	for {
+		i := strings.Index(strings.ToLower(body), "<blockquote")
+		if i < 0 {
+			break
+		}
+		end := strings.Index(strings.ToLower(body[i:]), "</blockquote>")
+		if end < 0 {
+			body = body[:i]
+			break
+		}
+		body = body[:i] + body[i+end+len("</blockquote>"):]
+	}
+	var kept []string
+	for _, line := range strings.Split(body, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "-----Original Message-----") || (strings.HasPrefix(l, "On ") && strings.HasSuffix(l, "wrote:")) {
+			break
+		}
+		if !strings.HasPrefix(l, ">") && !strings.HasPrefix(l, "&gt;") {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Join(kept, "\n")
 }

@@ -178,6 +178,12 @@ func TestIsAck(t *testing.T) {
 		{"999", "Thanks for writing", true},
 		{"1", "We got your message. <!-- " + provider.AckMarker + " -->", true},
 		{"1", "A human answer", false},
+		// Agents' replies that quote the acknowledgement are real answers.
+		{"1", "Fixed it for you.\n\nOn Mon, 23 Nov 2026 at 09:01, Support <help@example.com> wrote:\n> Thanks, we will reply by 11:00. " + provider.AckMarker, false},
+		{"1", "Fixed it.\n> we will reply by 11:00 " + provider.AckMarker + "\nMore text", false},
+		{"1", "<p>Fixed it.</p><blockquote><p>We will reply by 11:00 <!-- " + provider.AckMarker + " --></p></BLOCKQUOTE>", false},
+		{"1", "<p>Fixed it.</p><blockquote>unterminated " + provider.AckMarker, false},
+		{"1", "-----Original Message-----\n" + provider.AckMarker, false},
 		{"", "", false},
 	}
 	for _, tt := range tests {
