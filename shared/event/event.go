@@ -161,16 +161,20 @@ func (e Event) Validate() error {
 	return nil
 }
 
-// ParseChannel returns the channel named s.
+// ParseChannel returns the channel named s, or "" and false.
 func ParseChannel(s string) (Channel, bool) {
-	c := Channel(s)
-	return c, slices.Contains(channels, c)
+	if c := Channel(s); slices.Contains(channels, c) {
+		return c, true
+	}
+	return "", false
 }
 
-// ParsePriority returns the priority named s.
+// ParsePriority returns the priority named s, or "" and false.
 func ParsePriority(s string) (Priority, bool) {
-	p := Priority(s)
-	return p, slices.Contains(priorities, p)
+	if p := Priority(s); slices.Contains(priorities, p) {
+		return p, true
+	}
+	return "", false
 }
 
 // Channels lists every channel.

@@ -79,3 +79,15 @@ func TestChannelClasses(t *testing.T) {
 		}
 	}
 }
+
+func TestParseUnknownGivesZero(t *testing.T) {
+	if c, ok := event.ParseChannel("pigeon"); ok || c != "" {
+		t.Errorf("ParseChannel(pigeon) = %q, %v", c, ok)
+	}
+	if p, ok := event.ParsePriority("P9"); ok || p != "" {
+		t.Errorf("ParsePriority(P9) = %q, %v", p, ok)
+	}
+	if p, ok := event.ParsePriority("urgent"); !ok || p != event.Urgent {
+		t.Errorf("ParsePriority(urgent) = %q, %v", p, ok)
+	}
+}

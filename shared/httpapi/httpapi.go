@@ -73,14 +73,18 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(r.Context(), "webhook refused", "status", status, "reason", msg)
 		writeError(w, status, msg, extra)
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		refuse(http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST", nil)
-		return
-	}
 	src, ok := a.Config.Sources[name]
-	if !ok {
+	switch {
+	case !ok:
 		refuse(http.StatusNotFound, "unknown source "+quote(name), nil)
+		return
+	case r.Method == http.MethodHead:
+		// Some helpdesks (Intercom) probe the URL with HEAD when it is saved.
+		w.WriteHeader(http.StatusOK)
+		return
+	case r.Method != http.MethodPost:
+		w.Header().Set("Allow", "POST, HEAD")
+		refuse(http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST", nil)
 		return
 	}
 	adapter, ok := a.Adapters[src.Provider]

@@ -220,6 +220,7 @@ func TestRoutesAndMethods(t *testing.T) {
 	}{
 		{"GET", "/healthz", 200},
 		{"GET", "/webhooks/generic", 405},
+		{"GET", "/webhooks/nope", 404},
 		{"POST", "/tickets/generic/42", 405},
 		{"GET", "/tickets/generic/404", 404},
 		{"GET", "/nothing/here", 404},
@@ -228,6 +229,20 @@ func TestRoutesAndMethods(t *testing.T) {
 		req, _ := http.NewRequest(tt.method, f.srv.URL+tt.path, nil)
 		if status, body := do(t, req); status != tt.status {
 			t.Errorf("%s %s: %d %v, want %d", tt.method, tt.path, status, body, tt.status)
+		}
+	}
+}
+
+func TestHeadProbeOfWebhookURL(t *testing.T) {
+	f := newFixture(t, "", nil)
+	for path, want := range map[string]int{"/webhooks/intercom": 200, "/webhooks/nope": 404} {
+		resp, err := http.Head(f.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("HEAD %s: %d, want %d", path, resp.StatusCode, want)
 		}
 	}
 }
