@@ -33,10 +33,12 @@ bench:
 
 ## fuzz: run every fuzz target (webhook adapters, config parser) for FUZZTIME each
 FUZZTIME ?= 60s
+# Minimising a new input can take a minute on a busy 2-core machine.
+FUZZFLAGS ?= -fuzzminimizetime 5s
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./shared/...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg; \
 	  done; \
 	done
 

@@ -3,6 +3,7 @@ package generic_test
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,26 @@ func FuzzParse(f *testing.F) {
 			if verr := e.Validate(); verr != nil {
 				t.Fatalf("returned invalid event: %v", verr)
 			}
+		}
+	})
+}
+
+// FuzzVerify: only the exact HMAC of the body verifies.
+func FuzzVerify(f *testing.F) {
+	body := []byte(`{"ticket_id":"1","event_id":"e","kind":"ticket_created","occurred_at":"2026-01-01T00:00:00Z"}`)
+	f.Add(body, generic.Sign([]byte("k"), body))
+	f.Add(body, "sha256=00")
+	f.Add([]byte{}, "")
+	f.Fuzz(func(t *testing.T, b []byte, header string) {
+		h := http.Header{}
+		h.Set(generic.SignatureHeader, header)
+		err := generic.Adapter{}.Verify(provider.Request{Header: h, Body: b}, provider.Settings{Secret: []byte("k")})
+		if err == nil && !strings.EqualFold(header, generic.Sign([]byte("k"), b)) {
+			t.Fatalf("accepted %q for body %q", header, b)
+		}
+		var auth *provider.AuthError
+		if err != nil && !errors.As(err, &auth) {
+			t.Fatalf("error is not an AuthError: %v", err)
 		}
 	})
 }
