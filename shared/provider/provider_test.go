@@ -195,3 +195,24 @@ func TestIsAck(t *testing.T) {
 		t.Error("empty AckAuthor matched an empty author id")
 	}
 }
+
+func TestText(t *testing.T) {
+	var v struct {
+		ID provider.Text `json:"id"`
+	}
+	for body, want := range map[string]string{
+		`{"id":"abc"}`: "abc", `{"id":" 42 "}`: "42", `{"id":42}`: "42", `{"id":-7}`: "-7", `{"id":null}`: "", `{}`: "",
+	} {
+		v.ID = ""
+		if err := provider.DecodeJSON([]byte(body), &v, false); err != nil || string(v.ID) != want {
+			t.Errorf("%s: %q, %v; want %q", body, v.ID, err, want)
+		}
+	}
+	for _, body := range []string{`{"id":true}`, `{"id":{}}`, `{"id":[1]}`} {
+		err := provider.DecodeJSON([]byte(body), &v, false)
+		var pe *provider.ParseError
+		if !errors.As(err, &pe) || pe.Field != "id" {
+			t.Errorf("%s: error %v, want a ParseError naming id", body, err)
+		}
+	}
+}

@@ -10,30 +10,6 @@ import (
 	"github.com/slawatch/slawatch/shared/provider"
 )
 
-// flexString reads a JSON string or number as text: placeholders render as
-// strings, but an admin may leave a placeholder unquoted ("ticket_id":
-// {{ticket.id}}) and get a number. null reads as "".
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	switch {
-	case string(b) == "null":
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(strings.TrimSpace(s))
-	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
-		*f = flexString(b)
-	default:
-		// An UnmarshalTypeError gets the field path from the decoder.
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[string]()}
-	}
-	return nil
-}
-
 // tagList reads {{ticket.tags}}, which Freshdesk renders as the tag names
 // joined by ", " (tags may contain spaces, so only commas separate), or a
 // JSON array. Absent or null stays nil ("unchanged"); an empty rendering is
@@ -59,12 +35,12 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 		for _, r := range raw {
 			var s string
 			if err := json.Unmarshal(r, &s); err != nil {
-				return &json.UnmarshalTypeError{Value: "array of " + jsonKind(r), Type: reflect.TypeFor[[]string]()}
+				return &json.UnmarshalTypeError{Value: "array of " + provider.JSONKind(r), Type: reflect.TypeFor[[]string]()}
 			}
 			parts = append(parts, s)
 		}
 	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[[]string]()}
+		return &json.UnmarshalTypeError{Value: provider.JSONKind(b), Type: reflect.TypeFor[[]string]()}
 	}
 	out := tagList{}
 	for _, p := range parts {
@@ -74,25 +50,6 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 	}
 	*t = out
 	return nil
-}
-
-func jsonKind(b []byte) string {
-	if len(b) == 0 {
-		return "value"
-	}
-	switch b[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "null"
-	}
-	return "number"
 }
 
 // key folds a code or name for lookup: "Waiting on Customer" becomes

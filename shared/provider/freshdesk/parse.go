@@ -17,14 +17,14 @@ type wrapper struct {
 // body is one rule's webhook content. Placeholders render as text, so
 // codes and names arrive as strings (or numbers when left unquoted).
 type body struct {
-	Event          string     `json:"event"`
-	TicketID       flexString `json:"ticket_id"`
-	TicketStatus   flexString `json:"ticket_status"`
-	TicketPriority flexString `json:"ticket_priority"`
-	TicketSource   flexString `json:"ticket_source"`
-	TicketTags     tagList    `json:"ticket_tags"`
-	UpdatedAt      string     `json:"ticket_updated_at"`
-	TriggeredEvent string     `json:"triggered_event"`
+	Event          string        `json:"event"`
+	TicketID       provider.Text `json:"ticket_id"`
+	TicketStatus   provider.Text `json:"ticket_status"`
+	TicketPriority provider.Text `json:"ticket_priority"`
+	TicketSource   provider.Text `json:"ticket_source"`
+	TicketTags     tagList       `json:"ticket_tags"`
+	UpdatedAt      string        `json:"ticket_updated_at"`
+	TriggeredEvent string        `json:"triggered_event"`
 	// Comment is optional ({{ticket.latest_public_comment}}), only to
 	// recognise slawatch's acknowledgement marker: Freshdesk has no
 	// placeholder for who performed the update.

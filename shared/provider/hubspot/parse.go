@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -20,41 +19,15 @@ import (
 // documents numbers, some integrations see strings, and a 4xx for a type
 // quibble would make HubSpot drop the batch for good.
 type wire struct {
-	EventID          text `json:"eventId"`
-	OccurredAt       text `json:"occurredAt"`
-	SubscriptionType text `json:"subscriptionType"`
-	ObjectID         text `json:"objectId"`
-	ObjectTypeID     text `json:"objectTypeId"`
-	PropertyName     text `json:"propertyName"`
-	PropertyValue    text `json:"propertyValue"`
-	SourceID         text `json:"sourceId"`
-	MessageType      text `json:"messageType"`
-}
-
-// text is a JSON string, number or boolean kept as its text; null is "".
-type text string
-
-func (t *text) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || string(b) == "null":
-		*t = ""
-	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*t = text(s)
-	case b[0] == '{' || b[0] == '[':
-		kind := "object"
-		if b[0] == '[' {
-			kind = "array"
-		}
-		return &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeFor[string]()}
-	default: // number, true, false: the decoder has checked the literal
-		*t = text(b)
-	}
-	return nil
+	EventID          provider.Text `json:"eventId"`
+	OccurredAt       provider.Text `json:"occurredAt"`
+	SubscriptionType provider.Text `json:"subscriptionType"`
+	ObjectID         provider.Text `json:"objectId"`
+	ObjectTypeID     provider.Text `json:"objectTypeId"`
+	PropertyName     provider.Text `json:"propertyName"`
+	PropertyValue    provider.Text `json:"propertyValue"`
+	SourceID         provider.Text `json:"sourceId"`
+	MessageType      provider.Text `json:"messageType"`
 }
 
 // Parse reads HubSpot's event array. Events slawatch does not track are

@@ -12,11 +12,11 @@ import (
 
 // envelope is the notification wrapper around every webhook.
 type envelope struct {
-	Type      string `json:"type"`
-	ID        ident  `json:"id"`
-	Topic     string `json:"topic"`
-	AppID     string `json:"app_id"`
-	CreatedAt stamp  `json:"created_at"`
+	Type      string        `json:"type"`
+	ID        provider.Text `json:"id"`
+	Topic     string        `json:"topic"`
+	AppID     string        `json:"app_id"`
+	CreatedAt stamp         `json:"created_at"`
 	Data      struct {
 		Type string `json:"type"`
 		Item item   `json:"item"`
@@ -26,10 +26,10 @@ type envelope struct {
 // item is a conversation or a ticket; the fields of both are decoded into
 // one struct because the topic, not the item, says which it is.
 type item struct {
-	Type      string `json:"type"`
-	ID        ident  `json:"id"`
-	CreatedAt stamp  `json:"created_at"`
-	UpdatedAt stamp  `json:"updated_at"`
+	Type      string        `json:"type"`
+	ID        provider.Text `json:"id"`
+	CreatedAt stamp         `json:"created_at"`
+	UpdatedAt stamp         `json:"updated_at"`
 
 	// Conversations.
 	Priority          string  `json:"priority"`
@@ -66,31 +66,20 @@ type tags struct {
 
 // part is one conversation or ticket part: a message, note or action.
 type part struct {
-	ID        ident  `json:"id"`
-	PartType  string `json:"part_type"`
-	Body      string `json:"body"`
-	CreatedAt stamp  `json:"created_at"`
-	Author    author `json:"author"`
+	ID        provider.Text `json:"id"`
+	PartType  string        `json:"part_type"`
+	Body      string        `json:"body"`
+	CreatedAt stamp         `json:"created_at"`
+	Author    author        `json:"author"`
 }
 
 type author struct {
-	Type string `json:"type"`
-	ID   ident  `json:"id"`
+	Type string        `json:"type"`
+	ID   provider.Text `json:"id"`
 	// Fin, Intercom's AI agent, writes as a bot but is flagged here too in
 	// newer API versions.
 	FromAIAgent bool `json:"from_ai_agent"`
 	IsAIAnswer  bool `json:"is_ai_answer"`
-}
-
-// ident is an Intercom id. Intercom sends ids as strings, but older
-// payloads and hand-written tests use numbers; both are accepted, and null
-// means absent.
-type ident string
-
-func (i *ident) UnmarshalJSON(b []byte) error {
-	s, err := scalar(b, reflect.TypeFor[string]())
-	*i = ident(s)
-	return err
 }
 
 // stamp is an Intercom timestamp as sent: Unix seconds as a JSON number or

@@ -11,32 +11,6 @@ import (
 	"github.com/slawatch/slawatch/shared/provider"
 )
 
-// flexString reads a JSON string or number as text: Zendesk sends ids as
-// numbers in some payloads and as strings in others (event subscriptions
-// use strings, trigger placeholders render whatever the admin quoted).
-// null reads as "".
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	switch {
-	case string(b) == "null":
-		return nil
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(strings.TrimSpace(s))
-	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
-		*f = flexString(b)
-	default:
-		// Returned as an UnmarshalTypeError so that the decoder adds the
-		// field path and DecodeJSON names it.
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[string]()}
-	}
-	return nil
-}
-
 // flexBool reads true/false, or the strings "true"/"false" that a
 // placeholder or a quoted literal renders. Set reports whether a value was
 // given at all.
@@ -64,7 +38,7 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 		*f = flexBool{Set: true, Value: v}
 		return nil
 	}
-	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[bool]()}
+	return &json.UnmarshalTypeError{Value: provider.JSONKind(b), Type: reflect.TypeFor[bool]()}
 }
 
 // tagList reads tags as a JSON array of strings (event subscriptions) or
@@ -93,7 +67,7 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 		for _, r := range raw {
 			var s string
 			if err := json.Unmarshal(r, &s); err != nil {
-				return &json.UnmarshalTypeError{Value: "array of " + jsonKind(r), Type: reflect.TypeFor[[]string]()}
+				return &json.UnmarshalTypeError{Value: "array of " + provider.JSONKind(r), Type: reflect.TypeFor[[]string]()}
 			}
 			if s = strings.TrimSpace(s); s != "" {
 				out = append(out, s)
@@ -102,27 +76,7 @@ func (t *tagList) UnmarshalJSON(b []byte) error {
 		*t = out
 		return nil
 	}
-	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[[]string]()}
-}
-
-// jsonKind names the JSON type of a raw value for error messages.
-func jsonKind(b []byte) string {
-	if len(b) == 0 {
-		return "value"
-	}
-	switch b[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "null"
-	}
-	return "number"
+	return &json.UnmarshalTypeError{Value: provider.JSONKind(b), Type: reflect.TypeFor[[]string]()}
 }
 
 // key folds a vendor value for lookup: "On-hold", "ON_HOLD" and "on hold"

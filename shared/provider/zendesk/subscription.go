@@ -21,54 +21,54 @@ const (
 // object, which depends on the type. Decoding the whole body into one
 // typed struct keeps full field paths ("event.comment.is_public") in errors.
 type envelope[E any] struct {
-	ID      flexString `json:"id"`
-	Time    string     `json:"time"`
-	Subject string     `json:"subject"`
-	Detail  detail     `json:"detail"`
-	Event   E          `json:"event"`
+	ID      provider.Text `json:"id"`
+	Time    string        `json:"time"`
+	Subject string        `json:"subject"`
+	Detail  detail        `json:"detail"`
+	Event   E             `json:"event"`
 }
 
 // detail is the ticket snapshot every ticket event carries. Ids are strings
 // in current payloads but were numbers in older ones.
 type detail struct {
-	ID       flexString `json:"id"`
-	Status   string     `json:"status"`
-	Priority string     `json:"priority"`
+	ID       provider.Text `json:"id"`
+	Status   string        `json:"status"`
+	Priority string        `json:"priority"`
 	Via      struct {
 		Channel string `json:"channel"`
 	} `json:"via"`
-	Tags        tagList    `json:"tags"`
-	RequesterID flexString `json:"requester_id"`
-	SubmitterID flexString `json:"submitter_id"`
-	IsPublic    flexBool   `json:"is_public"`
+	Tags        tagList       `json:"tags"`
+	RequesterID provider.Text `json:"requester_id"`
+	SubmitterID provider.Text `json:"submitter_id"`
+	IsPublic    flexBool      `json:"is_public"`
 }
 
 type commentEvent struct {
 	Comment *struct {
-		ID       flexString `json:"id"`
-		Body     string     `json:"body"`
-		IsPublic flexBool   `json:"is_public"`
+		ID       provider.Text `json:"id"`
+		Body     string        `json:"body"`
+		IsPublic flexBool      `json:"is_public"`
 		Author   struct {
-			ID      flexString `json:"id"`
-			IsStaff flexBool   `json:"is_staff"`
+			ID      provider.Text `json:"id"`
+			IsStaff flexBool      `json:"is_staff"`
 		} `json:"author"`
 	} `json:"comment"`
 }
 
 // changeEvent is status_changed / priority_changed: the new and old value.
 type changeEvent struct {
-	Current  flexString `json:"current"`
-	Previous flexString `json:"previous"`
+	Current  provider.Text `json:"current"`
+	Previous provider.Text `json:"previous"`
 }
 
 type messageEvent struct {
 	Actor *struct {
-		ID   flexString `json:"id"`
-		Type string     `json:"type"`
+		ID   provider.Text `json:"id"`
+		Type string        `json:"type"`
 	} `json:"actor"`
 	Message struct {
-		ID   flexString `json:"id"`
-		Body string     `json:"body"`
+		ID   provider.Text `json:"id"`
+		Body string        `json:"body"`
 	} `json:"message"`
 }
 
@@ -113,7 +113,7 @@ func decodeAndMap[E any](body []byte, s provider.Settings, m mapper[E]) (provide
 // time, and the snapshot's channel, priority and tags. Status is left to
 // the mappers: a snapshot status on a comment would fight the explicit
 // status-change events.
-func base(id *flexString, at, subject string, d *detail, s provider.Settings) (event.Event, error) {
+func base(id *provider.Text, at, subject string, d *detail, s provider.Settings) (event.Event, error) {
 	ticket := string(d.ID)
 	if ticket == "" {
 		if id, ok := strings.CutPrefix(subject, "zen:ticket:"); ok && !strings.ContainsAny(id, ": ") {

@@ -14,15 +14,15 @@ import (
 // admin types per trigger, because the trigger's conditions — not any
 // placeholder — say what happened.
 type triggerBody struct {
-	Event     string     `json:"event"`
-	TicketID  flexString `json:"ticket_id"`
-	Status    string     `json:"status"`
-	Priority  string     `json:"priority"`
-	Via       string     `json:"via"`
-	Tags      tagList    `json:"tags"`
-	ActorID   flexString `json:"actor_id"`
-	ActorRole string     `json:"actor_role"`
-	Time      string     `json:"time"`
+	Event     string        `json:"event"`
+	TicketID  provider.Text `json:"ticket_id"`
+	Status    string        `json:"status"`
+	Priority  string        `json:"priority"`
+	Via       string        `json:"via"`
+	Tags      tagList       `json:"tags"`
+	ActorID   provider.Text `json:"actor_id"`
+	ActorRole string        `json:"actor_role"`
+	Time      string        `json:"time"`
 	// Public is a literal on the ticket_created triggers (one with the
 	// condition "Comment is Public", one with "Comment is Private").
 	Public flexBool `json:"public"`
