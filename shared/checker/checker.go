@@ -43,7 +43,7 @@ func (c *Checker) Run(ctx context.Context) (int, error) {
 	var errs []error
 	for _, k := range keys {
 		var alerts []sla.Alert
-		t, err := c.Tickets.Update(ctx, k, func(t sla.Ticket) (sla.Ticket, bool, error) {
+		t, err := c.Tickets.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
 			next, due := sla.Fire(t, now)
 			alerts = due
 			return next, len(next.Fired) != len(t.Fired), nil

@@ -4,6 +4,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/slawatch/slawatch/shared/event"
@@ -29,11 +30,14 @@ func (s *Service) Ingest(ctx context.Context, events []event.Event) (Result, err
 	var res Result
 	for _, ev := range events {
 		applied := false
-		_, err := s.Tickets.Update(ctx, store.Key{Source: ev.Source, ID: ev.TicketID}, func(t sla.Ticket) (sla.Ticket, bool, error) {
+		_, err := s.Tickets.Update(ctx, store.Key{Source: ev.Source, ID: ev.TicketID}, ev.ID, func(t sla.Ticket) (sla.Ticket, bool, error) {
 			next, changed, err := sla.Apply(s.Policies, t, ev)
 			applied = changed
 			return next, changed, err
 		})
+		if errors.Is(err, store.ErrDuplicate) {
+			err, applied = nil, false
+		}
 		if err != nil {
 			return res, fmt.Errorf("intake: ticket %s/%s event %s: %w", ev.Source, ev.TicketID, ev.ID, err)
 		}

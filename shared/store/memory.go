@@ -13,13 +13,15 @@ import (
 type Memory struct {
 	mu      sync.Mutex
 	tickets map[Key]sla.Ticket
+	applied map[Key]time.Time // (source, event id) → when it expires
+	now     func() time.Time
 }
 
 var _ Tickets = (*Memory)(nil)
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{tickets: map[Key]sla.Ticket{}}
+	return &Memory{tickets: map[Key]sla.Ticket{}, applied: map[Key]time.Time{}, now: time.Now}
 }
 
 func (m *Memory) Get(_ context.Context, k Key) (sla.Ticket, error) {
@@ -32,18 +34,33 @@ func (m *Memory) Get(_ context.Context, k Key) (sla.Ticket, error) {
 	return t, nil
 }
 
-func (m *Memory) Update(_ context.Context, k Key, fn UpdateFunc) (sla.Ticket, error) {
+func (m *Memory) Update(_ context.Context, k Key, eventID string, fn UpdateFunc) (sla.Ticket, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur, ok := m.tickets[k]
 	if !ok {
 		cur = sla.New(k.Source, k.ID)
 	}
+	now := m.now()
+	ek := Key{Source: k.Source, ID: eventID}
+	if exp, seen := m.applied[ek]; eventID != "" && seen && now.Before(exp) {
+		return cur, ErrDuplicate
+	}
 	next, changed, err := fn(cur)
 	if err != nil || !changed {
 		return cur, err
 	}
 	m.tickets[k] = next
+	if eventID != "" {
+		m.applied[ek] = now.Add(DedupTTL)
+		if len(m.applied)%1024 == 0 { // forget expired ids now and then, as DynamoDB's TTL does
+			for k, exp := range m.applied {
+				if !now.Before(exp) {
+					delete(m.applied, k)
+				}
+			}
+		}
+	}
 	return next, nil
 }
 

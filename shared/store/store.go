@@ -13,6 +13,17 @@ import (
 // ErrNotFound is returned for a ticket the store has never seen.
 var ErrNotFound = errors.New("ticket not found")
 
+// ErrDuplicate is returned by Update for an event id already applied.
+var ErrDuplicate = errors.New("event already applied")
+
+// ErrConflict is returned when an update kept losing races with concurrent
+// updates of the same ticket; the caller may retry later.
+var ErrConflict = errors.New("ticket update conflict")
+
+// DedupTTL is how long an applied event id is remembered: longer than any
+// helpdesk retries (Freshdesk for an hour, HubSpot for 24 hours).
+const DedupTTL = 72 * time.Hour
+
 // Key names a ticket.
 type Key struct {
 	Source, ID string
@@ -28,8 +39,11 @@ type UpdateFunc func(sla.Ticket) (sla.Ticket, bool, error)
 type Tickets interface {
 	// Get returns a ticket, or ErrNotFound.
 	Get(ctx context.Context, k Key) (sla.Ticket, error)
-	// Update applies fn atomically: no concurrent update is lost.
-	Update(ctx context.Context, k Key, fn UpdateFunc) (sla.Ticket, error)
+	// Update applies fn atomically: no concurrent update is lost. With a
+	// non-empty eventID the update happens at most once per (source,
+	// eventID) within DedupTTL; a repeat returns the current state and
+	// ErrDuplicate without calling fn's result into effect.
+	Update(ctx context.Context, k Key, eventID string, fn UpdateFunc) (sla.Ticket, error)
 	// Due returns up to limit tickets whose next alert is due at or before
 	// the given instant.
 	Due(ctx context.Context, before time.Time, limit int) ([]Key, error)

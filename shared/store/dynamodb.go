@@ -1,0 +1,402 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/slawatch/slawatch/shared/sla"
+)
+
+// The single-table layout; docs/data-model.md explains it.
+const (
+	attrPK       = "pk"
+	attrSK       = "sk"
+	attrDueShard = "due_shard"
+	attrDueAt    = "due_at"
+	attrExpires  = "expires_at" // the table's TTL attribute: clean-up only
+	dueIndex     = "due"
+
+	skTicket = "TICKET"
+	skEvent  = "EVENT"
+
+	// DueShards spreads the due index over a fixed set of partitions so that
+	// no single partition takes every write; the due query reads each.
+	DueShards = 8
+
+	maxAttempts = 64 // optimistic-concurrency retries before ErrConflict
+)
+
+// DynamoDBAPI is the part of the DynamoDB client the store uses.
+type DynamoDBAPI interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// DynamoDB stores tickets in one DynamoDB table.
+type DynamoDB struct {
+	client DynamoDBAPI
+	table  string
+	now    func() time.Time
+}
+
+var _ Tickets = (*DynamoDB)(nil)
+
+// NewDynamoDB returns a store over table. now stamps de-duplication
+// records' expiry; nil means time.Now.
+func NewDynamoDB(client DynamoDBAPI, table string, now func() time.Time) (*DynamoDB, error) {
+	if client == nil || table == "" {
+		return nil, errors.New("store: DynamoDB needs a client and a table name")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &DynamoDB{client: client, table: table, now: now}, nil
+}
+
+// ticketItem is a ticket as stored. The state is the ticket's JSON (the
+// engine's own encoding); the due attributes exist only while an alert is
+// pending, which keeps the due index sparse.
+type ticketItem struct {
+	PK       string `dynamodbav:"pk"`
+	SK       string `dynamodbav:"sk"`
+	Version  int64  `dynamodbav:"version"`
+	State    []byte `dynamodbav:"state"`
+	DueShard string `dynamodbav:"due_shard,omitempty"`
+	DueAt    int64  `dynamodbav:"due_at,omitempty"` // Unix milliseconds
+}
+
+type eventItem struct {
+	PK      string `dynamodbav:"pk"`
+	SK      string `dynamodbav:"sk"`
+	Expires int64  `dynamodbav:"expires_at"` // Unix seconds, for TTL
+}
+
+// Source names cannot contain '#' (the configuration refuses them), so the
+// first '#' after the prefix ends the source; ticket ids may contain any
+// character.
+func ticketPK(k Key) string { return "T#" + k.Source + "#" + k.ID }
+
+func eventPK(source, eventID string) string { return "E#" + source + "#" + eventID }
+
+func keyOf(pk string) (Key, bool) {
+	rest, ok := strings.CutPrefix(pk, "T#")
+	if !ok {
+		return Key{}, false
+	}
+	src, id, ok := strings.Cut(rest, "#")
+	return Key{Source: src, ID: id}, ok
+}
+
+func shardOf(pk string) string {
+	h := fnv.New32a()
+	h.Write([]byte(pk))
+	return "D#" + strconv.Itoa(int(h.Sum32()%DueShards))
+}
+
+func (d *DynamoDB) Get(ctx context.Context, k Key) (sla.Ticket, error) {
+	t, _, err := d.get(ctx, k)
+	return t, err
+}
+
+// get reads a ticket and its version with a consistent read.
+func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, int64, error) {
+	key, err := attributevalue.MarshalMap(struct {
+		PK string `dynamodbav:"pk"`
+		SK string `dynamodbav:"sk"`
+	}{ticketPK(k), skTicket})
+	if err != nil {
+		return sla.Ticket{}, 0, fmt.Errorf("store: marshal key: %w", err)
+	}
+	out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &d.table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return sla.Ticket{}, 0, fmt.Errorf("store: get ticket %s/%s: %w", k.Source, k.ID, err)
+	}
+	if len(out.Item) == 0 {
+		return sla.Ticket{}, 0, ErrNotFound
+	}
+	var it ticketItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return sla.Ticket{}, 0, fmt.Errorf("store: unmarshal ticket %s/%s: %w", k.Source, k.ID, err)
+	}
+	var t sla.Ticket
+	if err := json.Unmarshal(it.State, &t); err != nil {
+		return sla.Ticket{}, 0, fmt.Errorf("store: decode ticket %s/%s: %w", k.Source, k.ID, err)
+	}
+	return t, it.Version, nil
+}
+
+// Update reads the ticket, applies fn and writes the result on condition
+// that nobody wrote in between (the version attribute), retrying on a lost
+// race. With an event id, the write is a transaction that also creates the
+// event's de-duplication record, so the common path is two requests: the
+// read and the transaction.
+func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateFunc) (sla.Ticket, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		cur, version, err := d.get(ctx, k)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			cur = sla.New(k.Source, k.ID)
+		case err != nil:
+			return sla.Ticket{}, err
+		}
+		next, changed, err := fn(cur)
+		if err != nil || !changed {
+			return cur, err
+		}
+		err = d.put(ctx, k, eventID, next, version)
+		var lost *lostRace
+		switch {
+		case err == nil:
+			return next, nil
+		case errors.Is(err, ErrDuplicate):
+			return cur, ErrDuplicate
+		case errors.As(err, &lost):
+			if err := sleep(ctx, attempt); err != nil {
+				return cur, err
+			}
+			continue
+		default:
+			return cur, err
+		}
+	}
+	return sla.Ticket{}, fmt.Errorf("store: ticket %s/%s: %w after %d attempts", k.Source, k.ID, ErrConflict, maxAttempts)
+}
+
+// lostRace: another writer changed the ticket since it was read.
+type lostRace struct{}
+
+func (*lostRace) Error() string { return "ticket changed concurrently" }
+
+// sleep backs off with jitter, so that writers racing on one ticket spread
+// out instead of colliding again.
+func sleep(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket, version int64) error {
+	state, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("store: encode ticket %s/%s: %w", k.Source, k.ID, err)
+	}
+	it := ticketItem{PK: ticketPK(k), SK: skTicket, Version: version + 1, State: state}
+	if at, ok := t.NextAlertAt(); ok {
+		it.DueShard, it.DueAt = shardOf(it.PK), at.UnixMilli()
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return fmt.Errorf("store: marshal ticket %s/%s: %w", k.Source, k.ID, err)
+	}
+	cond := expression.AttributeNotExists(expression.Name(attrPK))
+	if version > 0 {
+		cond = expression.Name("version").Equal(expression.Value(version))
+	}
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return fmt.Errorf("store: build condition: %w", err)
+	}
+	put := &types.Put{
+		TableName: &d.table, Item: item, ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	}
+
+	if eventID == "" {
+		_, err := d.client.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+			ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
+		})
+		var failed *types.ConditionalCheckFailedException
+		if errors.As(err, &failed) {
+			return &lostRace{}
+		}
+		if err != nil {
+			return fmt.Errorf("store: put ticket %s/%s: %w", k.Source, k.ID, err)
+		}
+		return nil
+	}
+
+	dedup, err := attributevalue.MarshalMap(eventItem{PK: eventPK(k.Source, eventID), SK: skEvent, Expires: d.now().Add(DedupTTL).Unix()})
+	if err != nil {
+		return fmt.Errorf("store: marshal event record: %w", err)
+	}
+	// An expired record is as good as absent: TTL deletes lazily.
+	fresh := expression.AttributeNotExists(expression.Name(attrPK)).
+		Or(expression.Name(attrExpires).LessThan(expression.Value(d.now().Unix())))
+	dexpr, err := expression.NewBuilder().WithCondition(fresh).Build()
+	if err != nil {
+		return fmt.Errorf("store: build condition: %w", err)
+	}
+	_, err = d.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &d.table, Item: dedup, ConditionExpression: dexpr.Condition(),
+			ExpressionAttributeNames: dexpr.Names(), ExpressionAttributeValues: dexpr.Values()}},
+		{Put: put},
+	}})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		reasons := canceled.CancellationReasons
+		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+			return ErrDuplicate
+		}
+		if len(reasons) > 1 && aws.ToString(reasons[1].Code) == "ConditionalCheckFailed" {
+			return &lostRace{}
+		}
+		// TransactionConflict: a concurrent transaction on the same items.
+		if slices.ContainsFunc(reasons, func(r types.CancellationReason) bool { return aws.ToString(r.Code) == "TransactionConflict" }) {
+			return &lostRace{}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: write ticket %s/%s with event %s: %w", k.Source, k.ID, eventID, err)
+	}
+	return nil
+}
+
+// Due queries each shard of the sparse due index for items due by before:
+// the cost follows the number of due tickets, not the number of open ones.
+func (d *DynamoDB) Due(ctx context.Context, before time.Time, limit int) ([]Key, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	type due struct {
+		k  Key
+		at int64
+	}
+	var all []due
+	for shard := range DueShards {
+		cond := expression.Key(attrDueShard).Equal(expression.Value("D#" + strconv.Itoa(shard))).
+			And(expression.Key(attrDueAt).LessThanEqual(expression.Value(before.UnixMilli())))
+		expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+		if err != nil {
+			return nil, fmt.Errorf("store: build due query: %w", err)
+		}
+		in := &dynamodb.QueryInput{
+			TableName: &d.table, IndexName: aws.String(dueIndex),
+			KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+			Limit: aws.Int32(int32(min(limit, 1000))),
+		}
+		// Each shard is read in due order; more than limit from one shard
+		// can never be needed.
+		for got := 0; got < limit; {
+			out, err := d.client.Query(ctx, in)
+			if err != nil {
+				return nil, fmt.Errorf("store: due query shard %d: %w", shard, err)
+			}
+			for _, item := range out.Items {
+				var it ticketItem
+				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+					return nil, fmt.Errorf("store: unmarshal due item: %w", err)
+				}
+				if k, ok := keyOf(it.PK); ok {
+					all = append(all, due{k, it.DueAt})
+					got++
+				}
+			}
+			if len(out.LastEvaluatedKey) == 0 {
+				break
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+	}
+	slices.SortFunc(all, func(a, b due) int { return cmp.Compare(a.at, b.at) })
+	keys := make([]Key, 0, min(limit, len(all)))
+	for _, d := range all[:min(limit, len(all))] {
+		keys = append(keys, d.k)
+	}
+	return keys, nil
+}
+
+// CreateTable creates the table with its due index and TTL, for local
+// development and tests; in AWS the SAM template creates it.
+func CreateTable(ctx context.Context, client interface {
+	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	UpdateTimeToLive(context.Context, *dynamodb.UpdateTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+}, table string) error {
+	s, n := types.ScalarAttributeTypeS, types.ScalarAttributeTypeN
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   &table,
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(attrPK), AttributeType: s},
+			{AttributeName: aws.String(attrSK), AttributeType: s},
+			{AttributeName: aws.String(attrDueShard), AttributeType: s},
+			{AttributeName: aws.String(attrDueAt), AttributeType: n},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(attrPK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(attrSK), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName: aws.String(dueIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(attrDueShard), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(attrDueAt), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("store: create table %s: %w", table, err)
+	}
+	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               &table,
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attrExpires), Enabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("store: enable TTL on %s: %w", table, err)
+	}
+	return nil
+}
+
+// NewDynamoDBClient returns a DynamoDB client from the default AWS
+// configuration. With an endpoint (DynamoDB Local) it talks to that instead
+// and, when no AWS credentials are configured, signs with placeholders that
+// DynamoDB Local accepts.
+func NewDynamoDBClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	var loadOpts []func(*config.LoadOptions) error
+	if endpoint != "" {
+		loadOpts = append(loadOpts, config.WithRegion(envOr("AWS_REGION", "us-east-1")))
+		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+			loadOpts = append(loadOpts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("store: load AWS configuration: %w", err)
+	}
+	if endpoint != "" {
+		optFns = append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }}, optFns...)
+	}
+	return dynamodb.NewFromConfig(cfg, optFns...), nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,173 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/intake"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/store"
+	"github.com/slawatch/slawatch/shared/store/storetest"
+)
+
+// These tests run against Amazon's DynamoDB Local, which `make test` starts
+// on a loopback port (infra/local/dynamodb.sh) and names in this variable.
+const endpointEnv = "SLAWATCH_TEST_DYNAMODB_ENDPOINT"
+
+// counter counts API calls by operation through SDK middleware.
+type counter struct {
+	mu  sync.Mutex
+	ops map[string]int
+}
+
+func (c *counter) add(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		c.mu.Lock()
+		c.ops[middleware.GetOperationName(ctx)]++
+		c.mu.Unlock()
+		return next.HandleInitialize(ctx, in)
+	}), middleware.After)
+}
+
+func (c *counter) take() (total int, ops map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ops, c.ops = c.ops, map[string]int{}
+	for _, n := range ops {
+		total += n
+	}
+	return total, ops
+}
+
+// localTable creates a fresh table on DynamoDB Local and returns a client
+// that counts its requests.
+func localTable(tb testing.TB) (*dynamodb.Client, string, *counter) {
+	tb.Helper()
+	endpoint := os.Getenv(endpointEnv)
+	if endpoint == "" {
+		tb.Skip(endpointEnv + " is not set; `make test` starts DynamoDB Local and sets it")
+	}
+	c := &counter{ops: map[string]int{}}
+	client, err := store.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, c.add)
+		// DynamoDB Local's responses draw checksum warnings from the SDK.
+		o.DisableValidateResponseChecksum = true
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	table := fmt.Sprintf("slawatch-test-%d", time.Now().UnixNano())
+	if err := store.CreateTable(context.Background(), client, table); err != nil {
+		tb.Fatal(err)
+	}
+	c.take()
+	return client, table, c
+}
+
+func TestDynamoDBContract(t *testing.T) {
+	client, table, _ := localTable(t)
+	s, err := store.NewDynamoDB(client, table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One table for the whole suite: each test uses its own source names.
+	storetest.Run(t, func(*testing.T) store.Tickets { return s })
+}
+
+// TestRequestsPerWebhook checks the cost bound of the intake path: at most
+// two DynamoDB requests per event (a consistent read, then one transaction
+// writing the ticket and the event's de-duplication record), and one for a
+// redelivery of an event the ticket already holds.
+func TestRequestsPerWebhook(t *testing.T) {
+	client, table, count := localTable(t)
+	s, _ := store.NewDynamoDB(client, table, nil)
+	cfg := policy.Default()
+	svc := &intake.Service{Policies: cfg, Tickets: s}
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	events := []event.Event{
+		{Source: "generic", TicketID: "1", ID: "c", Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer, Channel: event.Chat},
+		{Source: "generic", TicketID: "1", ID: "r", Kind: event.AgentReply, OccurredAt: t0.Add(time.Minute), Author: event.Agent, Public: true},
+		{Source: "generic", TicketID: "1", ID: "m", Kind: event.CustomerMessage, OccurredAt: t0.Add(2 * time.Minute), Author: event.Customer},
+	}
+	for _, e := range events {
+		if _, err := svc.Ingest(ctx, []event.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+		if n, ops := count.take(); n > 2 || ops["GetItem"] != 1 || ops["TransactWriteItems"] != 1 {
+			t.Errorf("event %s: %d requests %v, want GetItem + TransactWriteItems", e.ID, n, ops)
+		}
+	}
+	res, err := svc.Ingest(ctx, events[:1])
+	if err != nil || res.Duplicates != 1 {
+		t.Fatalf("redelivery: %+v %v", res, err)
+	}
+	if n, ops := count.take(); n != 1 || ops["GetItem"] != 1 {
+		t.Errorf("redelivery: %d requests %v, want one GetItem", n, ops)
+	}
+}
+
+// BenchmarkDue measures the due query with the same 100 due tickets among
+// 1,000 and 10,000 open ones: with the sparse index it should not grow.
+func BenchmarkDue(b *testing.B) {
+	for _, open := range []int{1000, 10000} {
+		b.Run("open="+strconv.Itoa(open), func(b *testing.B) {
+			client, table, count := localTable(b)
+			s, _ := store.NewDynamoDB(client, table, nil)
+			now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+			seedDue(b, client, table, open, 100, now)
+			count.take()
+			b.ResetTimer()
+			for b.Loop() {
+				keys, err := s.Due(context.Background(), now, 1000)
+				if err != nil || len(keys) != 100 {
+					b.Fatalf("Due: %d keys, %v", len(keys), err)
+				}
+			}
+			b.StopTimer()
+			n, _ := count.take()
+			b.ReportMetric(float64(n)/float64(b.N), "requests/op")
+		})
+	}
+}
+
+// seedDue writes open ticket items directly: due of them due an hour before
+// now, the rest due a day after it.
+func seedDue(b *testing.B, client *dynamodb.Client, table string, open, due int, now time.Time) {
+	b.Helper()
+	var batch []types.WriteRequest
+	flush := func() {
+		for len(batch) > 0 {
+			out, err := client.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: batch}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			batch = out.UnprocessedItems[table]
+		}
+	}
+	for i := range open {
+		at := now.Add(24 * time.Hour)
+		if i < due {
+			at = now.Add(-time.Hour)
+		}
+		req, err := store.DueItemPut(store.Key{Source: "bench", ID: strconv.Itoa(i)}, at)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch = append(batch, req)
+		if len(batch) == 25 {
+			flush()
+		}
+	}
+	flush()
+}
