@@ -21,6 +21,7 @@ import (
 
 const usage = `usage:
   slawatch serve [--config FILE] [--addr HOST:PORT] [--check-every 5s]
+                 [--store memory|dynamodb] [--dynamodb-endpoint URL] [--table NAME] [--create-table]
   slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
   slawatch config check FILE
   slawatch config default

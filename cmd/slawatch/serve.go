@@ -12,6 +12,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/notify"
@@ -30,12 +33,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	configPath := fs.String("config", os.Getenv("SLAWATCH_CONFIG"), "configuration file (default: the embedded default)")
 	addr := fs.String("addr", defAddr, "listen address (env SLAWATCH_ADDR)")
 	every := fs.Duration("check-every", 5*time.Second, "how often the deadline checker runs")
-	storeKind := fs.String("store", "memory", "ticket store: memory")
+	storeKind := fs.String("store", envOr("SLAWATCH_STORE", "memory"), "ticket store: memory or dynamodb (env SLAWATCH_STORE)")
+	endpoint := fs.String("dynamodb-endpoint", os.Getenv("SLAWATCH_DYNAMODB_ENDPOINT"), "DynamoDB endpoint, e.g. DynamoDB Local (env SLAWATCH_DYNAMODB_ENDPOINT); empty: AWS")
+	table := fs.String("table", envOr("SLAWATCH_TABLE", "slawatch"), "DynamoDB table (env SLAWATCH_TABLE)")
+	createTable := fs.Bool("create-table", false, "create the DynamoDB table if it does not exist (local development)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: serve: %v", errUsage, err)
 	}
-	if *storeKind != "memory" {
-		return fmt.Errorf("%w: --store %q: only memory is available", errUsage, *storeKind)
+	if *storeKind != "memory" && *storeKind != "dynamodb" {
+		return fmt.Errorf("%w: --store %q: want memory or dynamodb", errUsage, *storeKind)
 	}
 	if *every <= 0 {
 		return fmt.Errorf("%w: --check-every must be positive", errUsage)
@@ -51,7 +57,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	tickets := store.NewMemory()
+	tickets, err := openStore(ctx, *storeKind, *endpoint, *table, *createTable)
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
 	chk := &checker.Checker{Tickets: tickets, Notifier: notify.NewConsole(stdout), Now: time.Now, Log: log}
 
@@ -72,4 +81,35 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// openStore returns the ticket store the flags ask for.
+func openStore(ctx context.Context, kind, endpoint, table string, create bool) (store.Tickets, error) {
+	if kind == "memory" {
+		return store.NewMemory(), nil
+	}
+	client, err := store.NewDynamoDBClient(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if create {
+		_, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+		var missing *types.ResourceNotFoundException
+		switch {
+		case errors.As(err, &missing):
+			if err := store.CreateTable(ctx, client, table); err != nil {
+				return nil, err
+			}
+		case err != nil:
+			return nil, fmt.Errorf("describe table %s: %w", table, err)
+		}
+	}
+	return store.NewDynamoDB(client, table, nil)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,8 @@ import (
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 )
+
+var sourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // Providers lists the webhook adapters a source may name.
 var Providers = []string{"generic", "zendesk", "freshdesk", "intercom", "helpscout", "front", "jira", "hubspot", "github"}
@@ -77,6 +80,10 @@ func (r *reader) config(n *yaml.Node) *Config {
 			}
 		case "sources":
 			for _, sf := range r.fields(f.node, f.path) {
+				if !sourceName.MatchString(sf.key) {
+					r.fail(sf.node, sf.path, "source name %q: use letters, digits, '-' and '_' (it is a URL path segment and part of storage keys)", sf.key)
+					continue
+				}
 				c.Sources[sf.key] = r.source(sf.key, sf.node, sf.path)
 			}
 		case "policies":

@@ -1034,3 +1034,15 @@ func TestEscalationAtTheDeadline(t *testing.T) {
 		t.Errorf("negative after: %v", err)
 	}
 }
+
+func TestSourceNames(t *testing.T) {
+	for name, ok := range map[string]bool{"zendesk-eu": true, "Help_Scout2": true, "a#b": false, "x/y": false, "-x": false, "d.e": false} {
+		_, err := policy.Parse([]byte("sources:\n  \"" + name + "\": {provider: generic}\npolicies:\n  - name: p\n    first_response: {within: 1h}\n"))
+		if ok != (err == nil) {
+			t.Errorf("source %q: err %v, want ok=%v", name, err, ok)
+		}
+		if !ok && (err == nil || !strings.Contains(err.Error(), "line 2: sources")) {
+			t.Errorf("source %q: error %v does not name line and path", name, err)
+		}
+	}
+}
