@@ -10,15 +10,24 @@ export SLAWATCH_GENERIC_SECRET
 LAMBDA_FLAGS = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_BUILD = $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 
-.PHONY: run test vet fmt-check bench fuzz build clean
+.PHONY: run test vet fmt-check bench fuzz build clean dynamodb-start dynamodb-stop
 
 ## run: start slawatch locally on the embedded default config (in-memory store, console alerts)
 run:
 	SLAWATCH_ADDR=$${SLAWATCH_ADDR:-$(ADDR)} $(GO) run ./cmd/slawatch serve
 
-## test: everything CI checks
+## test: everything CI checks; the Go tests run against DynamoDB Local on a free
+## loopback port (infra/local/dynamodb.sh installs Java and DynamoDB Local if missing)
 test: fmt-check vet
-	$(GO) test -race -count=1 ./...
+	infra/local/dynamodb.sh run $(GO) test -race -count=1 ./...
+
+## dynamodb-start: DynamoDB Local in the background, for `slawatch serve --store dynamodb`
+dynamodb-start:
+	@infra/local/dynamodb.sh start
+
+## dynamodb-stop: stop what dynamodb-start started
+dynamodb-stop:
+	@infra/local/dynamodb.sh stop
 
 vet:
 	$(GO) vet ./...
@@ -29,7 +38,7 @@ fmt-check:
 
 ## bench: benchmarks with their baselines, benchstat-friendly
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/...
+	infra/local/dynamodb.sh run $(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/...
 
 ## fuzz: run every fuzz target (webhook adapters, config parser) for FUZZTIME each
 FUZZTIME ?= 60s
