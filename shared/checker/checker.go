@@ -53,8 +53,9 @@ func (c *Checker) Run(ctx context.Context) (int, error) {
 			continue
 		}
 		for _, a := range alerts {
-			n := notify.Alert{Alert: a, Source: t.Source, TicketID: t.ID, Policy: t.Policy,
-				Priority: string(t.Priority), Channel: string(t.Channel), SentAt: now}
+			n := notify.Alert{ID: t.Source + "/" + t.ID + "/" + a.Key(), Kind: a.Kind, Severity: notify.SeverityOf(a.Kind),
+				Metric: a.Metric, Cycle: a.Cycle, Level: a.Level, Source: t.Source, TicketID: t.ID, Policy: t.Policy,
+				Priority: string(t.Priority), Channel: string(t.Channel), DueAt: a.DueAt, At: a.At, SentAt: now, Notify: a.Notify}
 			if err := c.Notifier.Notify(ctx, n); err != nil {
 				errs = append(errs, fmt.Errorf("checker: notify %s for %s/%s: %w", a.Key(), k.Source, k.ID, err))
 				continue

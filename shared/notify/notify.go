@@ -1,5 +1,6 @@
-// Package notify delivers SLA alerts. Console writes them as JSON lines for
-// the local server; the SNS notifier joins it in a later change.
+// Package notify delivers SLA alerts to on-call leads: Console writes them
+// as JSON lines for the local server; SNS publishes them to a topic with a
+// message per protocol and attributes for filter policies.
 package notify
 
 import (
@@ -9,19 +10,70 @@ import (
 	"io"
 	"sync"
 	"time"
-
-	"github.com/slawatch/slawatch/shared/sla"
 )
 
-// Alert is one alert about one ticket, ready to deliver.
+// Alert kinds.
+const (
+	KindWarning        = "sla.warning"
+	KindBreach         = "sla.breach"
+	KindEscalation     = "sla.escalation"
+	KindRecovered      = "sla.recovered"
+	KindPredicted      = "sla.predicted_breach"
+	KindBreachDigest   = "sla.breach_digest" // storm control: many breaches in one message
+	SchemaVersion      = "1"                 // of the JSON document in docs/alerts.md
+	severityInfo       = "info"
+	severityWarning    = "warning"
+	severityCritical   = "critical"
+	defaultDigestLimit = 50
+)
+
+// Alert is one alert about one ticket (or, for a digest, many), ready to
+// deliver. Times are instants; renderers show them in the notifier's zone.
 type Alert struct {
-	sla.Alert
-	Source   string    `json:"source"`
-	TicketID string    `json:"ticket_id"`
-	Policy   string    `json:"policy"`
-	Priority string    `json:"priority"`
-	Channel  string    `json:"channel"`
-	SentAt   time.Time `json:"sent_at"`
+	// ID is stable across retries of the same alert: subscribers and SNS FIFO
+	// topics de-duplicate on it.
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Severity  string    `json:"severity"` // info, warning or critical
+	Metric    string    `json:"metric,omitempty"`
+	Cycle     int       `json:"cycle,omitempty"`
+	Level     int       `json:"level,omitempty"`
+	Source    string    `json:"source"`
+	TicketID  string    `json:"ticket_id,omitempty"`
+	TicketURL string    `json:"ticket_url,omitempty"`
+	Policy    string    `json:"policy,omitempty"`
+	Team      string    `json:"team"`
+	Priority  string    `json:"priority,omitempty"`
+	Channel   string    `json:"channel,omitempty"`
+	DueAt     time.Time `json:"due_at"`
+	// At is when the alert was planned to go: the warning point, the
+	// deadline, the escalation instant, or the reply for recovered.
+	At     time.Time `json:"at"`
+	SentAt time.Time `json:"sent_at"`
+	Notify []string  `json:"notify,omitempty"`
+	// Tickets lists the breaches a digest stands for.
+	Tickets []DigestItem `json:"tickets,omitempty"`
+}
+
+// DigestItem is one breached ticket in a digest.
+type DigestItem struct {
+	Source    string    `json:"source"`
+	TicketID  string    `json:"ticket_id"`
+	TicketURL string    `json:"ticket_url,omitempty"`
+	Metric    string    `json:"metric"`
+	Priority  string    `json:"priority,omitempty"`
+	DueAt     time.Time `json:"due_at"`
+}
+
+// SeverityOf returns the severity of an alert kind.
+func SeverityOf(kind string) string {
+	switch kind {
+	case KindBreach, KindEscalation, KindBreachDigest:
+		return severityCritical
+	case KindWarning, KindPredicted:
+		return severityWarning
+	}
+	return severityInfo
 }
 
 // Notifier delivers alerts.
