@@ -70,8 +70,26 @@ func (r *reader) config(n *yaml.Node) *Config {
 		Sources:   map[string]Source{},
 	}
 	var policies *yaml.Node
-	for _, f := range r.fields(n, "", "calendars", "sources", "policies") {
+	c.Alerts = Alerts{StormThreshold: DefaultStormThreshold, Location: time.UTC}
+	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts") {
 		switch f.key {
+		case "alerts":
+			for _, af := range r.fields(f.node, f.path, "storm_threshold", "timezone") {
+				switch af.key {
+				case "storm_threshold":
+					if err := af.node.Decode(&c.Alerts.StormThreshold); err != nil || c.Alerts.StormThreshold < 1 {
+						r.fail(af.node, af.path, "want a whole number of breaches, at least 1, got %q", af.node.Value)
+					}
+				case "timezone":
+					name := r.str(af.node, af.path)
+					loc, err := time.LoadLocation(name)
+					if err != nil || name == "" || name == "Local" {
+						r.fail(af.node, af.path, "unknown time zone %q: want an IANA name such as America/New_York or UTC", name)
+						continue
+					}
+					c.Alerts.Location = loc
+				}
+			}
 		case "calendars":
 			for _, cf := range r.fields(f.node, f.path) {
 				if cal := r.calendar(cf.node, cf.path); cal != nil {
@@ -275,7 +293,7 @@ func (r *reader) holidays(n *yaml.Node, path string) []calendar.Option {
 
 func (r *reader) source(name string, n *yaml.Node, path string) Source {
 	s := Source{Name: name, SecretEnv: SecretEnvName(name)}
-	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "ack_author", "url") {
+	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "ack_author", "url", "ticket_url") {
 		switch f.key {
 		case "provider":
 			s.Provider = r.str(f.node, f.path)
@@ -290,6 +308,11 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 			s.Window = r.duration(f.node, f.path)
 		case "ack_author":
 			s.AckAuthor = r.str(f.node, f.path)
+		case "ticket_url":
+			s.TicketURL = r.str(f.node, f.path)
+			if u, err := url.Parse(strings.ReplaceAll(s.TicketURL, "{id}", "1")); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.Contains(s.TicketURL, "{id}") {
+				r.fail(f.node, f.path, "want an absolute http(s) URL containing {id}, got %q", s.TicketURL)
+			}
 		case "url":
 			s.URL = r.str(f.node, f.path)
 			if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -308,11 +331,12 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 }
 
 func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
-	p := &Policy{}
+	p := &Policy{Team: "support"}
 	before := len(r.errs)
 	var calName string
 	var frNode, nrNode *yaml.Node
-	fs := r.fields(n, path, "name", "match", "calendar", "first_response", "next_reply", "warnings", "escalation")
+	fs := r.fields(n, path, "name", "match", "calendar", "first_response", "next_reply", "warnings", "escalation", "team", "quiet_hours")
+	var quietNode *yaml.Node
 	for _, f := range fs {
 		switch f.key {
 		case "name":
@@ -324,6 +348,11 @@ func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
 			if _, ok := c.Calendars[calName]; !ok && calName != "" {
 				r.fail(f.node, f.path, "no calendar named %q under calendars", calName)
 			}
+			p.Calendar = c.Calendars[calName]
+		case "team":
+			p.Team = r.str(f.node, f.path)
+		case "quiet_hours":
+			p.QuietHours, quietNode = r.boolean(f.node, f.path), f.node
 		case "first_response":
 			frNode = f.node
 		case "next_reply":
@@ -332,6 +361,9 @@ func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
 	}
 	if p.Name == "" && n.Kind == yaml.MappingNode {
 		r.fail(n, join(path, "name"), "required")
+	}
+	if p.QuietHours && calName == "" {
+		r.fail(quietNode, join(path, "quiet_hours"), "quiet hours need the policy's calendar")
 	}
 	if frNode != nil {
 		p.FirstResponse = r.target(frNode, join(path, "first_response"), calName, c)

@@ -8,6 +8,7 @@ package policy
 import (
 	_ "embed"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -22,7 +23,20 @@ type Config struct {
 	Calendars map[string]*calendar.Calendar
 	Sources   map[string]Source
 	Policies  []*Policy // in matching order
+	Alerts    Alerts
 }
+
+// Alerts configures how alerts are sent.
+type Alerts struct {
+	// StormThreshold: when more breaches than this fall due for one team
+	// at once (an outage), one digest is sent instead of one page each.
+	StormThreshold int
+	// Location is the zone alert texts show times in.
+	Location *time.Location
+}
+
+// DefaultStormThreshold applies when the configuration sets none.
+const DefaultStormThreshold = 10
 
 // Source is a configured webhook endpoint: POST /webhooks/{Name}.
 type Source struct {
@@ -41,6 +55,17 @@ type Source struct {
 	// URL is the exact URL the helpdesk posts to, for schemes that sign the
 	// URL (HubSpot) when a proxy or API Gateway rewrites it.
 	URL string
+	// TicketURL links alerts to the ticket: "{id}" is replaced by the
+	// ticket id, e.g. https://acme.zendesk.com/agent/tickets/{id}.
+	TicketURL string
+}
+
+// Link returns the ticket's URL, or "" when the source has no TicketURL.
+func (s Source) Link(ticketID string) string {
+	if s.TicketURL == "" {
+		return ""
+	}
+	return strings.ReplaceAll(s.TicketURL, "{id}", url.PathEscape(ticketID))
 }
 
 // Policy is one SLA policy.
@@ -58,6 +83,15 @@ type Policy struct {
 	Warnings []Warning
 	// Escalation is the chain fired once a deadline has passed, in order.
 	Escalation []Level
+	// Team owns the policy's tickets; alerts carry it for routing, and
+	// storm control counts breaches per team. Default "support".
+	Team string
+	// Calendar is the policy's calendar, if it names one.
+	Calendar *calendar.Calendar
+	// QuietHours holds non-urgent alerts outside the calendar's hours until
+	// it opens: nobody should be paged at midnight about a ticket that can
+	// wait for the morning. Urgent tickets always page.
+	QuietHours bool
 }
 
 // Target is an SLA target and the clock it is measured on.

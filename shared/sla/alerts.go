@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/policy"
 )
 
@@ -14,6 +15,8 @@ const (
 	Warning    = "sla.warning"
 	Breach     = "sla.breach"
 	Escalation = "sla.escalation"
+	// Recovered tells on-call that a breached clock got its reply.
+	Recovered = "sla.recovered"
 )
 
 // Alert is a notification a running clock calls for at a given instant.
@@ -34,25 +37,43 @@ func (a Alert) Key() string {
 	return fmt.Sprintf("%s/%d/%s/%d", a.Metric, a.Cycle, a.Kind, a.Level)
 }
 
-// plan lists the alerts not yet fired for t's running clocks.
+// plan lists the alerts not yet fired or claimed for t's clocks: warnings,
+// breach and escalations of running clocks, and recovered for a breached
+// clock that got its reply after the breach was sent. Under quiet hours a
+// non-urgent alert waits for the calendar to open.
 func plan(t *Ticket, p *policy.Policy) []Alert {
 	if p == nil {
 		return nil
 	}
+	claimed := map[string]bool{}
+	for _, c := range t.Outbox {
+		claimed[c.Key()] = true
+	}
+	quiet := p.QuietHours && p.Calendar != nil && t.Priority != event.Urgent
 	var out []Alert
 	for _, m := range []struct {
 		name string
 		m    *Metric
 	}{{FirstResponse, t.FirstResponse}, {NextReply, t.NextReply}} {
-		if !m.m.Running() || m.m.DueAt == nil {
+		if m.m == nil || m.m.DueAt == nil {
 			continue
 		}
 		due := *m.m.DueAt
 		add := func(kind string, level int, at time.Time, notify []string) {
 			a := Alert{Kind: kind, Metric: m.name, Cycle: m.m.Cycle, Level: level, At: at, DueAt: due, Notify: notify}
-			if _, done := t.Fired[a.Key()]; !done {
+			if quiet {
+				a.At = p.Calendar.NextOpen(at)
+			}
+			if _, done := t.Fired[a.Key()]; !done && !claimed[a.Key()] {
 				out = append(out, a)
 			}
+		}
+		if !m.m.Running() {
+			breach := Alert{Kind: Breach, Metric: m.name, Cycle: m.m.Cycle}
+			if _, sent := t.Fired[breach.Key()]; sent && m.m.RespondedAt != nil {
+				add(Recovered, 0, *m.m.RespondedAt, nil)
+			}
+			continue
 		}
 		for i, at := range m.m.Warnings {
 			add(Warning, i+1, at, nil)
@@ -66,26 +87,44 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 	return out
 }
 
-// NextAlertAt returns when the ticket's next alert falls due, if any.
-func (t *Ticket) NextAlertAt() (time.Time, bool) {
-	if len(t.Pending) == 0 {
-		return time.Time{}, false
-	}
-	return t.Pending[0].At, true
+// Claim is an alert taken for sending by one checker run. Until the lease
+// ends no other run sends it; if the sender fails or crashes before Record,
+// a later run takes it over, so an alert is never lost (it may, rarely, be
+// sent twice: subscribers de-duplicate on its id).
+type Claim struct {
+	Alert
+	Until time.Time `json:"until"`
 }
 
-// Fire returns t with every alert due by now marked as fired, and the alerts
-// to send. When several are due at once for the same clock (the checker was
-// down, or a webhook arrived late), stale ones are dropped: a warning when
-// anything later is due, an escalation when a higher level is. A breach is
-// always sent.
-func Fire(t Ticket, now time.Time) (Ticket, []Alert) {
+// NextAlertAt returns when the ticket next needs the checker: its next
+// planned alert, or the end of a claim's lease.
+func (t *Ticket) NextAlertAt() (time.Time, bool) {
+	var next time.Time
+	if len(t.Pending) > 0 {
+		next = t.Pending[0].At
+	}
+	for _, c := range t.Outbox {
+		if next.IsZero() || c.Until.Before(next) {
+			next = c.Until
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// ClaimDue returns t with the alerts due by now claimed for lease, and the
+// alerts to send: newly due ones and claims whose lease has run out. When
+// several are due at once for the same clock (the checker was down, or a
+// webhook arrived late), stale ones are dropped: a warning when anything
+// later is due, an escalation when a higher level is. A breach is always
+// sent. changed reports whether t must be written.
+func ClaimDue(t Ticket, now time.Time, lease time.Duration) (next Ticket, send []Alert, changed bool) {
 	n := 0
 	for n < len(t.Pending) && !t.Pending[n].At.After(now) {
 		n++
 	}
-	if n == 0 {
-		return t, nil
+	expired := slices.ContainsFunc(t.Outbox, func(c Claim) bool { return !c.Until.After(now) })
+	if n == 0 && !expired {
+		return t, nil, false
 	}
 	due := t.Pending[:n]
 	t.Pending = slices.Clone(t.Pending[n:])
@@ -93,15 +132,51 @@ func Fire(t Ticket, now time.Time) (Ticket, []Alert) {
 	if t.Fired == nil {
 		t.Fired = map[string]time.Time{}
 	}
-	var send []Alert
+	t.Outbox = slices.Clone(t.Outbox)
+	for i := range t.Outbox {
+		if !t.Outbox[i].Until.After(now) {
+			t.Outbox[i].Until = now.Add(lease)
+			send = append(send, t.Outbox[i].Alert)
+		}
+	}
 	for i, a := range due {
-		t.Fired[a.Key()] = now
 		superseded := a.Kind != Breach && slices.ContainsFunc(due[i+1:], func(b Alert) bool {
 			return b.Metric == a.Metric && b.Cycle == a.Cycle && (a.Kind == Warning || b.Kind == a.Kind)
 		})
-		if !superseded {
-			send = append(send, a)
+		if superseded {
+			t.Fired[a.Key()] = now
+			continue
+		}
+		t.Outbox = append(t.Outbox, Claim{Alert: a, Until: now.Add(lease)})
+		send = append(send, a)
+	}
+	return t, send, true
+}
+
+// Record marks claimed alerts as sent.
+func Record(t Ticket, keys []string, now time.Time) (Ticket, bool) {
+	t.Outbox = slices.DeleteFunc(slices.Clone(t.Outbox), func(c Claim) bool { return slices.Contains(keys, c.Key()) })
+	t.Fired = maps.Clone(t.Fired)
+	if t.Fired == nil {
+		t.Fired = map[string]time.Time{}
+	}
+	changed := false
+	for _, k := range keys {
+		if _, ok := t.Fired[k]; !ok {
+			t.Fired[k], changed = now, true
 		}
 	}
+	return t, changed
+}
+
+// Fire claims and records at once: every alert due by now is marked sent.
+// It suits callers that cannot fail between the two (tests, replays).
+func Fire(t Ticket, now time.Time) (Ticket, []Alert) {
+	t, send, _ := ClaimDue(t, now, 0)
+	keys := make([]string, len(send))
+	for i, a := range send {
+		keys[i] = a.Key()
+	}
+	t, _ = Record(t, keys, now)
 	return t, send
 }

@@ -196,7 +196,7 @@ func TestFire(t *testing.T) {
 				t.Errorf("second Fire sent %s", fmtAlerts(send2))
 			}
 			// Nor after the state is rebuilt from the events.
-			rebuilt := sla.Evaluate(cfg, src, tid, got.Events, got.Fired)
+			rebuilt := sla.Evaluate(cfg, src, tid, got.Events, got.Fired, nil)
 			if _, send3 := sla.Fire(rebuilt, tc.now); len(send3) != 0 {
 				t.Errorf("Fire after Evaluate sent %s", fmtAlerts(send3))
 			}
@@ -322,8 +322,14 @@ func TestReplyRemovesAlerts(t *testing.T) {
 		{Kind: sla.Escalation, Metric: sla.NextReply, Cycle: 1, Level: 1, At: T(30 * hr), Notify: []string{"on-call"}},
 	}, T(30*hr))
 	tk, _, _ = sla.Apply(cfg, tk, reply("r2", T(32*hr)))
-	if len(tk.Pending) != 0 || tk.NextReplyBreaches != 1 {
+	// The breach was sent, so the late reply is news: recovered, at the
+	// reply, and nothing else.
+	if len(tk.Pending) != 1 || tk.Pending[0].Key() != "next_reply/1/sla.recovered/0" || !tk.Pending[0].At.Equal(T(32*hr)) || tk.NextReplyBreaches != 1 {
 		t.Errorf("after the late reply: pending %s, breaches %d", fmtAlerts(tk.Pending), tk.NextReplyBreaches)
+	}
+	tk, send = sla.Fire(tk, T(32*hr))
+	if len(send) != 1 || send[0].Kind != sla.Recovered {
+		t.Errorf("sent %s, want recovered", fmtAlerts(send))
 	}
 	tk, _, _ = sla.Apply(cfg, tk, cust("m2", T(33*hr)))
 	if len(tk.Pending) != 5 || tk.Pending[2].Key() != "next_reply/2/sla.breach/0" || !tk.Pending[2].At.Equal(T(41*hr)) {

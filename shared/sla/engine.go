@@ -31,7 +31,7 @@ func Apply(p Policies, t Ticket, ev event.Event) (Ticket, bool, error) {
 	}
 	i, _ := slices.BinarySearchFunc(t.Events, ev, compare)
 	events := slices.Insert(slices.Clip(t.Events), i, ev)
-	return Evaluate(p, t.Source, t.ID, events, t.Fired), true, nil
+	return Evaluate(p, t.Source, t.ID, events, t.Fired, t.Outbox), true, nil
 }
 
 // New returns the state of a ticket with no events yet.
@@ -57,8 +57,9 @@ func compare(a, b event.Event) int {
 }
 
 // Evaluate derives a ticket's state by replaying its events, which must be
-// sorted (as Apply keeps them). fired lists alerts already sent.
-func Evaluate(p Policies, source, id string, events []event.Event, fired map[string]time.Time) Ticket {
+// sorted (as Apply keeps them). fired lists alerts already sent, outbox the
+// alerts claimed for sending.
+func Evaluate(p Policies, source, id string, events []event.Event, fired map[string]time.Time, outbox []Claim) Ticket {
 	r := replay{t: New(source, id), p: p}
 	r.t.Events, r.t.Fired = events, fired
 	for _, e := range events {
@@ -70,6 +71,7 @@ func Evaluate(p Policies, source, id string, events []event.Event, fired map[str
 	if m := r.t.NextReply; m.Running() {
 		settle(m, r.pol, NextReply)
 	}
+	r.t.Outbox = live(&r.t, outbox)
 	r.t.Pending = plan(&r.t, r.pol)
 	return r.t
 }
@@ -235,4 +237,21 @@ func deadline(cal *calendar.Calendar, start time.Time, pauses []Pause, d time.Du
 	}
 	due := cal.Add(cursor, left)
 	return &due
+}
+
+// live keeps the claims that still matter: a reply or a solve cancels the
+// warnings, breach and escalations of the clock it ended, even if a checker
+// run had already claimed them; a recovered alert stands.
+func live(t *Ticket, outbox []Claim) []Claim {
+	var out []Claim
+	for _, c := range outbox {
+		m := t.FirstResponse
+		if c.Metric == NextReply {
+			m = t.NextReply
+		}
+		if c.Kind == Recovered || (m.Running() && m.Cycle == c.Cycle) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -529,7 +529,7 @@ func TestInOrder(t *testing.T) {
 	mid := run(t, cfg, inOrder()[:8]...)
 	checkMetric(t, "NextReply at T+5h", mid.NextReply, &metricWant{cycle: 1, start: T(2 * hr), target: 2 * hr, due: T(5 * hr)})
 	// Evaluate on the sorted log gives the same state.
-	sameState(t, "Evaluate", sla.Evaluate(cfg, src, tid, tk.Events, nil), tk)
+	sameState(t, "Evaluate", sla.Evaluate(cfg, src, tid, tk.Events, nil, nil), tk)
 }
 
 func TestOutOfOrder(t *testing.T) {
@@ -1276,7 +1276,7 @@ func TestPropertyAnyOrder(t *testing.T) {
 			t.Fatalf("history %d: event log order %v, want %v", i, got, wantIDs)
 		}
 		checkInvariants(t, i, want)
-		sameState(t, fmt.Sprintf("history %d: Evaluate", i), sla.Evaluate(cfg, src, tid, sorted, nil), want)
+		sameState(t, fmt.Sprintf("history %d: Evaluate", i), sla.Evaluate(cfg, src, tid, sorted, nil, nil), want)
 
 		for k := range 3 {
 			order := slices.Clone(evs)

@@ -45,6 +45,9 @@ type Ticket struct {
 	Events []event.Event `json:"events"`
 	// Pending lists the alerts still to send, earliest first.
 	Pending []Alert `json:"pending,omitempty"`
+	// Outbox holds alerts claimed by a checker run and not yet recorded as
+	// sent.
+	Outbox []Claim `json:"outbox,omitempty"`
 	// Fired holds the keys of alerts already sent, so none is sent twice.
 	Fired map[string]time.Time `json:"fired,omitempty"`
 }
