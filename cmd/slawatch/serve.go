@@ -62,14 +62,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
-	chk := &checker.Checker{Tickets: tickets, Notifier: notify.NewConsole(stdout), Now: time.Now, Log: log}
+	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notify.NewConsole(stdout), Clock: checker.RealClock{}, Log: log, Horizon: *every}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-	go chk.Loop(ctx, *every)
+	go chk.Loop(ctx)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

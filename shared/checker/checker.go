@@ -1,7 +1,16 @@
-// Package checker finds tickets whose alerts are due and sends them.
+// Package checker sends SLA alerts at their instants. A run takes every
+// alert due now and every one falling due before the next run, and waits
+// inside the run until each instant, so alerts leave within moments of it
+// rather than at the next poll.
+//
+// Each alert is claimed with a conditional write (a lease in the ticket),
+// published, then recorded: overlapping runs never both send it, and an
+// alert whose publish fails or whose run dies stays claimed until its lease
+// ends and is sent by a later run.
 package checker
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -9,77 +18,284 @@ import (
 	"time"
 
 	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/sla"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
+// Clock is the checker's time: real in production, virtual in tests.
+type Clock interface {
+	Now() time.Time
+	// SleepUntil returns at t, or early with ctx's error.
+	SleepUntil(ctx context.Context, t time.Time) error
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+func (RealClock) Now() time.Time { return time.Now() }
+
+func (RealClock) SleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
 // Checker sends due alerts.
 type Checker struct {
+	Config   *policy.Config
 	Tickets  store.Tickets
 	Notifier notify.Notifier
-	Now      func() time.Time
+	Clock    Clock
 	Log      *slog.Logger
-	// Batch bounds how many tickets one run handles; the rest wait for the
-	// next run.
+	// Horizon is how far ahead a run looks: the interval to the next run.
+	Horizon time.Duration
+	// Lease is how long a claimed alert is reserved for the run that
+	// claimed it; after that another run may send it. Default 1 minute.
+	Lease time.Duration
+	// Batch bounds how many tickets one run takes; the rest wait for the
+	// next run. Default 500.
 	Batch int
 }
 
-// Run sends every alert due now and returns how many it sent.
-//
-// Alerts are marked fired before they are sent, so overlapping runs never
-// send one twice; a crash between the two loses the alert. The SNS path in a
-// later change adds claim, publish, record to retry instead.
-func (c *Checker) Run(ctx context.Context) (int, error) {
-	now := c.Now()
+// Stats counts what a run did.
+type Stats struct {
+	Sent    int // alerts published, a digest counting once
+	Digests int
+	Failed  int // publishes that failed; their alerts are retried later
+	// Latency of each published alert: publish time minus planned instant.
+	Latency []time.Duration
+}
+
+type due struct {
+	at time.Time
+	k  store.Key
+}
+
+type queue []due
+
+func (q queue) Len() int           { return len(q) }
+func (q queue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q queue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)        { *q = append(*q, x.(due)) }
+func (q *queue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// Run sends the alerts due now and, waiting for each, those falling due
+// within the horizon.
+func (c *Checker) Run(ctx context.Context) (Stats, error) {
+	var st Stats
+	start := c.Clock.Now()
+	end := start.Add(c.Horizon)
 	batch := c.Batch
 	if batch <= 0 {
 		batch = 500
 	}
-	keys, err := c.Tickets.Due(ctx, now, batch)
+	keys, err := c.Tickets.Due(ctx, end, batch)
 	if err != nil {
-		return 0, fmt.Errorf("checker: due query: %w", err)
+		return st, fmt.Errorf("checker: due query: %w", err)
 	}
-	sent := 0
-	var errs []error
+	q := &queue{}
+	breaches := map[string]int{} // per team, falling due in this run
 	for _, k := range keys {
-		var alerts []sla.Alert
-		t, err := c.Tickets.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
-			next, due := sla.Fire(t, now)
-			alerts = due
-			return next, len(next.Fired) != len(t.Fired), nil
-		})
+		t, err := c.Tickets.Get(ctx, k)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("checker: ticket %s/%s: %w", k.Source, k.ID, err))
-			continue
+			return st, fmt.Errorf("checker: ticket %s/%s: %w", k.Source, k.ID, err)
 		}
-		for _, a := range alerts {
-			n := notify.Alert{ID: t.Source + "/" + t.ID + "/" + a.Key(), Kind: a.Kind, Severity: notify.SeverityOf(a.Kind),
-				Metric: a.Metric, Cycle: a.Cycle, Level: a.Level, Source: t.Source, TicketID: t.ID, Policy: t.Policy,
-				Priority: string(t.Priority), Channel: string(t.Channel), DueAt: a.DueAt, At: a.At, SentAt: now, Notify: a.Notify}
-			if err := c.Notifier.Notify(ctx, n); err != nil {
-				errs = append(errs, fmt.Errorf("checker: notify %s for %s/%s: %w", a.Key(), k.Source, k.ID, err))
+		c.push(q, k, t, end)
+		for _, a := range t.Pending {
+			if a.Kind == sla.Breach && !a.At.After(end) {
+				breaches[c.team(t)]++
+			}
+		}
+	}
+	// Storm control: a team with more breaches in this run than the
+	// threshold gets one digest at the end of the run instead of a page
+	// per ticket.
+	storm := map[string]bool{}
+	for team, n := range breaches {
+		if n > c.Config.Alerts.StormThreshold {
+			storm[team] = true
+			c.Log.WarnContext(ctx, "breach storm: sending a digest", "team", team, "breaches", n)
+		}
+	}
+	held := map[string][]heldBreach{}
+
+	var errs []error
+	for q.Len() > 0 {
+		at := (*q)[0].at
+		if err := c.Clock.SleepUntil(ctx, at); err != nil {
+			break // the run's time is up; what is left is the next run's
+		}
+		now := c.Clock.Now()
+		for q.Len() > 0 && !(*q)[0].at.After(now) {
+			d := heap.Pop(q).(due)
+			t, sent, err := c.claim(ctx, d.k, now)
+			if err != nil {
+				errs = append(errs, err)
 				continue
 			}
-			sent++
-			c.Log.InfoContext(ctx, "alert sent", "kind", a.Kind, "metric", a.Metric, "level", a.Level,
-				"source", t.Source, "ticket", t.ID, "due_at", a.DueAt)
+			var single []sla.Alert
+			for _, a := range sent {
+				if a.Kind == sla.Breach && storm[c.team(t)] {
+					held[c.team(t)] = append(held[c.team(t)], heldBreach{t, a})
+					continue
+				}
+				single = append(single, a)
+			}
+			c.publish(ctx, &st, d.k, t, single, &errs)
+			c.push(q, d.k, t, end)
 		}
 	}
-	return sent, errors.Join(errs...)
+	for team, hs := range held {
+		c.publishDigest(ctx, &st, team, hs, &errs)
+	}
+	return st, errors.Join(errs...)
 }
 
-// Loop runs the checker every interval until ctx ends.
-func (c *Checker) Loop(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		if _, err := c.Run(ctx); err != nil {
+// heldBreach is a breach kept back for a storm digest.
+type heldBreach struct {
+	t sla.Ticket
+	a sla.Alert
+}
+
+// push queues the ticket for its next alert if that falls within the run.
+func (c *Checker) push(q *queue, k store.Key, t sla.Ticket, end time.Time) {
+	if at, ok := t.NextAlertAt(); ok && !at.After(end) {
+		heap.Push(q, due{at, k})
+	}
+}
+
+func (c *Checker) lease() time.Duration {
+	if c.Lease > 0 {
+		return c.Lease
+	}
+	return time.Minute
+}
+
+// claim takes the ticket's due alerts with a conditional write.
+func (c *Checker) claim(ctx context.Context, k store.Key, now time.Time) (sla.Ticket, []sla.Alert, error) {
+	var sent []sla.Alert
+	t, err := c.Tickets.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
+		next, send, changed := sla.ClaimDue(t, now, c.lease())
+		sent = send
+		return next, changed, nil
+	})
+	if err != nil {
+		return t, nil, fmt.Errorf("checker: claim %s/%s: %w", k.Source, k.ID, err)
+	}
+	return t, sent, nil
+}
+
+// publish sends each alert and records the ones that went.
+func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Ticket, alerts []sla.Alert, errs *[]error) {
+	var done []string
+	for _, a := range alerts {
+		n := c.alert(t, a)
+		if err := c.Notifier.Notify(ctx, n); err != nil {
+			st.Failed++
+			*errs = append(*errs, fmt.Errorf("checker: publish %s: %w", n.ID, err))
+			c.Log.ErrorContext(ctx, "alert publish failed; retried after its lease", "alert", n.ID, "err", err)
+			continue
+		}
+		st.Sent++
+		st.Latency = append(st.Latency, n.SentAt.Sub(a.At))
+		done = append(done, a.Key())
+		c.Log.InfoContext(ctx, "alert sent", "alert", n.ID, "kind", a.Kind, "team", n.Team, "latency", n.SentAt.Sub(a.At))
+	}
+	if err := c.record(ctx, k, done); err != nil {
+		*errs = append(*errs, err)
+	}
+}
+
+func (c *Checker) record(ctx context.Context, k store.Key, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	now := c.Clock.Now()
+	_, err := c.Tickets.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
+		next, changed := sla.Record(t, keys, now)
+		return next, changed, nil
+	})
+	if err != nil {
+		return fmt.Errorf("checker: record %s/%s: %w", k.Source, k.ID, err)
+	}
+	return nil
+}
+
+func (c *Checker) publishDigest(ctx context.Context, st *Stats, team string, hs []heldBreach, errs *[]error) {
+	now := c.Clock.Now()
+	d := notify.Alert{
+		ID: fmt.Sprintf("digest/%s/%d", team, now.UnixMilli()), Kind: notify.KindBreachDigest,
+		Severity: notify.SeverityOf(notify.KindBreachDigest), Team: team, At: now, DueAt: now, SentAt: now,
+	}
+	for _, h := range hs {
+		d.Tickets = append(d.Tickets, notify.DigestItem{
+			Source: h.t.Source, TicketID: h.t.ID, TicketURL: c.Config.Sources[h.t.Source].Link(h.t.ID),
+			Metric: h.a.Metric, Priority: string(h.t.Priority), DueAt: h.a.DueAt,
+		})
+	}
+	if err := c.Notifier.Notify(ctx, d); err != nil {
+		st.Failed++
+		*errs = append(*errs, fmt.Errorf("checker: publish digest for %s: %w", team, err))
+		return
+	}
+	st.Sent++
+	st.Digests++
+	for _, h := range hs {
+		st.Latency = append(st.Latency, now.Sub(h.a.At))
+		if err := c.record(ctx, store.Key{Source: h.t.Source, ID: h.t.ID}, []string{h.a.Key()}); err != nil {
+			*errs = append(*errs, err)
+		}
+	}
+}
+
+func (c *Checker) team(t sla.Ticket) string {
+	if p := c.Config.Policy(t.Policy); p != nil && p.Team != "" {
+		return p.Team
+	}
+	return "support"
+}
+
+// alert builds the notification for one of t's alerts.
+func (c *Checker) alert(t sla.Ticket, a sla.Alert) notify.Alert {
+	return notify.Alert{
+		ID: t.Source + "/" + t.ID + "/" + a.Key(), Kind: a.Kind, Severity: notify.SeverityOf(a.Kind),
+		Metric: a.Metric, Cycle: a.Cycle, Level: a.Level,
+		Source: t.Source, TicketID: t.ID, TicketURL: c.Config.Sources[t.Source].Link(t.ID),
+		Policy: t.Policy, Team: c.team(t), Priority: string(t.Priority), Channel: string(t.Channel),
+		DueAt: a.DueAt, At: a.At, SentAt: c.Clock.Now(), Notify: a.Notify,
+	}
+}
+
+// Loop runs the checker back to back, each run covering the next Horizon,
+// until ctx ends.
+func (c *Checker) Loop(ctx context.Context) {
+	for ctx.Err() == nil {
+		next := c.Clock.Now().Add(c.Horizon)
+		// A little grace past the horizon lets an alert due at its very end
+		// go in this run.
+		runCtx, cancel := context.WithDeadline(ctx, next.Add(time.Second))
+		_, err := c.Run(runCtx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
 			c.Log.ErrorContext(ctx, "checker run failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
+		if err := c.Clock.SleepUntil(ctx, next); err != nil {
 			return
-		case <-tick.C:
 		}
 	}
 }
