@@ -127,7 +127,7 @@ func envOr(name, def string) string {
 // given. On a local SNS endpoint a topic name is created (idempotently).
 func openNotifier(ctx context.Context, stdout io.Writer, endpoint, topic string, loc *time.Location) (notify.Notifier, error) {
 	if topic == "" {
-		return notify.NewConsole(stdout), nil
+		return notify.NewConsole(stdout, loc), nil
 	}
 	awsCfg, err := awsconfig.Load(ctx, endpoint)
 	if err != nil {

@@ -24,7 +24,7 @@ func main() {
 	cfg := policy.Default()
 	// Each scheduled run covers the minute to the next one, waiting inside
 	// the invocation for each alert's instant.
-	c := &checker.Checker{Config: cfg, Tickets: store.NewMemory(), Notifier: notify.NewConsole(os.Stdout),
+	c := &checker.Checker{Config: cfg, Tickets: store.NewMemory(), Notifier: notify.NewConsole(os.Stdout, cfg.Alerts.Location),
 		Clock: checker.RealClock{}, Log: log, Horizon: time.Minute}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		st, err := c.Run(ctx)

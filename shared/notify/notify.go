@@ -5,7 +5,6 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -81,22 +80,30 @@ type Notifier interface {
 	Notify(ctx context.Context, a Alert) error
 }
 
-// Console writes each alert as one JSON line.
+// Console writes each alert as SNS would send it: the JSON document of the
+// "default" key on one line, and the SMS text under it.
 type Console struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	loc *time.Location
+	now func() time.Time
 }
 
-// NewConsole returns a Console writing to w.
-func NewConsole(w io.Writer) *Console { return &Console{w: w} }
+// NewConsole returns a Console writing to w, showing times in loc (UTC when
+// nil).
+func NewConsole(w io.Writer, loc *time.Location) *Console {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Console{w: w, loc: loc, now: time.Now}
+}
 
 func (c *Console) Notify(_ context.Context, a Alert) error {
-	b, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("console: %w", err)
-	}
+	m := Render(a, c.loc, c.now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, err = fmt.Fprintf(c.w, "ALERT %s\n", b)
-	return err
+	if _, err := fmt.Fprintf(c.w, "ALERT %s\n      sms: %s\n", m.Default, m.SMS); err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -449,5 +451,22 @@ func TestChatbotJSON(t *testing.T) {
 		strings.Count(n.Content.Description, "• ") != 10 || !strings.HasSuffix(n.Content.Description, "\n… and 2 more") ||
 		meta.Metadata.ThreadID != "digest/support" {
 		t.Errorf("digest: %s", d)
+	}
+}
+
+func TestConsolePrintsTheSNSMessages(t *testing.T) {
+	var buf bytes.Buffer
+	c := &Console{w: &buf, loc: time.UTC, now: func() time.Time { return time.Date(2026, 11, 23, 10, 5, 0, 0, time.UTC) }}
+	a := Alert{ID: "s/1/first_response/0/sla.breach/0", Kind: KindBreach, Severity: "critical", Source: "s", TicketID: "1",
+		Metric: "first_response", Team: "support", DueAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), At: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	if err := c.Notify(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	want := Render(a, time.UTC, time.Date(2026, 11, 23, 10, 5, 0, 0, time.UTC))
+	if got := buf.String(); got != "ALERT "+want.Default+"\n      sms: "+want.SMS+"\n" {
+		t.Errorf("console printed %q", got)
+	}
+	if !strings.Contains(buf.String(), `"overdue_seconds":300`) {
+		t.Errorf("no overdue time in %q", buf.String())
 	}
 }
