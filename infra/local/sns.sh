@@ -44,33 +44,14 @@ GA_PID="" GA_PORT=""
 say() { printf 'sns.sh: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$here/common.sh"
+
 usage() {
 	sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
-# ensure_packages runs `npm ci` when a package of package-lock.json is
-# missing from node_modules or is not the locked version.
-ensure_packages() {
-	command -v node >/dev/null 2>&1 || die "node is needed (Node 20 with npm) and was not found"
-	if node -e '
-		const fs = require("fs"), path = require("path");
-		const dir = process.argv[1];
-		const lock = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8"));
-		for (const [p, e] of Object.entries(lock.packages || {})) {
-			if (p === "" || e.link) continue;
-			let have;
-			try { have = JSON.parse(fs.readFileSync(path.join(dir, p, "package.json"), "utf8")).version; }
-			catch (err) { if (e.optional) continue; process.exit(1); }
-			if (e.version && have !== e.version) process.exit(1);
-		}
-	' "$here" 2>/dev/null; then
-		return 0
-	fi
-	command -v npm >/dev/null 2>&1 || die "npm is needed to install fauxqs and was not found"
-	say "installing the npm packages of $here/package-lock.json into $here/node_modules"
-	npm ci --prefix "$here" --no-audit --no-fund >&2
-}
 
 # build_goaws builds the goaws version that go.mod names into $bin_dir
 # (a no-op when it is up to date).
@@ -93,12 +74,6 @@ now_ms() {
 	fi
 }
 
-free_port() {
-	node -e '
-		const s = require("net").createServer();
-		s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
-	'
-}
 
 # wait_ready PORT PID waits until http://127.0.0.1:PORT/health answers and,
 # where /proc tells, the socket listening on PORT is PID's (not some other
@@ -215,23 +190,7 @@ launch() {
 	return 1
 }
 
-# stop_pid PID: SIGTERM, then SIGKILL after 10 s.
-stop_pid() {
-	local pid=$1 i
-	kill "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		[ -r "/proc/$pid/stat" ] && grep -q '^[0-9]* (.*) Z' "/proc/$pid/stat" 2>/dev/null && break
-		sleep 0.2
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 
-show_log() {
-	say "last lines of $1:"
-	tail -n 40 "$1" >&2 || true
-}
 
 # cleanup_run stops both servers however `run` ends.
 # shellcheck disable=SC2317 # called by trap
