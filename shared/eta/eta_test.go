@@ -1,0 +1,156 @@
+package eta_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/eta"
+)
+
+func mins(ms ...int) []time.Duration {
+	out := make([]time.Duration, len(ms))
+	for i, m := range ms {
+		out[i] = time.Duration(m) * time.Minute
+	}
+	return out
+}
+
+func TestQuantile(t *testing.T) {
+	ten := mins(100, 10, 90, 20, 80, 30, 70, 40, 60, 50) // 10..100 shuffled
+	tests := []struct {
+		q    float64
+		want time.Duration
+	}{
+		{0.9, 90 * time.Minute},   // rank ceil(9) = 9th of 10
+		{0.5, 50 * time.Minute},   // rank 5
+		{0.95, 100 * time.Minute}, // rank ceil(9.5) = 10
+		{0.01, 10 * time.Minute},  // rank 1
+	}
+	for _, tt := range tests {
+		if got := eta.Quantile(ten, tt.q); got != tt.want {
+			t.Errorf("Quantile(%v) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	if eta.Quantile(nil, 0.9) != 0 {
+		t.Error("empty history")
+	}
+}
+
+func mustLoad(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func office(t *testing.T, opts ...calendar.Option) *calendar.Calendar {
+	t.Helper()
+	day := []calendar.Interval{{Start: 9 * 60, End: 17 * 60}}
+	c, err := calendar.New(mustLoad(t, "America/New_York"), calendar.Week{nil, day, day, day, day, day, nil}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestEstimate(t *testing.T) {
+	ny := mustLoad(t, "America/New_York")
+	london := mustLoad(t, "Europe/London")
+	us, err := calendar.Country("us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc10 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	history := mins(10, 20, 30, 40, 50, 60, 70, 80, 90, 100)
+	tests := []struct {
+		name      string
+		in        eta.Input
+		customer  *time.Location
+		wantBy    time.Time
+		wantText  string
+		cold      bool
+		closedNow bool
+	}{
+		{
+			// Fewer than 10 samples: the 1h target, said as "within 1 hour".
+			name: "cold start", in: eta.Input{Now: utc10.Add(7 * time.Minute), Target: time.Hour, Waits: mins(5, 5, 5)},
+			wantBy: utc10.Add(67 * time.Minute), wantText: "within 1 hour", cold: true,
+		},
+		{
+			// p90 of 10..100 minutes is 90; rounded up to whole hours: 2.
+			name: "history p90", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history},
+			wantBy: utc10.Add(2 * time.Hour), wantText: "within 2 hours",
+		},
+		{
+			// 40 minutes rounds up to the next quarter: 45.
+			name: "short waits", in: eta.Input{Now: utc10, Target: time.Hour, Waits: mins(5, 10, 10, 15, 20, 25, 30, 35, 40, 40)},
+			wantBy: utc10.Add(45 * time.Minute), wantText: "within 45 minutes",
+		},
+		{
+			// 12 tickets ahead at 4 an hour: 3 hours to clear, more than p90.
+			name: "backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 12, Throughput: 4},
+			wantBy: utc10.Add(3 * time.Hour), wantText: "within 3 hours",
+		},
+		{
+			// Friday 18:30 EST, closed; 2 business hours from Monday 09:00 is
+			// 11:00 EST, which is 16:00 in London (GMT).
+			name: "closed over a weekend", in: eta.Input{Now: time.Date(2026, 11, 27, 18, 30, 0, 0, ny), Calendar: office(t), Target: 2 * time.Hour},
+			customer: london, wantBy: time.Date(2026, 11, 30, 11, 0, 0, 0, ny), wantText: "by Monday 16:00 (your time)", cold: true, closedNow: true,
+		},
+		{
+			// Same, customer zone unknown: the team's posted time.
+			name: "closed, zone unknown", in: eta.Input{Now: time.Date(2026, 11, 27, 18, 30, 0, 0, ny), Calendar: office(t), Target: 2 * time.Hour},
+			wantBy: time.Date(2026, 11, 30, 11, 0, 0, 0, ny), wantText: "by Monday 11:00 EST", cold: true, closedNow: true,
+		},
+		{
+			// Wednesday 25 Nov 16:30: 30 minutes today, Thanksgiving (26th)
+			// closed, Friday 09:00 + 1h30 = 10:30, up to 11:00. Open now,
+			// but more than 4 hours away: a clock time.
+			name: "holiday", in: eta.Input{Now: time.Date(2026, 11, 25, 16, 30, 0, 0, ny), Calendar: office(t, calendar.WithHolidaySet(us)), Target: 2 * time.Hour},
+			wantBy: time.Date(2026, 11, 27, 11, 0, 0, 0, ny), wantText: "by Friday 11:00 EST", cold: true,
+		},
+		{
+			// Friday 30 Oct 16:00 EDT: 1h that day; clocks fall back on
+			// Sunday 1 Nov; Monday 09:00 EST + 3h = 12:00 EST = 17:00 GMT
+			// (London fell back a week earlier).
+			name: "across a DST change", in: eta.Input{Now: time.Date(2026, 10, 30, 16, 0, 0, 0, ny), Calendar: office(t), Target: 4 * time.Hour},
+			customer: london, wantBy: time.Date(2026, 11, 2, 12, 0, 0, 0, ny), wantText: "by Monday 17:00 (your time)", cold: true,
+		},
+		{
+			// Tuesday 16:30: 30 minutes today and 3h30 tomorrow: Wednesday
+			// 12:30, up to 13:00.
+			name: "tomorrow", in: eta.Input{Now: time.Date(2026, 11, 24, 16, 30, 0, 0, ny), Calendar: office(t), Target: 4 * time.Hour},
+			wantBy: time.Date(2026, 11, 25, 13, 0, 0, 0, ny), wantText: "by tomorrow 13:00 EST", cold: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := eta.Estimate(tt.in)
+			if !p.By.Equal(tt.wantBy) || p.ColdStart != tt.cold || p.ClosedNow != tt.closedNow {
+				t.Errorf("promise %v (cold %v, closed %v), want %v (cold %v, closed %v)", p.By, p.ColdStart, p.ClosedNow, tt.wantBy, tt.cold, tt.closedNow)
+			}
+			if got := eta.Text(p, tt.in.Now, tt.customer, tt.in.Calendar.Location()); got != tt.wantText {
+				t.Errorf("text %q, want %q", got, tt.wantText)
+			}
+			// Never earlier than the data supports.
+			if raw := tt.in.Calendar.Add(tt.in.Now, p.Wait); p.By.Before(raw) {
+				t.Errorf("promise %v earlier than the estimate %v", p.By, raw)
+			}
+		})
+	}
+}
+
+func TestOpensText(t *testing.T) {
+	ny := mustLoad(t, "America/New_York")
+	p := eta.Estimate(eta.Input{Now: time.Date(2026, 11, 28, 12, 0, 0, 0, ny), Calendar: office(t), Target: time.Hour})
+	if got := eta.OpensText(p, ny); got != "Monday 09:00 EST" {
+		t.Errorf("OpensText = %q", got)
+	}
+	open := eta.Estimate(eta.Input{Now: time.Date(2026, 11, 30, 12, 0, 0, 0, ny), Calendar: office(t), Target: time.Hour})
+	if got := eta.OpensText(open, ny); got != "" {
+		t.Errorf("open team: OpensText = %q", got)
+	}
+}
