@@ -72,10 +72,14 @@ func Estimate(in Input) Promise {
 		p.Wait, p.ColdStart = in.Target, true
 	} else {
 		p.Wait = Quantile(in.Waits, q)
-		// A backlog larger than usual has to be worked off first: at the
-		// recent pace the queue ahead takes Backlog/Throughput hours.
+		// A backlog larger than usual has to be worked off first. At the
+		// recent pace the n tickets up to and including this one take
+		// n/Throughput hours on average; their total varies like a sum of n
+		// service times, so the q-quantile adds z(q)·√n of them.
 		if in.Backlog > 0 && in.Throughput > 0 {
-			drain := time.Duration(float64(in.Backlog) / in.Throughput * float64(time.Hour))
+			n := float64(in.Backlog + 1)
+			z := math.Sqrt2 * math.Erfinv(2*q-1)
+			drain := time.Duration((n + z*math.Sqrt(n)) / in.Throughput * float64(time.Hour))
 			p.Wait = max(p.Wait, drain)
 		}
 	}

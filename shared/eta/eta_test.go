@@ -90,9 +90,17 @@ func TestEstimate(t *testing.T) {
 			wantBy: utc10.Add(45 * time.Minute), wantText: "within 45 minutes",
 		},
 		{
-			// 12 tickets ahead at 4 an hour: 3 hours to clear, more than p90.
-			name: "backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 12, Throughput: 4},
-			wantBy: utc10.Add(3 * time.Hour), wantText: "within 3 hours",
+			// 8 tickets ahead at 4 an hour: this one is the 9th; the p90 of
+			// the drain time is (9 + 1.2816·√9)/4 = 3.21 hours, more than
+			// the history's 90 minutes; said as a span rounded up: 4 hours.
+			name: "backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 8, Throughput: 4},
+			wantBy: utc10.Add(4 * time.Hour), wantText: "within 4 hours",
+		},
+		{
+			// 12 ahead: (13 + 1.2816·√13)/4 = 4.41 hours, 14:24:19; beyond
+			// four hours it is said as a clock time, up to the full hour.
+			name: "long backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 12, Throughput: 4},
+			wantBy: utc10.Add(5 * time.Hour), wantText: "by today 15:00 UTC",
 		},
 		{
 			// Friday 18:30 EST, closed; 2 business hours from Monday 09:00 is
