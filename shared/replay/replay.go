@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"slices"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/calendar"
@@ -53,6 +52,8 @@ func Run(events []event.Event, o Options) Result {
 	promised := map[string]time.Time{}
 	open := map[string]bool{}
 	var window []sample
+	var service []time.Duration // business time per reply while the team was busy
+	var lastReply time.Time
 	var promises, actuals []time.Duration
 	res := Result{}
 	for _, e := range events {
@@ -76,12 +77,21 @@ func Run(events []event.Event, o Options) Result {
 			}
 			p := eta.Estimate(eta.Input{
 				Now: now, Calendar: o.Calendar, Target: o.Target, Waits: waits, Quantile: o.Quantile,
-				Backlog: len(open) - 1, Throughput: throughput(window, now, o.Calendar),
+				Backlog: len(open) - 1, Throughput: pace(service),
 			})
 			promised[e.TicketID] = p.By
 		case e.CountsAsResponse() && open[e.TicketID]:
 			delete(open, e.TicketID)
 			c := created[e.TicketID]
+			// The team was busy with this ticket since the later of its
+			// arrival and the previous reply: that is one service time.
+			if !lastReply.IsZero() {
+				service = append(service, o.Calendar.Elapsed(later(c, lastReply), now))
+				if len(service) > 50 {
+					service = service[1:]
+				}
+			}
+			lastReply = now
 			window = append(window, sample{at: now, wait: o.Calendar.Elapsed(c, now)})
 			if len(window) > o.MaxSamples {
 				window = window[len(window)-o.MaxSamples:]
@@ -105,26 +115,19 @@ func Run(events []event.Event, o Options) Result {
 	return res
 }
 
-// throughput is first responses per business hour over the last day of
-// business time seen (at least 8 business hours back), from the window.
-func throughput(window []sample, now time.Time, cal *calendar.Calendar) float64 {
-	if len(window) == 0 {
+// pace is first responses per business hour while busy: the inverse of
+// the mean recent service time. Counting idle hours, as replies per hour
+// would, underrates a team with little to do.
+func pace(service []time.Duration) float64 {
+	if len(service) == 0 {
 		return 0
 	}
-	from := now.Add(-24 * time.Hour)
-	for cal.Elapsed(from, now) < 8*time.Hour && now.Sub(from) < 14*24*time.Hour {
-		from = from.Add(-24 * time.Hour)
+	var sum time.Duration
+	for _, d := range service {
+		sum += d
 	}
-	n := 0
-	for _, s := range slices.Backward(window) {
-		if s.at.Before(from) {
-			break
-		}
-		n++
-	}
-	hours := cal.Elapsed(from, now).Hours()
-	if hours <= 0 {
+	if sum <= 0 {
 		return 0
 	}
-	return float64(n) / hours
+	return float64(len(service)) / (sum.Hours())
 }

@@ -23,30 +23,36 @@ func office(t *testing.T) *calendar.Calendar {
 	return c
 }
 
+// TestCalibrationOn30Days replays 30-day traces with a mid-month burst
+// (3x arrivals for two days) for twelve seeds and compares the estimate
+// with a canned "within 24 hours". Issue 6 asks for at least 90% kept with
+// the median promise within 2x the median actual; the figures are logged,
+// and what holds on every seed is asserted: the estimate keeps its promises
+// far more often than the canned one.
 func TestCalibrationOn30Days(t *testing.T) {
 	cal := office(t)
-	s := replay.Scenario{
-		Start: time.Date(2026, 11, 2, 0, 0, 0, 0, cal.Location()), Days: 30, Calendar: cal,
-		ArrivalsPerDay: 40, BurstDay: 14, BurstDays: 2, BurstFactor: 3, AgentsPerHour: 8,
-		Channel: event.Email, Seed: 1,
+	var worstKept, worstRatio float64 = 1, 0
+	for seed := uint64(1); seed <= 12; seed++ {
+		s := replay.Scenario{
+			Start: time.Date(2026, 11, 2, 0, 0, 0, 0, cal.Location()), Days: 30, Calendar: cal,
+			ArrivalsPerDay: 40, BurstDay: 14, BurstDays: 2, BurstFactor: 3, AgentsPerHour: 8,
+			Channel: event.Email, Seed: seed,
+		}
+		trace := replay.Generate(s)
+		est := replay.Run(trace, replay.Options{Calendar: cal, Target: 8 * time.Hour})
+		naive := replay.Run(trace, replay.Options{Calendar: cal, Fixed: 24 * time.Hour})
+		ratio := float64(est.MedianPromise) / float64(est.MedianActual)
+		t.Logf("seed %2d: %d tickets; estimate kept %.1f%%, median promise %v = %.2fx median actual %v; fixed 24h kept %.1f%%",
+			seed, est.Tickets, 100*est.KeptRate, est.MedianPromise.Round(time.Minute), ratio, est.MedianActual.Round(time.Minute), 100*naive.KeptRate)
+		if est.Tickets < 1000 {
+			t.Errorf("seed %d: trace too small: %d answered tickets", seed, est.Tickets)
+		}
+		if est.KeptRate < naive.KeptRate+0.15 {
+			t.Errorf("seed %d: estimate kept %.1f%%, fixed 24h %.1f%%", seed, 100*est.KeptRate, 100*naive.KeptRate)
+		}
+		worstKept, worstRatio = min(worstKept, est.KeptRate), max(worstRatio, ratio)
 	}
-	trace := replay.Generate(s)
-	est := replay.Run(trace, replay.Options{Calendar: cal, Target: 8 * time.Hour})
-	naive := replay.Run(trace, replay.Options{Calendar: cal, Fixed: 24 * time.Hour})
-	t.Logf("estimated: %d tickets, kept %.1f%%, median promise %v, median actual %v", est.Tickets, 100*est.KeptRate, est.MedianPromise, est.MedianActual)
-	t.Logf("fixed 24h: %d tickets, kept %.1f%%, median promise %v, median actual %v", naive.Tickets, 100*naive.KeptRate, naive.MedianPromise, naive.MedianActual)
-	if est.Tickets < 1000 {
-		t.Fatalf("trace too small: %d answered tickets", est.Tickets)
-	}
-	// Issue 6 asks for at least 90% kept with the median promise within 2x
-	// the median actual on every such trace. Seed 1 meets it (97.4%, 1.87x),
-	// but seeds 2-9 range over 88-99.9% kept and 1.9-3.2x: calibration is
-	// not finished, so only what holds on every seed is asserted here.
-	// The canned promise is the one to beat: on this trace it breaks far
-	// more often than the estimate.
-	if naive.KeptRate >= est.KeptRate {
-		t.Errorf("fixed 24h kept %.1f%%, estimate %.1f%%", 100*naive.KeptRate, 100*est.KeptRate)
-	}
+	t.Logf("worst over seeds: kept %.1f%%, promise/actual %.2fx (target: >= 90%%, <= 2x)", 100*worstKept, worstRatio)
 }
 
 // The replay checks promises against replies: a hand-made trace with one
