@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slawatch/slawatch/shared/ack"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 )
@@ -24,7 +25,25 @@ type Config struct {
 	Sources   map[string]Source
 	Policies  []*Policy // in matching order
 	Alerts    Alerts
+	Acks      Acks
 }
+
+// Acks configures the acknowledgement slawatch sends when a customer writes
+// in (the configuration's acknowledgements section).
+type Acks struct {
+	// Templates are the message templates, linted; the built-in ones when
+	// the configuration gives none.
+	Templates ack.Templates
+	// Quantile of the team's recent reply times that the promised time is
+	// computed from: 0.9 promises a time nine in ten customers were
+	// answered within. 0 < Quantile < 1.
+	Quantile float64
+	// Enabled: send acknowledgements. Default true.
+	Enabled bool
+}
+
+// DefaultAckQuantile applies when the configuration sets no quantile.
+const DefaultAckQuantile = 0.9
 
 // Alerts configures how alerts are sent.
 type Alerts struct {
