@@ -205,7 +205,12 @@ func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Tic
 	var done []string
 	for _, a := range alerts {
 		n := c.alert(t, a)
-		if err := c.Notifier.Notify(ctx, n); err != nil {
+		// A publish must end well inside the claim's lease, or another run
+		// would take the claim over and send the alert a second time.
+		pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
+		err := c.Notifier.Notify(pctx, n)
+		cancel()
+		if err != nil {
 			st.Failed++
 			*errs = append(*errs, fmt.Errorf("checker: publish %s: %w", n.ID, err))
 			c.Log.ErrorContext(ctx, "alert publish failed; retried after its lease", "alert", n.ID, "err", err)
@@ -248,7 +253,10 @@ func (c *Checker) publishDigest(ctx context.Context, st *Stats, team string, hs 
 			Metric: h.a.Metric, Priority: string(h.t.Priority), DueAt: h.a.DueAt,
 		})
 	}
-	if err := c.Notifier.Notify(ctx, d); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
+	err := c.Notifier.Notify(pctx, d)
+	cancel()
+	if err != nil {
 		st.Failed++
 		*errs = append(*errs, fmt.Errorf("checker: publish digest for %s: %w", team, err))
 		return
