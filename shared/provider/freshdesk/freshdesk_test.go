@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/freshdesk"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 const testSecret = "freshdesk-test-secret"
@@ -25,14 +25,7 @@ func settings() provider.Settings {
 	return provider.Settings{Source: "freshdesk", Secret: []byte(testSecret), Now: func() time.Time { return testNow }}
 }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var fixture = providertest.Fixture
 
 func at(hh, mm, ss int) time.Time { return time.Date(2026, 11, 23, hh, mm, ss, 0, time.UTC) }
 

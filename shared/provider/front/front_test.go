@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/front"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 const (
@@ -29,14 +28,7 @@ func settings(secret string) provider.Settings {
 	return provider.Settings{Source: "front", Secret: []byte(secret), Window: 5 * time.Minute, Now: func() time.Time { return now }}
 }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var fixture = providertest.Fixture
 
 func at(hms string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, "2026-11-23T"+hms+"Z")

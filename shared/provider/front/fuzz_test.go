@@ -8,8 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,25 +15,10 @@ import (
 
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/front"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
-// seeds returns every fixture's bytes.
-func seeds(f *testing.F) [][]byte {
-	f.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(paths) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
-	var out [][]byte
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
-}
+func seeds(f *testing.F) [][]byte { return providertest.Bodies(f) }
 
 // FuzzVerify: whatever the body, signature and timestamp, Verify succeeds
 // only when the signature decodes to the right MAC for the scheme the

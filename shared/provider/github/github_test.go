@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,6 +15,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/github"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 const (
@@ -27,14 +26,7 @@ const (
 
 func settings() provider.Settings { return provider.Settings{Source: "github", Secret: []byte(secret)} }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var fixture = providertest.Fixture
 
 // request is a delivery of body as event, with a valid signature.
 func request(eventName string, body []byte) provider.Request {

@@ -6,12 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/helpscout"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 type seed struct {
@@ -19,20 +18,10 @@ type seed struct {
 	body  []byte
 }
 
-// seeds returns every fixture with the event it was captured with.
 func seeds(f *testing.F) []seed {
-	f.Helper()
-	names, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(names) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
 	var out []seed
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, seed{eventOf(n), b})
+	for _, fx := range providertest.Fixtures(f) {
+		out = append(out, seed{eventOf(fx.Path), fx.Body})
 	}
 	return out
 }

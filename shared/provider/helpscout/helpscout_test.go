@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/helpscout"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 const (
@@ -32,14 +32,7 @@ func eventOf(file string) string {
 	return name
 }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var fixture = providertest.Fixture
 
 func parse(eventName string, body []byte, s provider.Settings) (provider.Result, error) {
 	if s.Source == "" {

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/hubspot"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 const (
@@ -30,14 +29,7 @@ func settings() provider.Settings {
 	return provider.Settings{Source: "hubspot", Secret: []byte(secret), Now: func() time.Time { return now }}
 }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var fixture = providertest.Fixture
 
 // ts is a request timestamp header value d before the test clock.
 func ts(d time.Duration) string { return strconv.FormatInt(now.Add(-d).UnixMilli(), 10) }

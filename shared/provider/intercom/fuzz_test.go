@@ -6,32 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/intercom"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
-// seeds returns every fixture's bytes.
-func seeds(f *testing.F) [][]byte {
-	f.Helper()
-	names, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(names) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
-	var out [][]byte
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
-}
+func seeds(f *testing.F) [][]byte { return providertest.Bodies(f) }
 
 // FuzzParse: any body gives events, an ignore, a reply or a ParseError,
 // never a panic, and every event returned is valid.

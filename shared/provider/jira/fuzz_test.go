@@ -7,32 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/jira"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
-// seeds returns every fixture's bytes.
-func seeds(f *testing.F) [][]byte {
-	f.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(paths) == 0 {
-		f.Fatalf("no fixtures: %v", err)
-	}
-	var out [][]byte
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
-}
+func seeds(f *testing.F) [][]byte { return providertest.Bodies(f) }
 
 // FuzzVerify: Verify succeeds only when the header is "sha256=" followed by
 // the hex of the body's HMAC-SHA256, and refusals are AuthErrors.

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/jira"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 const secret = "jira-webhook-secret"
@@ -24,14 +23,7 @@ func settings() provider.Settings {
 	}}
 }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var fixture = providertest.Fixture
 
 func at(hms string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, "2026-11-23T"+hms+"Z")

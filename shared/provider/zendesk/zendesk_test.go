@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 	"github.com/slawatch/slawatch/shared/provider/zendesk"
 )
 
@@ -28,14 +28,7 @@ func settings() provider.Settings {
 		AckAuthor: "1500000000300", Now: func() time.Time { return testNow }}
 }
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var fixture = providertest.Fixture
 
 func at(hh, mm, ss, ns int) time.Time { return time.Date(2026, 11, 23, hh, mm, ss, ns, time.UTC) }
 
