@@ -32,12 +32,18 @@ type Input struct {
 	// queue has too little history (cold start).
 	Target time.Duration
 	// Waits are the queue's recent first-response times, in business time.
+	// They make the promise while the team's pace is not yet known.
 	Waits []time.Duration
-	// Backlog is how many unanswered tickets are ahead in the queue, and
-	// Throughput how many first responses the team gives per business hour
-	// lately; together they say how long the queue ahead takes to clear.
-	Backlog    int
-	Throughput float64
+	// Backlog is how many unanswered tickets are ahead in the queue.
+	Backlog int
+	// Throughput is how many first responses the team gives per business
+	// hour while busy, measured from PaceSamples recent replies.
+	Throughput  float64
+	PaceSamples int
+	// Residuals are how far recent first responses fell from their
+	// predictions, in units of the prediction's spread (see Residual).
+	// They widen the margin when the model has lately been optimistic.
+	Residuals  []float64
 	Quantile   float64 // DefaultQuantile when 0
 	MinSamples int     // DefaultMinSamples when 0
 }
@@ -48,6 +54,10 @@ type Promise struct {
 	By time.Time
 	// Wait is the business time the estimate allows before rounding.
 	Wait time.Duration
+	// Mean and Spread are the queue model's expected business wait and its
+	// standard deviation; zero when the promise did not come from the model
+	// (cold start, or history alone). Residual compares a reply with them.
+	Mean, Spread time.Duration
 	// ColdStart is set when the queue's history was too thin and the
 	// policy target was promised.
 	ColdStart bool
@@ -58,6 +68,18 @@ type Promise struct {
 }
 
 // Estimate returns the promise for a ticket arriving at in.Now.
+//
+// Agents answer a queue roughly in arrival order, so the wait of a new
+// ticket is the time to work off the Backlog tickets ahead of it and itself:
+// n = Backlog+1 service times. At the recent pace the mean is n/Throughput;
+// the spread combines the variation of n service times (√n of them) with the
+// error of a pace measured from m replies (n/√m of them). The promise is
+// the mean plus z spreads, z the normal q-quantile or, when the model has
+// lately been optimistic, the q-quantile of its recent Residuals: the
+// queue's own first-response times decide how much margin is needed.
+//
+// Until the pace is known from MinSamples replies, the q-quantile of recent
+// Waits is promised, and until there are that many, the policy target.
 func Estimate(in Input) Promise {
 	q := in.Quantile
 	if q <= 0 || q >= 1 {
@@ -68,20 +90,21 @@ func Estimate(in Input) Promise {
 		minN = DefaultMinSamples
 	}
 	p := Promise{}
-	if len(in.Waits) < minN {
-		p.Wait, p.ColdStart = in.Target, true
-	} else {
-		p.Wait = Quantile(in.Waits, q)
-		// A backlog larger than usual has to be worked off first. At the
-		// recent pace the n tickets up to and including this one take
-		// n/Throughput hours on average; their total varies like a sum of n
-		// service times, so the q-quantile adds z(q)·√n of them.
-		if in.Backlog > 0 && in.Throughput > 0 {
-			n := float64(in.Backlog + 1)
-			z := math.Sqrt2 * math.Erfinv(2*q-1)
-			drain := time.Duration((n + z*math.Sqrt(n)) / in.Throughput * float64(time.Hour))
-			p.Wait = max(p.Wait, drain)
+	switch {
+	case in.Throughput > 0 && in.PaceSamples >= minN:
+		n, m := float64(in.Backlog+1), float64(in.PaceSamples)
+		hour := float64(time.Hour)
+		p.Mean = time.Duration(n / in.Throughput * hour)
+		p.Spread = time.Duration(math.Sqrt(n+n*n/m) / in.Throughput * hour)
+		z := math.Sqrt2 * math.Erfinv(2*q-1)
+		if len(in.Residuals) >= minN {
+			z = max(z, quantile(in.Residuals, q))
 		}
+		p.Wait = max(p.Mean+time.Duration(z*float64(p.Spread)), time.Minute)
+	case len(in.Waits) >= minN:
+		p.Wait = Quantile(in.Waits, q)
+	default:
+		p.Wait, p.ColdStart = in.Target, true
 	}
 	open := in.Calendar.NextOpen(in.Now)
 	if open.After(in.Now) {
@@ -96,6 +119,16 @@ func Estimate(in Input) Promise {
 		p.By = roundUp(raw, in.Calendar.Location())
 	}
 	return p
+}
+
+// Residual is how far a first response that took wait (business time) fell
+// from the promise's model, in spreads: positive when it took longer than
+// expected. ok is false for a promise that did not come from the model.
+func Residual(p Promise, wait time.Duration) (r float64, ok bool) {
+	if p.Spread <= 0 {
+		return 0, false
+	}
+	return float64(wait-p.Mean) / float64(p.Spread), true
 }
 
 // within reports whether a promise is said as a span rather than a clock
@@ -119,10 +152,14 @@ func ceilSpan(d time.Duration) time.Duration {
 // Quantile returns the q-quantile of ds by the nearest-rank method rounded
 // up, so the promise is never below what the share q of recent tickets got.
 func Quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
+	return quantile(ds, q)
+}
+
+func quantile[T time.Duration | float64](xs []T, q float64) T {
+	if len(xs) == 0 {
 		return 0
 	}
-	s := slices.Clone(ds)
+	s := slices.Clone(xs)
 	slices.Sort(s)
 	rank := int(math.Ceil(q*float64(len(s)))) - 1
 	return s[min(max(rank, 0), len(s)-1)]

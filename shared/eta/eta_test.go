@@ -90,17 +90,39 @@ func TestEstimate(t *testing.T) {
 			wantBy: utc10.Add(45 * time.Minute), wantText: "within 45 minutes",
 		},
 		{
-			// 8 tickets ahead at 4 an hour: this one is the 9th; the p90 of
-			// the drain time is (9 + 1.2816·√9)/4 = 3.21 hours, more than
-			// the history's 90 minutes; said as a span rounded up: 4 hours.
-			name: "backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 8, Throughput: 4},
+			// 8 tickets ahead at 4 an hour (pace from 50 replies): this one
+			// is the 9th. Mean 9/4 = 2.25h; spread √(9 + 81/50)/4 = 0.8147h;
+			// p90 2.25 + 1.2816·0.8147 = 3.294h. The history's 90 minutes do
+			// not matter once the pace is known. Said as a span rounded up:
+			// 4 hours.
+			name: "backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 8, Throughput: 4, PaceSamples: 50},
 			wantBy: utc10.Add(4 * time.Hour), wantText: "within 4 hours",
 		},
 		{
-			// 12 ahead: (13 + 1.2816·√13)/4 = 4.41 hours, 14:24:19; beyond
-			// four hours it is said as a clock time, up to the full hour.
-			name: "long backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 12, Throughput: 4},
+			// 12 ahead: mean 13/4 = 3.25h, spread √(13 + 169/50)/4 = 1.0118h,
+			// p90 4.547h = 14:32:49; beyond four hours it is said as a clock
+			// time, up to the full hour.
+			name: "long backlog", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 12, Throughput: 4, PaceSamples: 50},
 			wantBy: utc10.Add(5 * time.Hour), wantText: "by today 15:00 UTC",
+		},
+		{
+			// Recent replies came 3 spreads late: z = 3 replaces 1.2816.
+			// 2.25 + 3·0.8147 = 4.694h = 14:41:40, up to 15:00.
+			name: "model lately optimistic", in: eta.Input{Now: utc10, Target: time.Hour, Backlog: 8, Throughput: 4, PaceSamples: 50,
+				Residuals: []float64{3, 3, 3, 3, 3, 3, 3, 3, 3, 3}},
+			wantBy: utc10.Add(5 * time.Hour), wantText: "by today 15:00 UTC",
+		},
+		{
+			// Recent replies came early: the normal quantile stays, the
+			// margin never shrinks below it. Same as "backlog".
+			name: "model lately pessimistic", in: eta.Input{Now: utc10, Target: time.Hour, Backlog: 8, Throughput: 4, PaceSamples: 50,
+				Residuals: []float64{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}},
+			wantBy: utc10.Add(4 * time.Hour), wantText: "within 4 hours",
+		},
+		{
+			// A pace from 5 replies is not trusted yet: the history's p90.
+			name: "pace from too few replies", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 8, Throughput: 4, PaceSamples: 5},
+			wantBy: utc10.Add(2 * time.Hour), wantText: "within 2 hours",
 		},
 		{
 			// Friday 18:30 EST, closed; 2 business hours from Monday 09:00 is
@@ -160,5 +182,20 @@ func TestOpensText(t *testing.T) {
 	open := eta.Estimate(eta.Input{Now: time.Date(2026, 11, 30, 12, 0, 0, 0, ny), Calendar: office(t), Target: time.Hour})
 	if got := eta.OpensText(open, ny); got != "" {
 		t.Errorf("open team: OpensText = %q", got)
+	}
+}
+
+func TestResidual(t *testing.T) {
+	p := eta.Promise{Mean: 2 * time.Hour, Spread: 30 * time.Minute}
+	for _, tt := range []struct {
+		wait time.Duration
+		want float64
+	}{{2 * time.Hour, 0}, {3 * time.Hour, 2}, {90 * time.Minute, -1}} {
+		if r, ok := eta.Residual(p, tt.wait); !ok || r != tt.want {
+			t.Errorf("Residual(%v) = %v, %v; want %v", tt.wait, r, ok, tt.want)
+		}
+	}
+	if _, ok := eta.Residual(eta.Promise{}, time.Hour); ok {
+		t.Error("a promise without a model has no residual")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/eta"
 	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/queue"
 )
 
 // Options configure a replay.
@@ -13,10 +14,9 @@ type Options struct {
 	Calendar *calendar.Calendar
 	Target   time.Duration // the policy's first-response target: the cold-start promise
 	Quantile float64       // eta.DefaultQuantile when 0
-	// Window is how far back first-response times count; samples beyond
-	// MaxSamples are dropped oldest first.
-	Window     time.Duration
-	MaxSamples int
+	// Window is how far back first-response times count (default 7 days);
+	// at most queue.MaxReplies of them are kept.
+	Window time.Duration
 	// Fixed, when set, replaces the estimate with a canned promise of this
 	// long after creation ("within 24 hours"), for comparison.
 	Fixed time.Duration
@@ -32,79 +32,54 @@ type Result struct {
 	MedianPromise, MedianActual time.Duration
 }
 
-type sample struct {
-	at   time.Time
-	wait time.Duration // business time
-}
-
-// Run replays a trace (sorted by occurred-at) on a virtual clock: every
-// new ticket gets a promise from what was known at that instant — earlier
-// first responses, the tickets still waiting, the recent pace — and every
-// first reply is checked against it.
+// Run replays a trace (sorted by occurred-at) on a virtual clock through
+// the same queue state and estimate production uses: every new ticket gets
+// a promise from what was known at that instant — earlier first responses,
+// the tickets still waiting, the recent pace — and every first reply is
+// checked against it.
 func Run(events []event.Event, o Options) Result {
 	if o.Window <= 0 {
 		o.Window = 7 * 24 * time.Hour
 	}
-	if o.MaxSamples <= 0 {
-		o.MaxSamples = 200
-	}
+	var q queue.Stats
 	created := map[string]time.Time{}
-	promised := map[string]time.Time{}
-	open := map[string]bool{}
-	var window []sample
-	var service []time.Duration // business time per reply while the team was busy
-	var lastReply time.Time
+	promised := map[string]eta.Promise{}
 	var promises, actuals []time.Duration
 	res := Result{}
 	for _, e := range events {
 		now := e.OccurredAt
 		switch {
 		case e.Kind == event.TicketCreated:
-			created[e.TicketID], open[e.TicketID] = now, true
-			if o.Fixed > 0 {
-				promised[e.TicketID] = now.Add(o.Fixed)
+			if _, seen := created[e.TicketID]; seen {
 				continue
 			}
-			// Forget samples that have left the window.
-			cut := 0
-			for cut < len(window) && now.Sub(window[cut].at) > o.Window {
-				cut++
+			created[e.TicketID] = now
+			if o.Fixed > 0 {
+				promised[e.TicketID] = eta.Promise{By: now.Add(o.Fixed)}
+			} else {
+				in := q.Input(e.TicketID, now, o.Window)
+				in.Calendar, in.Target, in.Quantile = o.Calendar, o.Target, o.Quantile
+				promised[e.TicketID] = eta.Estimate(in)
 			}
-			window = window[cut:]
-			waits := make([]time.Duration, len(window))
-			for i, s := range window {
-				waits[i] = s.wait
-			}
-			p := eta.Estimate(eta.Input{
-				Now: now, Calendar: o.Calendar, Target: o.Target, Waits: waits, Quantile: o.Quantile,
-				Backlog: len(open) - 1, Throughput: pace(service),
-			})
-			promised[e.TicketID] = p.By
-		case e.CountsAsResponse() && open[e.TicketID]:
-			delete(open, e.TicketID)
-			c := created[e.TicketID]
-			// The team was busy with this ticket since the later of its
-			// arrival and the previous reply: that is one service time.
-			if !lastReply.IsZero() {
-				service = append(service, o.Calendar.Elapsed(later(c, lastReply), now))
-				if len(service) > 50 {
-					service = service[1:]
-				}
-			}
-			lastReply = now
-			window = append(window, sample{at: now, wait: o.Calendar.Elapsed(c, now)})
-			if len(window) > o.MaxSamples {
-				window = window[len(window)-o.MaxSamples:]
-			}
-			by, ok := promised[e.TicketID]
+			q.Arrive(e.TicketID, now)
+		case e.CountsAsResponse():
+			c, ok := created[e.TicketID]
 			if !ok {
 				continue
 			}
+			p := promised[e.TicketID]
+			var pp *eta.Promise
+			if o.Fixed == 0 {
+				pp = &p
+			}
+			if !q.Answer(queue.Answer{Ticket: e.TicketID, Started: c, At: now, Calendar: o.Calendar, Promise: pp}) {
+				continue
+			}
 			res.Tickets++
-			if !now.After(by) {
+			if !now.After(p.By) {
 				res.Kept++
 			}
-			promises = append(promises, by.Sub(c))
+			promises = append(promises, p.By.Sub(c))
 			actuals = append(actuals, now.Sub(c))
 		}
 	}
@@ -113,21 +88,4 @@ func Run(events []event.Event, o Options) Result {
 		res.MedianPromise, res.MedianActual = eta.Quantile(promises, 0.5), eta.Quantile(actuals, 0.5)
 	}
 	return res
-}
-
-// pace is first responses per business hour while busy: the inverse of
-// the mean recent service time. Counting idle hours, as replies per hour
-// would, underrates a team with little to do.
-func pace(service []time.Duration) float64 {
-	if len(service) == 0 {
-		return 0
-	}
-	var sum time.Duration
-	for _, d := range service {
-		sum += d
-	}
-	if sum <= 0 {
-		return 0
-	}
-	return float64(len(service)) / (sum.Hours())
 }

@@ -25,10 +25,10 @@ func office(t *testing.T) *calendar.Calendar {
 
 // TestCalibrationOn30Days replays 30-day traces with a mid-month burst
 // (3x arrivals for two days) for twelve seeds and compares the estimate
-// with a canned "within 24 hours". Issue 6 asks for at least 90% kept with
-// the median promise within 2x the median actual; the figures are logged,
-// and what holds on every seed is asserted: the estimate keeps its promises
-// far more often than the canned one.
+// with a canned "within 24 hours". On every seed at least 90% of promises
+// must be kept while the median promise stays within 2x the median actual
+// first response, and the estimate must beat the canned promise by 15
+// points. The figures are logged (go test -v -run Calibration).
 func TestCalibrationOn30Days(t *testing.T) {
 	cal := office(t)
 	var worstKept, worstRatio float64 = 1, 0
@@ -47,12 +47,15 @@ func TestCalibrationOn30Days(t *testing.T) {
 		if est.Tickets < 1000 {
 			t.Errorf("seed %d: trace too small: %d answered tickets", seed, est.Tickets)
 		}
+		if est.KeptRate < 0.9 || ratio > 2 {
+			t.Errorf("seed %d: kept %.1f%%, promise/actual %.2fx; want >= 90%%, <= 2x", seed, 100*est.KeptRate, ratio)
+		}
 		if est.KeptRate < naive.KeptRate+0.15 {
 			t.Errorf("seed %d: estimate kept %.1f%%, fixed 24h %.1f%%", seed, 100*est.KeptRate, 100*naive.KeptRate)
 		}
 		worstKept, worstRatio = min(worstKept, est.KeptRate), max(worstRatio, ratio)
 	}
-	t.Logf("worst over seeds: kept %.1f%%, promise/actual %.2fx (target: >= 90%%, <= 2x)", 100*worstKept, worstRatio)
+	t.Logf("worst over seeds: kept %.1f%%, promise/actual %.2fx", 100*worstKept, worstRatio)
 }
 
 // The replay checks promises against replies: a hand-made trace with one

@@ -1,0 +1,280 @@
+// Package queue keeps a support queue's recent history — the tickets still
+// waiting for a first response and the last first responses — as the small
+// state the reply-time estimate (package eta) needs, updated one ticket
+// event at a time.
+//
+// Every update names its ticket, so applying one twice changes nothing:
+// helpdesks redeliver webhooks, and a queue's stats are updated after the
+// ticket's, outside its transaction.
+package queue
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/eta"
+	"github.com/slawatch/slawatch/shared/event"
+)
+
+// Limits on the state kept per queue, so that it fits one DynamoDB item
+// (400 KB) with room to spare.
+const (
+	MaxReplies = 200  // first responses kept, newest
+	MaxOpen    = 5000 // waiting tickets tracked; beyond, the oldest are forgotten
+	// MaxPaceSamples is how many recent service times set the pace.
+	MaxPaceSamples = 50
+	// StaleOpen is how long a waiting ticket counts in the backlog: one
+	// whose answer never reached slawatch must not inflate it for ever.
+	StaleOpen = 30 * 24 * time.Hour
+)
+
+// Key names a queue: a source, and optionally a channel and a priority.
+// Estimates use the finest queue with enough history (see Keys).
+type Key struct {
+	Source   string
+	Channel  event.Channel
+	Priority event.Priority
+}
+
+// String is the queue's name in reports and storage: "zendesk/chat/high",
+// "zendesk/chat", "zendesk".
+func (k Key) String() string {
+	s := k.Source
+	if k.Channel != "" {
+		s += "/" + string(k.Channel)
+		if k.Priority != "" {
+			s += "/" + string(k.Priority)
+		}
+	}
+	return s
+}
+
+// Keys returns the queues a ticket belongs to, finest first: source +
+// channel + priority, source + channel, source. Unknown channel or priority
+// count as "any".
+func Keys(source string, ch event.Channel, pr event.Priority) []Key {
+	if ch == "" {
+		ch = "any"
+	}
+	if pr == "" {
+		pr = "any"
+	}
+	return []Key{{source, ch, pr}, {source, ch, ""}, {source, "", ""}}
+}
+
+// Stats is a queue's recent history. The zero value is an empty queue.
+type Stats struct {
+	// Open maps each ticket waiting for its first response to when its
+	// clock started.
+	Open map[string]time.Time `json:"open,omitempty"`
+	// Replies are the recent first responses, in the order they came.
+	Replies []Reply `json:"replies,omitempty"`
+	// LastReply is the latest first response: the end of the team's last
+	// service, from which the next one is measured.
+	LastReply time.Time `json:"last_reply,omitzero"`
+}
+
+// Reply is one first response.
+type Reply struct {
+	Ticket string    `json:"ticket"`
+	At     time.Time `json:"at"`
+	// Wait is the first-response time in business time.
+	Wait time.Duration `json:"wait"`
+	// Service is the business time the team was busy with this ticket:
+	// since the later of its arrival and the previous reply. Zero when
+	// unknown (the first reply seen, or one delivered out of order).
+	Service time.Duration `json:"service,omitempty"`
+	// Residual is the estimate's error for this ticket, in spreads (see
+	// eta.Residual); nil when its promise did not come from the model.
+	Residual *float64 `json:"residual,omitempty"`
+	// Promised is set when the customer was promised a time; Kept when the
+	// reply came by it.
+	Promised bool `json:"promised,omitempty"`
+	Kept     bool `json:"kept,omitempty"`
+}
+
+// Arrive records a ticket now waiting for its first response since at. It
+// reports whether the stats changed.
+func (s *Stats) Arrive(ticket string, at time.Time) bool {
+	if _, ok := s.Open[ticket]; ok || s.answered(ticket) {
+		return false
+	}
+	s.Open = maps.Clone(s.Open)
+	if s.Open == nil {
+		s.Open = map[string]time.Time{}
+	}
+	s.Open[ticket] = at
+	s.prune(at)
+	return true
+}
+
+// Answer is a ticket's first response.
+type Answer struct {
+	Ticket  string
+	Started time.Time // when its first-response clock started
+	At      time.Time
+	// Calendar measures waits and service times; nil is calendar time.
+	Calendar *calendar.Calendar
+	// Promise is what the customer was promised, if anything.
+	Promise *eta.Promise
+}
+
+// Answer records a first response. It reports whether the stats changed:
+// not for a ticket already answered.
+func (s *Stats) Answer(a Answer) bool {
+	if s.answered(a.Ticket) {
+		return false
+	}
+	if _, ok := s.Open[a.Ticket]; ok {
+		s.Open = maps.Clone(s.Open)
+		delete(s.Open, a.Ticket)
+	}
+	r := Reply{Ticket: a.Ticket, At: a.At, Wait: a.Calendar.Elapsed(a.Started, a.At)}
+	if !s.LastReply.IsZero() && a.At.After(s.LastReply) {
+		r.Service = a.Calendar.Elapsed(later(a.Started, s.LastReply), a.At)
+	}
+	if a.Promise != nil {
+		r.Promised, r.Kept = true, !a.At.After(a.Promise.By)
+		if res, ok := eta.Residual(*a.Promise, r.Wait); ok {
+			r.Residual = &res
+		}
+	}
+	s.LastReply = later(s.LastReply, a.At)
+	s.Replies = append(slices.Clone(s.Replies), r)
+	if n := len(s.Replies) - MaxReplies; n > 0 {
+		s.Replies = s.Replies[n:]
+	}
+	return true
+}
+
+// Drop removes a waiting ticket that will get no first response (solved or
+// closed unanswered, or its clock stopped). It reports whether the stats
+// changed.
+func (s *Stats) Drop(ticket string) bool {
+	if _, ok := s.Open[ticket]; !ok {
+		return false
+	}
+	s.Open = maps.Clone(s.Open)
+	delete(s.Open, ticket)
+	return true
+}
+
+func (s *Stats) answered(ticket string) bool {
+	return slices.ContainsFunc(s.Replies, func(r Reply) bool { return r.Ticket == ticket })
+}
+
+// prune forgets waiting tickets older than StaleOpen, and the oldest beyond
+// MaxOpen.
+func (s *Stats) prune(now time.Time) {
+	for id, at := range s.Open {
+		if now.Sub(at) > StaleOpen {
+			delete(s.Open, id)
+		}
+	}
+	if len(s.Open) <= MaxOpen {
+		return
+	}
+	ids := slices.Collect(maps.Keys(s.Open))
+	slices.SortFunc(ids, func(a, b string) int { return s.Open[a].Compare(s.Open[b]) })
+	for _, id := range ids[:len(ids)-MaxOpen] {
+		delete(s.Open, id)
+	}
+}
+
+// Input returns the estimate's input for a ticket whose clock started at
+// (now): the replies within window before now, the tickets that started
+// waiting before it, and the recent pace. The caller sets Calendar, Target
+// and the quantile.
+func (s *Stats) Input(ticket string, at time.Time, window time.Duration) eta.Input {
+	in := eta.Input{Now: at}
+	for id, t := range s.Open {
+		if id != ticket && t.Before(at) && at.Sub(t) <= StaleOpen {
+			in.Backlog++
+		}
+	}
+	var service []time.Duration
+	for _, r := range slices.Backward(s.Replies) {
+		if at.Sub(r.At) > window || r.At.After(at) {
+			continue
+		}
+		in.Waits = append(in.Waits, r.Wait)
+		if r.Residual != nil {
+			in.Residuals = append(in.Residuals, *r.Residual)
+		}
+		if r.Service > 0 && len(service) < MaxPaceSamples {
+			service = append(service, r.Service)
+		}
+	}
+	in.Throughput, in.PaceSamples = pace(service), len(service)
+	return in
+}
+
+// pace is first responses per business hour while busy: the inverse of the
+// mean service time. Counting idle hours, as replies per hour would,
+// underrates a team with little to do.
+func pace(service []time.Duration) float64 {
+	var sum time.Duration
+	for _, d := range service {
+		sum += d
+	}
+	if sum <= 0 {
+		return 0
+	}
+	return float64(len(service)) / sum.Hours()
+}
+
+// Report summarises a queue over the replies within window before now.
+type Report struct {
+	Queue    string        `json:"queue"`
+	Waiting  int           `json:"waiting"`
+	Replies  int           `json:"replies"`
+	Promised int           `json:"promised"`
+	Kept     int           `json:"kept"`
+	KeptRate float64       `json:"kept_rate"` // Kept / Promised; 0 when none
+	P50Wait  time.Duration `json:"p50_wait"`  // business time
+	P90Wait  time.Duration `json:"p90_wait"`
+}
+
+// Report summarises s as queue name over the window before now.
+func (s *Stats) Report(name string, now time.Time, window time.Duration) Report {
+	rep := Report{Queue: name, Waiting: len(s.Open)}
+	var waits []time.Duration
+	for _, r := range s.Replies {
+		if now.Sub(r.At) > window || r.At.After(now) {
+			continue
+		}
+		rep.Replies++
+		waits = append(waits, r.Wait)
+		if r.Promised {
+			rep.Promised++
+			if r.Kept {
+				rep.Kept++
+			}
+		}
+	}
+	if rep.Promised > 0 {
+		rep.KeptRate = float64(rep.Kept) / float64(rep.Promised)
+	}
+	rep.P50Wait, rep.P90Wait = eta.Quantile(waits, 0.5), eta.Quantile(waits, 0.9)
+	return rep
+}
+
+// String formats the report as a line of `slawatch report`.
+func (r Report) String() string {
+	rate := "-"
+	if r.Promised > 0 {
+		rate = fmt.Sprintf("%.1f%%", 100*r.KeptRate)
+	}
+	return fmt.Sprintf("%-32s waiting %4d  replies %4d  promised %4d  kept %4d (%s)  p50 %v  p90 %v",
+		r.Queue, r.Waiting, r.Replies, r.Promised, r.Kept, rate, r.P50Wait.Round(time.Minute), r.P90Wait.Round(time.Minute))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
