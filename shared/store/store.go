@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/slawatch/slawatch/shared/queue"
 	"github.com/slawatch/slawatch/shared/sla"
 )
 
@@ -47,4 +48,20 @@ type Tickets interface {
 	// Due returns up to limit tickets whose next alert is due at or before
 	// the given instant.
 	Due(ctx context.Context, before time.Time, limit int) ([]Key, error)
+}
+
+// QueueFunc receives a queue's current stats (the zero value for a queue not
+// yet stored) and returns the new stats and whether to write them. Like
+// UpdateFunc it may be called more than once and must not have side effects.
+type QueueFunc func(queue.Stats) (queue.Stats, bool, error)
+
+// Queues stores each support queue's recent history (package queue), named
+// by queue.Key's String.
+type Queues interface {
+	// Queue returns a queue's stats; the zero value for an unknown queue.
+	Queue(ctx context.Context, name string) (queue.Stats, error)
+	// UpdateQueue applies fn atomically: no concurrent update is lost.
+	UpdateQueue(ctx context.Context, name string, fn QueueFunc) (queue.Stats, error)
+	// QueueNames lists the stored queues, sorted.
+	QueueNames(ctx context.Context) ([]string, error)
 }
