@@ -65,6 +65,14 @@ type Checker struct {
 	// Batch bounds how many tickets one run takes; the rest wait for the
 	// next run. Default 500.
 	Batch int
+	// Acks retries acknowledgements whose delivery failed (package
+	// promise); nil: they are not retried here.
+	Acks Observer
+}
+
+// Observer brings a ticket's acknowledgement up to date.
+type Observer interface {
+	Observe(ctx context.Context, k store.Key) error
 }
 
 // Stats counts what a run did.
@@ -157,7 +165,20 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 				single = append(single, a)
 			}
 			c.publish(ctx, &st, d.k, t, single, &errs)
-			c.push(q, d.k, t, end)
+			if a := t.Ack; a != nil && !a.Done() && !a.ClaimedUntil.IsZero() && !a.ClaimedUntil.After(now) && c.Acks != nil {
+				if err := c.Acks.Observe(ctx, d.k); err != nil {
+					errs = append(errs, fmt.Errorf("checker: acknowledgement %s/%s: %w", d.k.Source, d.k.ID, err))
+				}
+				if t, err = c.Tickets.Get(ctx, d.k); err != nil {
+					errs = append(errs, fmt.Errorf("checker: ticket %s/%s: %w", d.k.Source, d.k.ID, err))
+					continue
+				}
+			}
+			// What is still due now could not be done in this run (a failed
+			// acknowledgement retry): the next run tries again.
+			if at, ok := t.NextAlertAt(); ok && at.After(now) {
+				c.push(q, d.k, t, end)
+			}
 		}
 	}
 	for team, hs := range held {

@@ -52,8 +52,11 @@ type Input struct {
 type Promise struct {
 	// By is the promised instant, rounded up to a time worth saying.
 	By time.Time
-	// Wait is the business time the estimate allows before rounding.
+	// Wait is the business time the estimate allows before rounding, and
+	// Raw the instant it ends: what a predicted breach is judged on, since
+	// rounding up is for the customer's reading, not the team's plan.
 	Wait time.Duration
+	Raw  time.Time
 	// Mean and Spread are the queue model's expected business wait and its
 	// standard deviation; zero when the promise did not come from the model
 	// (cold start, or history alone). Residual compares a reply with them.
@@ -111,6 +114,7 @@ func Estimate(in Input) Promise {
 		p.ClosedNow, p.OpensAt = true, open
 	}
 	raw := in.Calendar.Add(in.Now, p.Wait)
+	p.Raw = raw
 	if d := raw.Sub(in.Now); within(p.ClosedNow, d) {
 		// Said as "within <span>": the promise is exactly that span.
 		p.By = in.Now.Add(ceilSpan(d))

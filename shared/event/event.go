@@ -115,6 +115,9 @@ type Event struct {
 	// Acknowledgement marks slawatch's own auto-acknowledgement echoed back by
 	// the helpdesk; it never counts as a response.
 	Acknowledgement bool `json:"acknowledgement,omitempty"`
+	// CustomerZone is the customer's IANA time zone when the helpdesk knows
+	// it ("Europe/Paris"): promises are then said in the customer's time.
+	CustomerZone string `json:"customer_zone,omitempty"`
 }
 
 // CountsAsResponse reports whether the event answers the customer: a public
@@ -151,6 +154,8 @@ func (e Event) Validate() error {
 		return bad("status", "unknown status %q (want one of %v)", e.Status, statuses)
 	case e.Author != "" && !slices.Contains(roles, e.Author):
 		return bad("author", "unknown author role %q (want one of %v)", e.Author, roles)
+	case e.CustomerZone != "" && !validZone(e.CustomerZone):
+		return bad("customer_zone", "unknown time zone %q", e.CustomerZone)
 	case e.Kind == StatusChanged && e.Status == "":
 		return bad("status", "required for kind %s", e.Kind)
 	case e.Kind == PriorityChanged && e.Priority == "":
@@ -182,3 +187,13 @@ func Channels() []Channel { return slices.Clone(channels) }
 
 // Priorities lists every priority, lowest first.
 func Priorities() []Priority { return slices.Clone(priorities) }
+
+// validZone reports whether name is a loadable IANA zone other than the
+// machine's Local.
+func validZone(name string) bool {
+	if name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}

@@ -14,8 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/builtin"
 	"github.com/slawatch/slawatch/shared/store"
@@ -30,6 +32,9 @@ type API struct {
 	Intake   *intake.Service
 	Tickets  store.Tickets
 	Adapters map[string]provider.Adapter // by provider name
+	// Promises acknowledges new tickets and keeps queue history after each
+	// webhook; nil: neither.
+	Promises *promise.Service
 	// Secret returns the value of the named secret (an environment variable
 	// locally); ok is false when it is not set.
 	Secret  func(name string) (value string, ok bool)
@@ -57,6 +62,7 @@ func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/webhooks/{source}", a.webhook)
 	mux.HandleFunc("/tickets/{source}/{id}", a.ticket)
+	mux.HandleFunc("/queues", a.queues)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -171,7 +177,41 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.InfoContext(r.Context(), "webhook applied", "events", len(events), "applied", res.Applied, "duplicates", res.Duplicates)
+	if a.Promises != nil && !a.observe(r, log, events) {
+		// The events are stored, but a queue or acknowledgement claim could
+		// not be written: the helpdesk's retry redoes that part (its events
+		// are duplicates by then).
+		writeError(w, http.StatusServiceUnavailable, "stored, but follow-up work failed; retry", nil)
+		return
+	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// observe runs the acknowledgement and queue work for each ticket the
+// events touched, duplicates included (a redelivery must finish what a
+// failed delivery left). A failed delivery is not the helpdesk's problem:
+// the checker retries it. It reports false when a store write failed.
+func (a *API) observe(r *http.Request, log *slog.Logger, events []event.Event) bool {
+	seen := map[store.Key]bool{}
+	ok := true
+	for _, e := range events {
+		k := store.Key{Source: e.Source, ID: e.TicketID}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		err := a.Promises.Observe(r.Context(), k)
+		var de *promise.DeliveryError
+		switch {
+		case err == nil:
+		case errors.As(err, &de):
+			log.WarnContext(r.Context(), "acknowledgement deferred", "ticket", k.ID, "err", err)
+		default:
+			log.ErrorContext(r.Context(), "acknowledgement or queue update failed", "ticket", k.ID, "err", err)
+			ok = false
+		}
+	}
+	return ok
 }
 
 func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
@@ -196,6 +236,36 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 // requestURL rebuilds the URL the sender used, for signature schemes that
 // sign it: the source's configured URL when set (with the request's query),
 // else what the request and forwarded headers tell.
+// queues reports each queue's promise-kept rate and reply times over the
+// window (query parameter, a Go duration; default 7 days).
+func (a *API) queues(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET", nil)
+		return
+	}
+	if a.Promises == nil {
+		writeError(w, http.StatusNotFound, "queue history is not kept", nil)
+		return
+	}
+	window := promise.DefaultWindow
+	if v := r.URL.Query().Get("window"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			writeError(w, http.StatusBadRequest, "window: want a positive duration such as 168h", map[string]string{"field": "window"})
+			return
+		}
+		window = d
+	}
+	reps, err := promise.Reports(r.Context(), a.Promises.Queues, a.Now(), window)
+	if err != nil {
+		a.Log.ErrorContext(r.Context(), "queue report failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error", nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"window": window.String(), "queues": reps})
+}
+
 func requestURL(r *http.Request, configured string) string {
 	if configured != "" {
 		if r.URL.RawQuery != "" && !strings.Contains(configured, "?") {

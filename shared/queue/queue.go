@@ -228,14 +228,27 @@ func pace(service []time.Duration) float64 {
 
 // Report summarises a queue over the replies within window before now.
 type Report struct {
-	Queue    string        `json:"queue"`
-	Waiting  int           `json:"waiting"`
-	Replies  int           `json:"replies"`
-	Promised int           `json:"promised"`
-	Kept     int           `json:"kept"`
-	KeptRate float64       `json:"kept_rate"` // Kept / Promised; 0 when none
-	P50Wait  time.Duration `json:"p50_wait"`  // business time
-	P90Wait  time.Duration `json:"p90_wait"`
+	Queue    string  `json:"queue"`
+	Waiting  int     `json:"waiting"`
+	Replies  int     `json:"replies"`
+	Promised int     `json:"promised"`
+	Kept     int     `json:"kept"`
+	KeptRate float64 `json:"kept_rate"` // Kept / Promised; 0 when none
+	// First-response times in business time, as Go durations ("1h20m0s").
+	P50Wait Duration `json:"p50_wait"`
+	P90Wait Duration `json:"p90_wait"`
+}
+
+// Duration is a time.Duration that reads and writes as its string form in
+// JSON.
+type Duration time.Duration
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = Duration(v)
+	return err
 }
 
 // Report summarises s as queue name over the window before now.
@@ -258,7 +271,7 @@ func (s *Stats) Report(name string, now time.Time, window time.Duration) Report 
 	if rep.Promised > 0 {
 		rep.KeptRate = float64(rep.Kept) / float64(rep.Promised)
 	}
-	rep.P50Wait, rep.P90Wait = eta.Quantile(waits, 0.5), eta.Quantile(waits, 0.9)
+	rep.P50Wait, rep.P90Wait = Duration(eta.Quantile(waits, 0.5)), Duration(eta.Quantile(waits, 0.9))
 	return rep
 }
 
@@ -269,7 +282,7 @@ func (r Report) String() string {
 		rate = fmt.Sprintf("%.1f%%", 100*r.KeptRate)
 	}
 	return fmt.Sprintf("%-32s waiting %4d  replies %4d  promised %4d  kept %4d (%s)  p50 %v  p90 %v",
-		r.Queue, r.Waiting, r.Replies, r.Promised, r.Kept, rate, r.P50Wait.Round(time.Minute), r.P90Wait.Round(time.Minute))
+		r.Queue, r.Waiting, r.Replies, r.Promised, r.Kept, rate, time.Duration(r.P50Wait).Round(time.Minute), time.Duration(r.P90Wait).Round(time.Minute))
 }
 
 func later(a, b time.Time) time.Time {

@@ -97,11 +97,15 @@ type Claim struct {
 }
 
 // NextAlertAt returns when the ticket next needs the checker: its next
-// planned alert, or the end of a claim's lease.
+// planned alert, or the end of a claim's lease (an alert's or the
+// acknowledgement's).
 func (t *Ticket) NextAlertAt() (time.Time, bool) {
 	var next time.Time
 	if len(t.Pending) > 0 {
 		next = t.Pending[0].At
+	}
+	if a := t.Ack; a != nil && !a.Done() && !a.ClaimedUntil.IsZero() && (next.IsZero() || a.ClaimedUntil.Before(next)) {
+		next = a.ClaimedUntil
 	}
 	for _, c := range t.Outbox {
 		if next.IsZero() || c.Until.Before(next) {

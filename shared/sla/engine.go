@@ -31,7 +31,9 @@ func Apply(p Policies, t Ticket, ev event.Event) (Ticket, bool, error) {
 	}
 	i, _ := slices.BinarySearchFunc(t.Events, ev, compare)
 	events := slices.Insert(slices.Clip(t.Events), i, ev)
-	return Evaluate(p, t.Source, t.ID, events, t.Fired, t.Outbox), true, nil
+	next := Evaluate(p, t.Source, t.ID, events, t.Fired, t.Outbox)
+	next.Ack = t.Ack
+	return next, true, nil
 }
 
 // New returns the state of a ticket with no events yet.
@@ -92,6 +94,9 @@ func (r *replay) apply(e event.Event) {
 	}
 	if e.Tags != nil {
 		t.Tags = e.Tags
+	}
+	if e.CustomerZone != "" && e.Author != event.Agent {
+		t.CustomerZone = e.CustomerZone
 	}
 	if t.Priority == "" {
 		t.Priority = event.Normal // as the helpdesks do for tickets without one

@@ -33,6 +33,8 @@ type Ticket struct {
 	// AgentCreated is set for tickets an agent opened with a public message
 	// (outbound): they have no first-response clock.
 	AgentCreated bool `json:"agent_created"`
+	// CustomerZone is the customer's time zone, when a customer event gave it.
+	CustomerZone string `json:"customer_zone,omitempty"`
 
 	FirstResponse *Metric `json:"first_response"`
 	// NextReply is the current next-reply cycle, or the last one if none is
@@ -50,6 +52,52 @@ type Ticket struct {
 	Outbox []Claim `json:"outbox,omitempty"`
 	// Fired holds the keys of alerts already sent, so none is sent twice.
 	Fired map[string]time.Time `json:"fired,omitempty"`
+	// Ack is the customer's auto-acknowledgement: claimed, sent, or
+	// skipped. Nil until one is considered. The events do not derive it:
+	// Apply carries it over.
+	Ack *Acknowledgement `json:"ack,omitempty"`
+}
+
+// Acknowledgement is the one auto-acknowledgement a ticket gets and the
+// reply time it promised.
+type Acknowledgement struct {
+	// ClaimedUntil is the lease of the sender working on it; after it ends,
+	// a later run may take it over. Zero once sent or skipped.
+	ClaimedUntil time.Time `json:"claimed_until,omitzero"`
+	// Attempts counts claims, so that a message that cannot be delivered is
+	// given up on rather than retried for ever.
+	Attempts int `json:"attempts,omitempty"`
+	// Delivered records each delivery done (the topic, the write-back, the
+	// predicted-breach alert), so a retry repeats only what failed.
+	Delivered map[string]time.Time `json:"delivered,omitempty"`
+	SentAt    *time.Time           `json:"sent_at,omitempty"`
+	// Skipped says why no acknowledgement is sent: "disabled", "stale",
+	// "answered", "undeliverable".
+	Skipped string `json:"skipped,omitempty"`
+
+	Queue      string    `json:"queue,omitempty"` // whose history the promise came from
+	PromisedBy time.Time `json:"promised_by,omitzero"`
+	// Mean and Spread are the estimate's model (eta.Promise), kept to
+	// measure how far the reply fell from it.
+	Mean   time.Duration `json:"mean,omitempty"`
+	Spread time.Duration `json:"spread,omitempty"`
+	// PredictedBreach: the promise is later than the first-response target.
+	PredictedBreach bool `json:"predicted_breach,omitempty"`
+}
+
+// Done reports whether the acknowledgement needs no more work.
+func (a *Acknowledgement) Done() bool {
+	return a != nil && (a.SentAt != nil || a.Skipped != "")
+}
+
+// Kept reports whether the first response came by the promised time; ok is
+// false while there is no verdict (nothing promised, or no reply yet).
+func (t *Ticket) Kept() (kept, ok bool) {
+	a, m := t.Ack, t.FirstResponse
+	if a == nil || a.SentAt == nil || m == nil || m.RespondedAt == nil {
+		return false, false
+	}
+	return !m.RespondedAt.After(a.PromisedBy), true
 }
 
 // Metric is one run of an SLA clock.

@@ -22,6 +22,18 @@ type View struct {
 	NextReplyBreaches int            `json:"next_reply_breaches"`
 	NextAlertAt       *time.Time     `json:"next_alert_at"`
 	Events            int            `json:"events"`
+	// Acknowledgement is null until one was sent.
+	Acknowledgement *AckView `json:"acknowledgement"`
+}
+
+// AckView is the acknowledgement sent and whether its promise was kept:
+// kept is null until the first response (or when the clock stopped
+// without one).
+type AckView struct {
+	SentAt          time.Time `json:"sent_at"`
+	PromisedBy      time.Time `json:"promised_by"`
+	Kept            *bool     `json:"kept"`
+	PredictedBreach bool      `json:"predicted_breach"`
 }
 
 // MetricView is one SLA clock as the API shows it.
@@ -53,6 +65,12 @@ func (t *Ticket) View(now time.Time) View {
 	if at, ok := t.NextAlertAt(); ok {
 		at = at.UTC()
 		v.NextAlertAt = &at
+	}
+	if a := t.Ack; a != nil && a.SentAt != nil {
+		v.Acknowledgement = &AckView{SentAt: a.SentAt.UTC(), PromisedBy: a.PromisedBy.UTC(), PredictedBreach: a.PredictedBreach}
+		if kept, ok := t.Kept(); ok {
+			v.Acknowledgement.Kept = &kept
+		}
 	}
 	return v
 }

@@ -48,6 +48,7 @@ type wire struct {
 	Author          string   `json:"author"`
 	Public          bool     `json:"public"`
 	Acknowledgement bool     `json:"acknowledgement"`
+	CustomerZone    string   `json:"customer_zone"`
 }
 
 // Parse reads one event object or an array of them. A "source" in the body
@@ -98,6 +99,7 @@ func parse(b []byte, source string) ([]event.Event, error) {
 			Source: source, TicketID: w.TicketID, ID: w.EventID, Kind: event.Kind(w.Kind), OccurredAt: occurred,
 			Channel: event.Channel(w.Channel), Priority: event.Priority(w.Priority), Status: event.Status(w.Status),
 			Tags: w.Tags, Author: event.Role(w.Author), Public: w.Public, Acknowledgement: w.Acknowledgement,
+			CustomerZone: w.CustomerZone,
 		}
 		if e.Author == "" {
 			e.Author = defaultAuthor(e.Kind)

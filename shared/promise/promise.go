@@ -1,0 +1,412 @@
+// Package promise acknowledges new tickets with a reply time the team will
+// keep, and keeps the queue history that time is computed from.
+//
+// After every webhook, Observe looks at each ticket it touched: it updates
+// the ticket's queues (waiting, answered, dropped) and, for a ticket still
+// waiting for its first response that has no acknowledgement yet, claims
+// one with a conditional write, estimates the promised time (package eta)
+// from the finest queue with enough history, renders the channel's template
+// (package ack) and delivers it: to the acknowledgement topic, back into the
+// helpdesk ticket as a public reply, and — when the promise is later than
+// the SLA target — as an sla.predicted_breach alert to on-call. Each
+// delivery is recorded as it succeeds; one that fails is retried, alone,
+// by a later Observe once the claim's lease has run out (the checker calls
+// it for such tickets). A ticket is acknowledged at most once, however often
+// its created webhook arrives.
+package promise
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/ack"
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/eta"
+	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/queue"
+	"github.com/slawatch/slawatch/shared/sla"
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// Defaults.
+const (
+	DefaultLease       = time.Minute
+	DefaultMaxAge      = time.Hour
+	DefaultWindow      = 7 * 24 * time.Hour
+	DefaultMaxAttempts = 10
+	DefaultLocale      = "en"
+)
+
+// Deliveries, as recorded in sla.Acknowledgement.Delivered.
+const (
+	deliveryTopic     = "topic"
+	deliveryWriteBack = "writeback"
+	deliveryPredicted = "predicted_breach"
+)
+
+// DeliveryError is a failed delivery of a claimed acknowledgement. It is
+// retried once the claim's lease runs out (by the checker or a later
+// Observe), so callers log it and go on.
+type DeliveryError struct{ Err error }
+
+func (e *DeliveryError) Error() string { return e.Err.Error() }
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// Replier posts a public reply into a helpdesk ticket (package writeback).
+type Replier interface {
+	Reply(ctx context.Context, ticketID, body string) error
+}
+
+// Service acknowledges tickets and keeps queue history.
+type Service struct {
+	Config  *policy.Config
+	Tickets store.Tickets
+	Queues  store.Queues
+	// Acks publishes acknowledgements; nil: none are published (promises
+	// are still tracked).
+	Acks notify.AckPublisher
+	// Alerts receives sla.predicted_breach; nil: not sent.
+	Alerts notify.Notifier
+	// Repliers post the acknowledgement into the ticket, by source name;
+	// a source without one gets no write-back.
+	Repliers map[string]Replier
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Lease is how long a claimed acknowledgement is reserved (default 1
+	// minute); each delivery gets half of it.
+	Lease time.Duration
+	// MaxAge: a ticket first seen later than this after its clock started
+	// (a backfill, a webhook delayed for hours) gets no acknowledgement; a
+	// "we got your message" that late would read as a joke. Default 1 hour.
+	MaxAge time.Duration
+	// Window is how far back queue history counts. Default 7 days.
+	Window time.Duration
+	// MaxAttempts bounds claims of one acknowledgement. Default 10.
+	MaxAttempts int
+	// Locale tags published acknowledgements. Default "en".
+	Locale string
+}
+
+// Observe brings the ticket's queues up to date and acknowledges it if it
+// is due one. It is safe to call for every event, redeliveries included, and
+// concurrently.
+func (s *Service) Observe(ctx context.Context, k store.Key) error {
+	t, err := s.Tickets.Get(ctx, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("promise: get %s/%s: %w", k.Source, k.ID, err)
+	}
+	if err := s.track(ctx, t); err != nil {
+		return err
+	}
+	return s.acknowledge(ctx, t)
+}
+
+// track records the ticket's first-response state in each of its queues.
+func (s *Service) track(ctx context.Context, t sla.Ticket) error {
+	m := t.FirstResponse
+	if m == nil || t.AgentCreated {
+		return nil
+	}
+	for _, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
+		_, err := s.Queues.UpdateQueue(ctx, q.String(), func(st queue.Stats) (queue.Stats, bool, error) {
+			switch {
+			case m.RespondedAt != nil:
+				return st, st.Answer(queue.Answer{Ticket: t.ID, Started: m.StartedAt, At: *m.RespondedAt,
+					Calendar: s.calendar(m), Promise: promised(t.Ack)}), nil
+			case m.StoppedAt != nil:
+				return st, st.Drop(t.ID), nil
+			default:
+				return st, st.Arrive(t.ID, m.StartedAt), nil
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("promise: queue %s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// promised returns what the customer was promised, with the model the
+// promise came from, or nil.
+func promised(a *sla.Acknowledgement) *eta.Promise {
+	if a == nil || a.SentAt == nil {
+		return nil
+	}
+	return &eta.Promise{By: a.PromisedBy, Mean: a.Mean, Spread: a.Spread}
+}
+
+func (s *Service) calendar(m *sla.Metric) *calendar.Calendar {
+	if m.Calendar == "" {
+		return nil
+	}
+	return s.Config.Calendars[m.Calendar]
+}
+
+// acknowledge claims, delivers and records t's acknowledgement if it is due.
+func (s *Service) acknowledge(ctx context.Context, t sla.Ticket) error {
+	now := s.now()
+	k := store.Key{Source: t.Source, ID: t.ID}
+	skip, ok := s.due(t, now)
+	if !ok {
+		return nil
+	}
+	if skip != "" {
+		return s.skip(ctx, k, skip, now)
+	}
+	est, qname, err := s.estimate(ctx, t, now)
+	if err != nil {
+		return err
+	}
+
+	// Claim: the conditional write makes this run the only sender until the
+	// lease ends.
+	var claimed *sla.Acknowledgement
+	_, err = s.Tickets.Update(ctx, k, "", func(cur sla.Ticket) (sla.Ticket, bool, error) {
+		claimed = nil
+		if skip, ok := s.due(cur, now); !ok || skip != "" {
+			return cur, false, nil
+		}
+		a := &sla.Acknowledgement{}
+		if cur.Ack != nil {
+			*a = *cur.Ack
+		}
+		a.Attempts++
+		a.ClaimedUntil = now.Add(s.lease())
+		if len(a.Delivered) == 0 {
+			// Nothing has reached anyone yet: promise what is true now. Once
+			// a delivery went out, retries repeat its promise.
+			a.Queue, a.PromisedBy, a.Mean, a.Spread = qname, est.By, est.Mean, est.Spread
+			a.PredictedBreach = !est.ColdStart && cur.FirstResponse.DueAt != nil && est.Raw.After(*cur.FirstResponse.DueAt)
+		}
+		cur.Ack, claimed = a, a
+		return cur, true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("promise: claim acknowledgement of %s/%s: %w", k.Source, k.ID, err)
+	}
+	if claimed == nil {
+		return nil // another run has it, or it is no longer due
+	}
+
+	done, derrs := s.deliver(ctx, t, claimed, now)
+	var errs []error
+	if len(derrs) > 0 {
+		errs = append(errs, &DeliveryError{Err: errors.Join(derrs...)})
+	}
+
+	_, err = s.Tickets.Update(ctx, k, "", func(cur sla.Ticket) (sla.Ticket, bool, error) {
+		if cur.Ack == nil || cur.Ack.Done() {
+			return cur, false, nil
+		}
+		a := *cur.Ack
+		a.Delivered = maps.Clone(a.Delivered)
+		if a.Delivered == nil {
+			a.Delivered = map[string]time.Time{}
+		}
+		maps.Copy(a.Delivered, done)
+		if len(derrs) == 0 {
+			sent := s.now()
+			a.SentAt, a.ClaimedUntil = &sent, time.Time{}
+		}
+		cur.Ack = &a
+		return cur, true, nil
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("promise: record acknowledgement of %s/%s: %w", k.Source, k.ID, err))
+	}
+	if len(errs) == 0 {
+		s.Log.InfoContext(ctx, "acknowledgement sent", "source", k.Source, "ticket", k.ID, "queue", claimed.Queue,
+			"promised_by", claimed.PromisedBy, "predicted_breach", claimed.PredictedBreach)
+	} else {
+		s.Log.ErrorContext(ctx, "acknowledgement delivery failed; retried after its lease", "source", k.Source,
+			"ticket", k.ID, "attempt", claimed.Attempts, "err", errors.Join(errs...))
+	}
+	return errors.Join(errs...)
+}
+
+// due reports whether t needs acknowledgement work now, and if it is to be
+// skipped rather than sent, why.
+func (s *Service) due(t sla.Ticket, now time.Time) (skip string, ok bool) {
+	m, a := t.FirstResponse, t.Ack
+	switch {
+	case a.Done():
+		return "", false
+	case a != nil && a.ClaimedUntil.After(now):
+		return "", false // another run holds it
+	case m == nil || t.AgentCreated || m.Target <= 0:
+		return "", false // no first-response clock: nothing to promise
+	case !m.Running():
+		if a != nil {
+			return "answered", true // answered before the acknowledgement went out
+		}
+		return "", false
+	case !s.Config.Acks.Enabled:
+		return "disabled", true
+	case a == nil && now.Sub(m.StartedAt) > s.maxAge():
+		return "stale", true
+	case a != nil && a.Attempts >= s.maxAttempts():
+		return "undeliverable", true
+	}
+	return "", true
+}
+
+func (s *Service) skip(ctx context.Context, k store.Key, why string, now time.Time) error {
+	_, err := s.Tickets.Update(ctx, k, "", func(cur sla.Ticket) (sla.Ticket, bool, error) {
+		if skip, ok := s.due(cur, now); !ok || skip != why {
+			return cur, false, nil
+		}
+		a := &sla.Acknowledgement{}
+		if cur.Ack != nil {
+			*a = *cur.Ack
+		}
+		a.Skipped, a.ClaimedUntil = why, time.Time{}
+		cur.Ack = a
+		return cur, true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("promise: skip acknowledgement of %s/%s: %w", k.Source, k.ID, err)
+	}
+	if why == "undeliverable" {
+		s.Log.ErrorContext(ctx, "acknowledgement given up", "source", k.Source, "ticket", k.ID, "reason", why)
+	} else {
+		s.Log.InfoContext(ctx, "acknowledgement skipped", "source", k.Source, "ticket", k.ID, "reason", why)
+	}
+	return nil
+}
+
+// estimate promises a reply time for t from the finest of its queues with
+// enough history; with none, the policy target (cold start).
+func (s *Service) estimate(ctx context.Context, t sla.Ticket, now time.Time) (eta.Promise, string, error) {
+	m := t.FirstResponse
+	keys := queue.Keys(t.Source, t.Channel, t.Priority)
+	var in eta.Input
+	var name string
+	for i, q := range keys {
+		st, err := s.Queues.Queue(ctx, q.String())
+		if err != nil {
+			return eta.Promise{}, "", fmt.Errorf("promise: queue %s: %w", q, err)
+		}
+		in, name = st.Input(t.ID, m.StartedAt, s.window()), q.String()
+		if len(in.Waits) >= eta.DefaultMinSamples || in.PaceSamples >= eta.DefaultMinSamples || i == len(keys)-1 {
+			break
+		}
+	}
+	// Without history the promise is the SLA deadline itself: the target
+	// counted from the ticket's start, not from now.
+	cal, target := s.calendar(m), m.Target
+	if m.DueAt != nil {
+		target = 0
+		if m.DueAt.After(now) {
+			target = cal.Elapsed(now, *m.DueAt)
+		}
+	}
+	in.Now, in.Calendar, in.Target, in.Quantile = now, cal, target, s.Config.Acks.Quantile
+	return eta.Estimate(in), name, nil
+}
+
+// deliver sends what a has not delivered yet and returns what went.
+func (s *Service) deliver(ctx context.Context, t sla.Ticket, a *sla.Acknowledgement, now time.Time) (map[string]time.Time, []error) {
+	done := map[string]time.Time{}
+	var errs []error
+	cal := s.calendar(t.FirstResponse)
+	var customer *time.Location
+	if t.CustomerZone != "" {
+		customer, _ = time.LoadLocation(t.CustomerZone) // validated on intake
+	}
+	p := eta.Promise{By: a.PromisedBy}
+	if open := cal.NextOpen(now); open.After(now) {
+		p.ClosedNow, p.OpensAt = true, open
+	}
+	text := eta.Text(p, now, customer, cal.Location())
+	body, err := s.Config.Acks.Templates.Render(t.Channel, ack.Data{
+		Promise: text, PromisedBy: a.PromisedBy, ClosedNow: p.ClosedNow, OpensAt: eta.OpensText(p, cal.Location()),
+		TicketID: t.ID, Channel: t.Channel,
+	})
+	if err != nil {
+		return done, []error{fmt.Errorf("promise: render acknowledgement of %s/%s: %w", t.Source, t.ID, err)}
+	}
+	step := func(name string, wanted bool, send func(context.Context) error) {
+		if _, ok := a.Delivered[name]; ok || !wanted {
+			return
+		}
+		dctx, cancel := context.WithTimeout(ctx, s.lease()/2)
+		defer cancel()
+		if err := send(dctx); err != nil {
+			errs = append(errs, err)
+			return
+		}
+		done[name] = s.now()
+	}
+	step(deliveryTopic, s.Acks != nil, func(ctx context.Context) error {
+		return s.Acks.PublishAck(ctx, notify.Ack{
+			ID: t.Source + "/" + t.ID + "/ack", Source: t.Source, TicketID: t.ID, Channel: string(t.Channel),
+			Class: ack.Class(t.Channel), Locale: s.locale(), Text: body, Promise: text, PromisedBy: a.PromisedBy,
+			ClosedNow: p.ClosedNow, SentAt: s.now(),
+		})
+	})
+	replier := s.Repliers[t.Source]
+	step(deliveryWriteBack, replier != nil, func(ctx context.Context) error {
+		return replier.Reply(ctx, t.ID, body)
+	})
+	step(deliveryPredicted, a.PredictedBreach && s.Alerts != nil && t.FirstResponse.DueAt != nil, func(ctx context.Context) error {
+		return s.Alerts.Notify(ctx, s.predicted(t, a))
+	})
+	return done, errs
+}
+
+// predicted is the sla.predicted_breach alert for t: the promise is later
+// than the first-response deadline, so on-call hears of it now.
+func (s *Service) predicted(t sla.Ticket, a *sla.Acknowledgement) notify.Alert {
+	team := "support"
+	if p := s.Config.Policy(t.Policy); p != nil && p.Team != "" {
+		team = p.Team
+	}
+	now := s.now()
+	return notify.Alert{
+		ID: t.Source + "/" + t.ID + "/" + sla.FirstResponse + "/" + notify.KindPredicted, Kind: notify.KindPredicted,
+		Severity: notify.SeverityOf(notify.KindPredicted), Metric: sla.FirstResponse,
+		Source: t.Source, TicketID: t.ID, TicketURL: s.Config.Sources[t.Source].Link(t.ID),
+		Policy: t.Policy, Team: team, Priority: string(t.Priority), Channel: string(t.Channel),
+		DueAt: *t.FirstResponse.DueAt, At: now, SentAt: now,
+	}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) lease() time.Duration  { return cmp.Or(s.Lease, DefaultLease) }
+func (s *Service) maxAge() time.Duration { return cmp.Or(s.MaxAge, DefaultMaxAge) }
+func (s *Service) window() time.Duration { return cmp.Or(s.Window, DefaultWindow) }
+func (s *Service) maxAttempts() int      { return cmp.Or(s.MaxAttempts, DefaultMaxAttempts) }
+func (s *Service) locale() string        { return cmp.Or(s.Locale, DefaultLocale) }
+
+// Reports summarises every stored queue over the window before now, for
+// `slawatch report` and GET /queues.
+func Reports(ctx context.Context, qs store.Queues, now time.Time, window time.Duration) ([]queue.Report, error) {
+	names, err := qs.QueueNames(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("promise: list queues: %w", err)
+	}
+	reps := make([]queue.Report, 0, len(names))
+	for _, name := range names {
+		st, err := qs.Queue(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("promise: queue %s: %w", name, err)
+		}
+		reps = append(reps, st.Report(name, now, window))
+	}
+	return reps, nil
+}

@@ -1,0 +1,418 @@
+package promise_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/intake"
+	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/promise"
+	"github.com/slawatch/slawatch/shared/queue"
+	"github.com/slawatch/slawatch/shared/sla"
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// The team: New York office hours Mon–Fri 09:00–17:00, email answered
+// within 8 business hours, chat within 1 hour of calendar time.
+const config = `
+calendars:
+  office:
+    timezone: America/New_York
+    hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]}
+    holidays: [{country: us}]
+sources:
+  desk: {provider: generic, insecure: true}
+policies:
+  - name: chat
+    match: {channel: chat}
+    first_response: {within: 1h}
+  - name: email
+    calendar: office
+    first_response: {within: 8h, clock: business}
+`
+
+type acks struct {
+	mu   sync.Mutex
+	sent []notify.Ack
+	fail error
+}
+
+func (a *acks) PublishAck(_ context.Context, m notify.Ack) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail != nil {
+		return a.fail
+	}
+	a.sent = append(a.sent, m)
+	return nil
+}
+
+type replier struct {
+	mu    sync.Mutex
+	posts []string
+}
+
+func (r *replier) Reply(_ context.Context, id, body string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.posts = append(r.posts, id+": "+body)
+	return nil
+}
+
+type alerts struct {
+	mu   sync.Mutex
+	sent []notify.Alert
+}
+
+func (a *alerts) Notify(_ context.Context, n notify.Alert) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sent = append(a.sent, n)
+	return nil
+}
+
+type fixture struct {
+	t       *testing.T
+	cfg     *policy.Config
+	store   *store.Memory
+	in      *intake.Service
+	svc     *promise.Service
+	acks    *acks
+	replier *replier
+	alerts  *alerts
+	now     time.Time
+}
+
+func newFixture(t *testing.T, now time.Time) *fixture {
+	t.Helper()
+	cfg, err := policy.Parse([]byte(config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, cfg: cfg, store: store.NewMemory(), acks: &acks{}, replier: &replier{}, alerts: &alerts{}, now: now}
+	f.in = &intake.Service{Policies: cfg, Tickets: f.store}
+	f.svc = &promise.Service{
+		Config: cfg, Tickets: f.store, Queues: f.store, Acks: f.acks, Alerts: f.alerts,
+		Repliers: map[string]promise.Replier{"desk": f.replier},
+		Now:      func() time.Time { return f.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	return f
+}
+
+// deliver ingests events and observes their tickets, as the webhook
+// handler does.
+func (f *fixture) deliver(evs ...event.Event) error {
+	f.t.Helper()
+	if _, err := f.in.Ingest(context.Background(), evs); err != nil {
+		f.t.Fatal(err)
+	}
+	var errs []error
+	for _, e := range evs {
+		errs = append(errs, f.svc.Observe(context.Background(), store.Key{Source: e.Source, ID: e.TicketID}))
+	}
+	return errors.Join(errs...)
+}
+
+func (f *fixture) ticket(id string) sla.Ticket {
+	f.t.Helper()
+	t, err := f.store.Get(context.Background(), store.Key{Source: "desk", ID: id})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return t
+}
+
+func created(id string, ch event.Channel, at time.Time) event.Event {
+	return event.Event{Source: "desk", TicketID: id, ID: id + "-created", Kind: event.TicketCreated, OccurredAt: at,
+		Channel: ch, Author: event.Customer}
+}
+
+func reply(id string, at time.Time) event.Event {
+	return event.Event{Source: "desk", TicketID: id, ID: id + "-reply", Kind: event.AgentReply, OccurredAt: at,
+		Author: event.Agent, Public: true}
+}
+
+func ny(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func TestPromiseTexts(t *testing.T) {
+	loc := ny(t)
+	tests := []struct {
+		name   string
+		ev     event.Event
+		now    time.Time
+		wantBy time.Time
+		want   []string // in the text
+	}{
+		{
+			// Chat, calendar time, no history: the 1h target; 59m55s are
+			// left when the acknowledgement goes 5s later, said as a span
+			// from then: "within 1 hour", 11:00:05.
+			name: "chat cold start", ev: created("c1", event.Chat, time.Date(2026, 11, 23, 10, 0, 0, 0, loc)),
+			wantBy: time.Date(2026, 11, 23, 11, 0, 5, 0, loc), want: []string{"will reply within 1 hour."},
+		},
+		{
+			// Email on Friday 27 Nov 18:30 (closed; the day after
+			// Thanksgiving is not a US federal holiday): 8 business hours
+			// from Monday 09:00 is Monday 17:00.
+			name: "closed over a weekend", ev: created("e1", event.Email, time.Date(2026, 11, 27, 18, 30, 0, 0, loc)),
+			wantBy: time.Date(2026, 11, 30, 17, 0, 0, 0, loc),
+			want:   []string{"offline right now and back Monday 09:00 EST", "by Monday 17:00 EST"},
+		},
+		{
+			// Wednesday 25 Nov 16:00: 1h today, Thanksgiving closed, Friday
+			// 09:00 + 7h = 16:00.
+			name: "across a holiday", ev: created("e2", event.Email, time.Date(2026, 11, 25, 16, 0, 0, 0, loc)),
+			wantBy: time.Date(2026, 11, 27, 16, 0, 0, 0, loc), want: []string{"on our team by Friday 16:00 EST."},
+		},
+		{
+			// Same with the customer's zone known: 16:00 EST is 22:00 in Paris.
+			name: "customer zone", ev: func() event.Event {
+				e := created("e3", event.Email, time.Date(2026, 11, 25, 16, 0, 0, 0, loc))
+				e.CustomerZone = "Europe/Paris"
+				return e
+			}(),
+			wantBy: time.Date(2026, 11, 27, 16, 0, 0, 0, loc), want: []string{"by Friday 22:00 (your time)."},
+		},
+		{
+			// Friday 30 Oct 16:00 EDT: 1h that day, clocks fall back on
+			// Sunday, Monday 09:00 EST + 7h = 16:00 EST.
+			name: "across a DST change", ev: created("e4", event.Email, time.Date(2026, 10, 30, 16, 0, 0, 0, loc)),
+			wantBy: time.Date(2026, 11, 2, 16, 0, 0, 0, loc), want: []string{"by Monday 16:00 EST."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.ev.OccurredAt.Add(5*time.Second))
+			if err := f.deliver(tt.ev); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.acks.sent) != 1 {
+				t.Fatalf("%d acknowledgements published, want 1", len(f.acks.sent))
+			}
+			a := f.acks.sent[0]
+			if !a.PromisedBy.Equal(tt.wantBy) {
+				t.Errorf("promised by %v, want %v", a.PromisedBy.In(loc), tt.wantBy)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(a.Text, w) {
+					t.Errorf("text lacks %q:\n%s", w, a.Text)
+				}
+			}
+			if a.Source != "desk" || a.TicketID != tt.ev.TicketID || a.Channel != string(tt.ev.Channel) || a.Locale != "en" ||
+				a.ID != "desk/"+tt.ev.TicketID+"/ack" || !strings.HasSuffix(a.Text, "ref: slawatch:ack") {
+				t.Errorf("message %+v", a)
+			}
+			if len(f.replier.posts) != 1 || !strings.HasPrefix(f.replier.posts[0], tt.ev.TicketID+": ") {
+				t.Errorf("write-back %q", f.replier.posts)
+			}
+			tk := f.ticket(tt.ev.TicketID)
+			v := tk.View(f.now)
+			if v.Acknowledgement == nil || !v.Acknowledgement.PromisedBy.Equal(tt.wantBy) || v.Acknowledgement.Kept != nil ||
+				v.Acknowledgement.PredictedBreach {
+				t.Errorf("view %+v", v.Acknowledgement)
+			}
+		})
+	}
+}
+
+// A created webhook delivered again, and twenty concurrent deliveries of
+// another, acknowledge each ticket once.
+func TestAcknowledgedOnce(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, ny(t))
+	f := newFixture(t, t0)
+	ev := created("a", event.Chat, t0)
+	for range 3 {
+		if err := f.deliver(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.deliver(created("b", event.Chat, t0)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(f.acks.sent) != 2 || len(f.replier.posts) != 2 {
+		t.Errorf("%d published, %d written back; want 2 and 2", len(f.acks.sent), len(f.replier.posts))
+	}
+}
+
+func TestNotAcknowledged(t *testing.T) {
+	loc := ny(t)
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, loc)
+	outbound := created("out", event.Email, t0)
+	outbound.Author, outbound.Public = event.Agent, true
+	tests := []struct {
+		name string
+		ev   event.Event
+		now  time.Time
+		skip string
+	}{
+		{"agent-created (outbound)", outbound, t0, ""},
+		{"first seen two hours late", created("late", event.Email, t0), t0.Add(2 * time.Hour), "stale"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tt.now)
+			if err := f.deliver(tt.ev); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.acks.sent)+len(f.replier.posts) != 0 {
+				t.Errorf("sent %v %v", f.acks.sent, f.replier.posts)
+			}
+			tk := f.ticket(tt.ev.TicketID)
+			switch {
+			case tt.skip == "" && tk.Ack != nil:
+				t.Errorf("ack record %+v", tk.Ack)
+			case tt.skip != "" && (tk.Ack == nil || tk.Ack.Skipped != tt.skip):
+				t.Errorf("ack record %+v, want skipped %q", tk.Ack, tt.skip)
+			}
+		})
+	}
+	t.Run("disabled", func(t *testing.T) {
+		f := newFixture(t, t0)
+		f.cfg.Acks.Enabled = false
+		if err := f.deliver(created("d", event.Chat, t0)); err != nil {
+			t.Fatal(err)
+		}
+		if tk := f.ticket("d"); len(f.acks.sent) != 0 || tk.Ack == nil || tk.Ack.Skipped != "disabled" {
+			t.Errorf("sent %d, record %+v", len(f.acks.sent), tk.Ack)
+		}
+	})
+}
+
+// A failed publish leaves the claim; nothing is retried before its lease
+// ends; after it, only the failed delivery is repeated, with the promise
+// first made.
+func TestRetryAfterFailedDelivery(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, ny(t))
+	f := newFixture(t, t0)
+	f.acks.fail = errors.New("sns: throttled")
+	err := f.deliver(created("r", event.Chat, t0))
+	var de *promise.DeliveryError
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v, want a DeliveryError", err)
+	}
+	tk := f.ticket("r")
+	if tk.Ack == nil || tk.Ack.SentAt != nil || !tk.Ack.ClaimedUntil.Equal(t0.Add(time.Minute)) || len(f.replier.posts) != 1 {
+		t.Fatalf("after failure: %+v, %d posts", tk.Ack, len(f.replier.posts))
+	}
+	if at, ok := tk.NextAlertAt(); !ok || !at.Equal(t0.Add(time.Minute)) {
+		t.Errorf("next alert at %v, want the lease's end (the checker retries then)", at)
+	}
+	promisedBy := tk.Ack.PromisedBy
+	f.acks.fail = nil
+	f.now = t0.Add(30 * time.Second)
+	if err := f.svc.Observe(context.Background(), store.Key{Source: "desk", ID: "r"}); err != nil || len(f.acks.sent) != 0 {
+		t.Fatalf("inside the lease: %v, %d sent", err, len(f.acks.sent))
+	}
+	f.now = t0.Add(61 * time.Second)
+	if err := f.svc.Observe(context.Background(), store.Key{Source: "desk", ID: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	tk = f.ticket("r")
+	if len(f.acks.sent) != 1 || len(f.replier.posts) != 1 || tk.Ack.SentAt == nil || tk.Ack.Attempts != 2 ||
+		!tk.Ack.PromisedBy.Equal(promisedBy) {
+		t.Errorf("after retry: %d sent, %d posts, record %+v", len(f.acks.sent), len(f.replier.posts), tk.Ack)
+	}
+	// Said relative to the retry: 11:00 is now 58m59s away.
+	if !strings.Contains(f.acks.sent[0].Text, "within 1 hour") {
+		t.Errorf("text %q", f.acks.sent[0].Text)
+	}
+}
+
+// With a queue history of slow replies the promise passes the target:
+// on-call gets sla.predicted_breach at once, and only once.
+func TestPredictedBreach(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, ny(t))
+	f := newFixture(t, t0)
+	// Twelve chats answered after 3 hours each, an hour apart: eleven
+	// service times of 1h, a pace of 1 an hour. For the next ticket (none
+	// ahead): mean 1h, spread √(1 + 1/11) = 1.044h, p90 1h + 1.2816·1.044h
+	// = 2.34h, said "within 3 hours": 13:00, past the 11:00 target.
+	for i := range 12 {
+		start := t0.Add(-time.Duration(20-i) * time.Hour)
+		_, err := f.store.UpdateQueue(context.Background(), "desk/chat/normal", func(s queue.Stats) (queue.Stats, bool, error) {
+			return s, s.Answer(queue.Answer{Ticket: "old" + string(rune('a'+i)), Started: start, At: start.Add(3 * time.Hour)}), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if err := f.deliver(created("p", event.Chat, t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tk := f.ticket("p")
+	if tk.Ack == nil || !tk.Ack.PredictedBreach || tk.Ack.Queue != "desk/chat/normal" {
+		t.Fatalf("record %+v", tk.Ack)
+	}
+	if len(f.alerts.sent) != 1 {
+		t.Fatalf("%d alerts, want 1", len(f.alerts.sent))
+	}
+	a := f.alerts.sent[0]
+	if a.Kind != notify.KindPredicted || a.TicketID != "p" || !a.DueAt.Equal(t0.Add(time.Hour)) || a.Severity != "warning" {
+		t.Errorf("alert %+v", a)
+	}
+	if !strings.Contains(f.acks.sent[0].Text, "within 3 hours") {
+		t.Errorf("text %q", f.acks.sent[0].Text)
+	}
+}
+
+// The first reply decides the promise: kept when by the promised time.
+// The queue counts it; the ticket's view says so.
+func TestPromiseTracking(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, ny(t))
+	f := newFixture(t, t0)
+	// k promised 11:00 and answered 10:40; b promised 11:00, answered 11:20.
+	for _, id := range []string{"k", "b"} {
+		if err := f.deliver(created(id, event.Chat, t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.now = t0.Add(40 * time.Minute)
+	if err := f.deliver(reply("k", f.now)); err != nil {
+		t.Fatal(err)
+	}
+	f.now = t0.Add(80 * time.Minute)
+	if err := f.deliver(reply("b", f.now), reply("b", f.now)); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"k": true, "b": false} {
+		tk := f.ticket(id)
+		v := tk.View(f.now).Acknowledgement
+		if v == nil || v.Kept == nil || *v.Kept != want {
+			t.Errorf("%s: view %+v, want kept %v", id, v, want)
+		}
+	}
+	for _, name := range []string{"desk/chat/normal", "desk/chat", "desk"} {
+		st, err := f.store.Queue(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := st.Report(name, f.now, 24*time.Hour)
+		if r.Replies != 2 || r.Promised != 2 || r.Kept != 1 || r.KeptRate != 0.5 || r.Waiting != 0 {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+}
