@@ -2,17 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/slawatch/slawatch/shared/provider/generic"
 )
 
 // TestAlertLatency measures, in the running local server on the wall clock,
@@ -32,23 +28,8 @@ policies:
     first_response: {within: 2s}
 `)
 	t.Setenv("SLAWATCH_GENERIC_SECRET", "k")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, logs syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--config", cfg, "--addr", "127.0.0.1:0", "--check-every", "1s"}, &out, &logs)
-	}()
-	addrRE := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
-	var addr string
-	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := addrRE.FindStringSubmatch(logs.String()); m != nil {
-			addr = m[1]
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no address; logs:\n%s", logs.String())
-	}
+	srv := startServer(t, "--config", cfg, "--check-every", "1s")
+	out, logs := srv.out, srv.logs
 
 	// 40 tickets whose deadlines fall 2.0–3.95 s from now, 50 ms apart.
 	const n = 40
@@ -56,18 +37,14 @@ policies:
 	for i := range n {
 		body := fmt.Sprintf(`{"ticket_id":"%d","event_id":"c%d","kind":"ticket_created","occurred_at":%q}`,
 			i, i, base.Add(time.Duration(i)*50*time.Millisecond).UTC().Format(time.RFC3339Nano))
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/generic", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(generic.SignatureHeader, generic.Sign([]byte("k"), []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("post %d: %v %v", i, err, resp)
+		if code := srv.post(t, "k", body); code != http.StatusOK {
+			t.Fatalf("post %d: status %d", i, code)
 		}
-		resp.Body.Close()
 	}
 	time.Sleep(time.Until(base.Add(5 * time.Second)))
-	cancel()
-	<-done
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
 
 	var lat []time.Duration
 	for _, line := range strings.Split(out.String(), "\n") {

@@ -4,6 +4,9 @@
 //	slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
 //	slawatch config check FILE
 //	slawatch config default
+//	slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--seed 1] ... > trace.jsonl
+//	slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
+//	slawatch report [--url URL | --store dynamodb ...] [--window 168h] [--json]
 package main
 
 import (
@@ -22,9 +25,17 @@ import (
 const usage = `usage:
   slawatch serve [--config FILE] [--addr HOST:PORT] [--check-every 5s]
                  [--store memory|dynamodb] [--dynamodb-endpoint URL] [--table NAME] [--create-table]
+                 [--sns-endpoint URL] [--alert-topic ARN|NAME] [--ack-topic ARN|NAME]
   slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
   slawatch config check FILE
   slawatch config default
+  slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--burst-day 14] [--burst-days 2]
+                 [--burst-factor 3] [--channel email] [--seed 1] [--start 2026-11-02]
+                 [--config FILE --calendar NAME]
+  slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
+                 (both: without --calendar, Mon-Fri 09:00-17:00 America/New_York)
+  slawatch report [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+                 [--window 168h] [--json]
 `
 
 // errUsage marks mistakes in the command line; main exits 2 for them.
@@ -55,6 +66,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return deadline(rest, stdout)
 	case "config":
 		return configCmd(rest, stdout)
+	case "report":
+		return report(ctx, rest, stdout)
+	case "replay":
+		return replayCmd(rest, os.Stdin, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

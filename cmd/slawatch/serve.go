@@ -21,7 +21,10 @@ import (
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/store"
+	"github.com/slawatch/slawatch/shared/writeback"
 )
 
 // serve runs the local server: webhook intake, the ticket API and the
@@ -42,6 +45,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	createTable := fs.Bool("create-table", false, "create the DynamoDB table if it does not exist (local development)")
 	snsEndpoint := fs.String("sns-endpoint", os.Getenv("SLAWATCH_SNS_ENDPOINT"), "SNS endpoint, e.g. a local SNS server (env SLAWATCH_SNS_ENDPOINT)")
 	alertTopic := fs.String("alert-topic", os.Getenv("SLAWATCH_ALERT_TOPIC"), "publish alerts to this SNS topic ARN, or topic name to create on --sns-endpoint (env SLAWATCH_ALERT_TOPIC); empty: console")
+	ackTopic := fs.String("ack-topic", os.Getenv("SLAWATCH_ACK_TOPIC"), "publish acknowledgements to this SNS topic ARN, or topic name to create on --sns-endpoint (env SLAWATCH_ACK_TOPIC); empty: console")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: serve: %v", errUsage, err)
 	}
@@ -67,11 +71,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
-	notifier, err := openNotifier(ctx, stdout, *snsEndpoint, *alertTopic, cfg.Alerts.Location)
+	notifier, acks, err := openNotifiers(ctx, stdout, *snsEndpoint, *alertTopic, *ackTopic, cfg.Alerts.Location)
 	if err != nil {
 		return err
 	}
-	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every}
+	repliers, err := openRepliers(cfg)
+	if err != nil {
+		return err
+	}
+	api.Promises = &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers, Log: log}
+	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: api.Promises}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -92,8 +101,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// openStore returns the ticket store the flags ask for.
-func openStore(ctx context.Context, kind, endpoint, table string, create bool) (store.Tickets, error) {
+// ticketStore keeps tickets and queue history; both stores do.
+type ticketStore interface {
+	store.Tickets
+	store.Queues
+}
+
+// openStore returns the store the flags ask for.
+func openStore(ctx context.Context, kind, endpoint, table string, create bool) (ticketStore, error) {
 	if kind == "memory" {
 		return store.NewMemory(), nil
 	}
@@ -123,30 +138,70 @@ func envOr(name, def string) string {
 	return def
 }
 
-// openNotifier returns the console notifier, or an SNS one when a topic is
-// given. On a local SNS endpoint a topic name is created (idempotently).
-func openNotifier(ctx context.Context, stdout io.Writer, endpoint, topic string, loc *time.Location) (notify.Notifier, error) {
-	if topic == "" {
-		return notify.NewConsole(stdout, loc), nil
+// openNotifiers returns the alert notifier and the acknowledgement
+// publisher: the console, or SNS when a topic is given. On a local SNS
+// endpoint a topic name is created (idempotently).
+func openNotifiers(ctx context.Context, stdout io.Writer, endpoint, alertTopic, ackTopic string, loc *time.Location) (notify.Notifier, notify.AckPublisher, error) {
+	var alerts notify.Notifier = notify.NewConsole(stdout, loc)
+	var acks notify.AckPublisher = notify.NewAckConsole(stdout)
+	if alertTopic == "" && ackTopic == "" {
+		return alerts, acks, nil
 	}
 	awsCfg, err := awsconfig.Load(ctx, endpoint)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	client := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = &endpoint
 		}
 	})
-	if !strings.HasPrefix(topic, "arn:") {
-		if endpoint == "" {
-			return nil, fmt.Errorf("%w: --alert-topic %q: give a topic ARN (names are only created on a local --sns-endpoint)", errUsage, topic)
-		}
-		out, err := client.CreateTopic(ctx, &sns.CreateTopicInput{Name: &topic})
+	if alertTopic != "" {
+		arn, err := topicARN(ctx, client, endpoint, "--alert-topic", alertTopic)
 		if err != nil {
-			return nil, fmt.Errorf("create topic %s: %w", topic, err)
+			return nil, nil, err
 		}
-		topic = *out.TopicArn
+		alerts = &notify.SNS{Client: client, TopicARN: arn, Location: loc}
 	}
-	return &notify.SNS{Client: client, TopicARN: topic, Location: loc}, nil
+	if ackTopic != "" {
+		arn, err := topicARN(ctx, client, endpoint, "--ack-topic", ackTopic)
+		if err != nil {
+			return nil, nil, err
+		}
+		acks = &notify.AckSNS{Client: client, TopicARN: arn}
+	}
+	return alerts, acks, nil
+}
+
+// topicARN returns topic if it is an ARN, else creates the named topic on
+// a local endpoint.
+func topicARN(ctx context.Context, client *sns.Client, endpoint, flag, topic string) (string, error) {
+	if strings.HasPrefix(topic, "arn:") {
+		return topic, nil
+	}
+	if endpoint == "" {
+		return "", fmt.Errorf("%w: %s %q: give a topic ARN (names are only created on a local --sns-endpoint)", errUsage, flag, topic)
+	}
+	out, err := client.CreateTopic(ctx, &sns.CreateTopicInput{Name: &topic})
+	if err != nil {
+		return "", fmt.Errorf("create topic %s: %w", topic, err)
+	}
+	return *out.TopicArn, nil
+}
+
+// openRepliers returns the write-back client of each source that has one
+// configured (api_url).
+func openRepliers(cfg *policy.Config) (map[string]promise.Replier, error) {
+	out := map[string]promise.Replier{}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for name, src := range cfg.Sources {
+		r, err := writeback.New(src, client, os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", name, err)
+		}
+		if r != nil {
+			out[name] = r
+		}
+	}
+	return out, nil
 }

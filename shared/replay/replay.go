@@ -48,31 +48,32 @@ func Run(events []event.Event, o Options) Result {
 	res := Result{}
 	for _, e := range events {
 		now := e.OccurredAt
+		id := e.Source + "/" + e.TicketID // ticket ids are unique per source
 		switch {
 		case e.Kind == event.TicketCreated:
-			if _, seen := created[e.TicketID]; seen {
+			if _, seen := created[id]; seen {
 				continue
 			}
-			created[e.TicketID] = now
+			created[id] = now
 			if o.Fixed > 0 {
-				promised[e.TicketID] = eta.Promise{By: now.Add(o.Fixed)}
+				promised[id] = eta.Promise{By: now.Add(o.Fixed)}
 			} else {
-				in := q.Input(e.TicketID, now, o.Window)
+				in := q.Input(id, now, o.Window)
 				in.Calendar, in.Target, in.Quantile = o.Calendar, o.Target, o.Quantile
-				promised[e.TicketID] = eta.Estimate(in)
+				promised[id] = eta.Estimate(in)
 			}
-			q.Arrive(e.TicketID, now)
+			q.Arrive(id, now)
 		case e.CountsAsResponse():
-			c, ok := created[e.TicketID]
+			c, ok := created[id]
 			if !ok {
 				continue
 			}
-			p := promised[e.TicketID]
+			p := promised[id]
 			var pp *eta.Promise
 			if o.Fixed == 0 {
 				pp = &p
 			}
-			if !q.Answer(queue.Answer{Ticket: e.TicketID, Started: c, At: now, Calendar: o.Calendar, Promise: pp}) {
+			if !q.Answer(queue.Answer{Ticket: id, Started: c, At: now, Calendar: o.Calendar, Promise: pp}) {
 				continue
 			}
 			res.Tickets++
