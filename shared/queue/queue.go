@@ -9,7 +9,6 @@
 package queue
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -43,6 +42,9 @@ type Key struct {
 // "zendesk/chat", "zendesk".
 func (k Key) String() string {
 	s := k.Source
+	if k.Channel == "" && k.Priority != "" {
+		k.Channel = "any"
+	}
 	if k.Channel != "" {
 		s += "/" + string(k.Channel)
 		if k.Priority != "" {
@@ -97,7 +99,9 @@ type Reply struct {
 }
 
 // Arrive records a ticket now waiting for its first response since at. It
-// reports whether the stats changed.
+// reports whether the stats changed. A ticket answered so long ago that its
+// reply is no longer kept would count as waiting again: callers arrive a
+// ticket only while its first-response clock runs.
 func (s *Stats) Arrive(ticket string, at time.Time) bool {
 	if _, ok := s.Open[ticket]; ok || s.answered(ticket) {
 		return false
@@ -123,9 +127,14 @@ type Answer struct {
 }
 
 // Answer records a first response. It reports whether the stats changed:
-// not for a ticket already answered.
+// not for a ticket already answered, nor for a reply older than every reply
+// kept once MaxReplies are — it would be dropped at once, and it may be one
+// already counted whose record has aged out.
 func (s *Stats) Answer(a Answer) bool {
 	if s.answered(a.Ticket) {
+		return false
+	}
+	if len(s.Replies) >= MaxReplies && !slices.ContainsFunc(s.Replies, func(r Reply) bool { return !r.At.After(a.At) }) {
 		return false
 	}
 	if _, ok := s.Open[a.Ticket]; ok {
@@ -253,7 +262,12 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // Report summarises s as queue name over the window before now.
 func (s *Stats) Report(name string, now time.Time, window time.Duration) Report {
-	rep := Report{Queue: name, Waiting: len(s.Open)}
+	rep := Report{Queue: name}
+	for _, at := range s.Open {
+		if !at.After(now) && now.Sub(at) <= StaleOpen {
+			rep.Waiting++
+		}
+	}
 	var waits []time.Duration
 	for _, r := range s.Replies {
 		if now.Sub(r.At) > window || r.At.After(now) {
@@ -273,16 +287,6 @@ func (s *Stats) Report(name string, now time.Time, window time.Duration) Report 
 	}
 	rep.P50Wait, rep.P90Wait = Duration(eta.Quantile(waits, 0.5)), Duration(eta.Quantile(waits, 0.9))
 	return rep
-}
-
-// String formats the report as a line of `slawatch report`.
-func (r Report) String() string {
-	rate := "-"
-	if r.Promised > 0 {
-		rate = fmt.Sprintf("%.1f%%", 100*r.KeptRate)
-	}
-	return fmt.Sprintf("%-32s waiting %4d  replies %4d  promised %4d  kept %4d (%s)  p50 %v  p90 %v",
-		r.Queue, r.Waiting, r.Replies, r.Promised, r.Kept, rate, time.Duration(r.P50Wait).Round(time.Minute), time.Duration(r.P90Wait).Round(time.Minute))
 }
 
 func later(a, b time.Time) time.Time {

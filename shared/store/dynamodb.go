@@ -30,6 +30,7 @@ const (
 	attrDueShard = "due_shard"
 	attrDueAt    = "due_at"
 	attrExpires  = "expires_at" // the table's TTL attribute: clean-up only
+	attrVersion  = "version"    // optimistic concurrency: tickets and queues
 	dueIndex     = "due"
 
 	skTicket = "TICKET"
@@ -48,9 +49,10 @@ type DynamoDBAPI interface {
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
-// DynamoDB stores tickets in one DynamoDB table.
+// DynamoDB stores tickets and queues in one DynamoDB table.
 type DynamoDB struct {
 	client DynamoDBAPI
 	table  string
@@ -180,12 +182,13 @@ func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateF
 	return sla.Ticket{}, fmt.Errorf("store: ticket %s/%s: %w after %d attempts", k.Source, k.ID, ErrConflict, maxAttempts)
 }
 
-// lostRace: another writer changed the ticket since it was read.
+// lostRace: another writer changed the item (a ticket or a queue) since it
+// was read.
 type lostRace struct{}
 
-func (*lostRace) Error() string { return "ticket changed concurrently" }
+func (*lostRace) Error() string { return "item changed concurrently" }
 
-// sleep backs off with jitter, so that writers racing on one ticket spread
+// sleep backs off with jitter, so that writers racing on one item spread
 // out instead of colliding again.
 func sleep(ctx context.Context, attempt int) error {
 	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
@@ -210,13 +213,9 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 	if err != nil {
 		return fmt.Errorf("store: marshal ticket %s/%s: %w", k.Source, k.ID, err)
 	}
-	cond := expression.AttributeNotExists(expression.Name(attrPK))
-	if version > 0 {
-		cond = expression.Name("version").Equal(expression.Value(version))
-	}
-	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	expr, err := versionCondition(version)
 	if err != nil {
-		return fmt.Errorf("store: build condition: %w", err)
+		return err
 	}
 	put := &types.Put{
 		TableName: &d.table, Item: item, ConditionExpression: expr.Condition(),
@@ -272,6 +271,21 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 		return fmt.Errorf("store: write ticket %s/%s with event %s: %w", k.Source, k.ID, eventID, err)
 	}
 	return nil
+}
+
+// versionCondition is the optimistic-concurrency condition of a write of an
+// item read at version: still at that version, or still absent when version
+// is 0 (never stored).
+func versionCondition(version int64) (expression.Expression, error) {
+	cond := expression.AttributeNotExists(expression.Name(attrPK))
+	if version > 0 {
+		cond = expression.Name(attrVersion).Equal(expression.Value(version))
+	}
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return expression.Expression{}, fmt.Errorf("store: build condition: %w", err)
+	}
+	return expr, nil
 }
 
 // Due queries each shard of the sparse due index for items due by before:

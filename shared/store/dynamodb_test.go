@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -16,6 +18,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/queue"
 	"github.com/slawatch/slawatch/shared/store"
 	"github.com/slawatch/slawatch/shared/store/storetest"
 )
@@ -82,6 +85,84 @@ func TestDynamoDBContract(t *testing.T) {
 	}
 	// One table for the whole suite: each test uses its own source names.
 	storetest.Run(t, func(*testing.T) store.Tickets { return s })
+}
+
+func TestDynamoDBQueuesContract(t *testing.T) {
+	client, table, _ := localTable(t)
+	s, err := store.NewDynamoDB(client, table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tickets and de-duplication records share the table: QueueNames must
+	// skip them.
+	seedTicket(t, s)
+	storetest.RunQueues(t, func(*testing.T) store.Queues { return s })
+}
+
+// seedTicket writes a ticket with an event id: a ticket item and a
+// de-duplication record.
+func seedTicket(t *testing.T, s *store.DynamoDB) {
+	t.Helper()
+	e := event.Event{Source: "generic", TicketID: "zendesk/chat", ID: "c", Kind: event.TicketCreated,
+		OccurredAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Author: event.Customer}
+	svc := &intake.Service{Policies: policy.Default(), Tickets: s}
+	if _, err := svc.Ingest(context.Background(), []event.Event{e}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// smallPages makes every Scan return at most two items a page, so that a
+// handful of items exercises pagination (pages of 1 MB otherwise).
+type smallPages struct{ store.DynamoDBAPI }
+
+func (c smallPages) Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	page := *in
+	page.Limit = aws.Int32(2)
+	return c.DynamoDBAPI.Scan(ctx, &page, opts...)
+}
+
+// TestQueueRequests checks a queue update's cost (a consistent read and a
+// conditional put; the read alone when nothing changed, so no version is
+// spent) and that QueueNames follows the scan's pages.
+func TestQueueRequests(t *testing.T) {
+	client, table, count := localTable(t)
+	s, _ := store.NewDynamoDB(smallPages{client}, table, nil)
+	ctx := context.Background()
+	seedTicket(t, s)
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var want []string
+	for _, name := range []string{"zendesk/chat/urgent", "zendesk", "generic/email/any", "zendesk/chat", "generic"} {
+		count.take()
+		if _, err := s.UpdateQueue(ctx, name, func(cur queue.Stats) (queue.Stats, bool, error) {
+			return cur, cur.Arrive("1", t0), nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, ops := count.take(); n != 2 || ops["GetItem"] != 1 || ops["PutItem"] != 1 {
+			t.Errorf("update of %s: %d requests %v, want GetItem + PutItem", name, n, ops)
+		}
+		if _, err := s.UpdateQueue(ctx, name, func(cur queue.Stats) (queue.Stats, bool, error) {
+			return cur, cur.Arrive("1", t0), nil // already there: no change
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, ops := count.take(); n != 1 || ops["GetItem"] != 1 {
+			t.Errorf("unchanged update of %s: %d requests %v, want one GetItem", name, n, ops)
+		}
+		want = append(want, name)
+	}
+	slices.Sort(want)
+	got, err := s.QueueNames(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("QueueNames = %v, want %v", got, want)
+	}
+	// 5 queues, a ticket and a de-duplication record: 7 items, 2 a page.
+	if _, ops := count.take(); ops["Scan"] < 4 {
+		t.Errorf("QueueNames read %d pages, want at least 4", ops["Scan"])
+	}
 }
 
 // TestRequestsPerWebhook checks the cost bound of the intake path: at most

@@ -2,26 +2,33 @@ package store
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/slawatch/slawatch/shared/queue"
 	"github.com/slawatch/slawatch/shared/sla"
 )
 
-// Memory is an in-process Tickets for the local server and unit tests.
+// Memory is an in-process Tickets and Queues for the local server and unit
+// tests.
 type Memory struct {
 	mu      sync.Mutex
 	tickets map[Key]sla.Ticket
 	applied map[Key]time.Time // (source, event id) → when it expires
+	queues  map[string]queue.Stats
 	now     func() time.Time
 }
 
-var _ Tickets = (*Memory)(nil)
+var (
+	_ Tickets = (*Memory)(nil)
+	_ Queues  = (*Memory)(nil)
+)
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory {
-	return &Memory{tickets: map[Key]sla.Ticket{}, applied: map[Key]time.Time{}, now: time.Now}
+	return &Memory{tickets: map[Key]sla.Ticket{}, applied: map[Key]time.Time{}, queues: map[string]queue.Stats{}, now: time.Now}
 }
 
 func (m *Memory) Get(_ context.Context, k Key) (sla.Ticket, error) {
@@ -84,4 +91,43 @@ func (m *Memory) Due(_ context.Context, before time.Time, limit int) ([]Key, err
 		keys = append(keys, d.k)
 	}
 	return keys, nil
+}
+
+func (m *Memory) Queue(_ context.Context, name string) (queue.Stats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return cloneStats(m.queues[name]), nil
+}
+
+// UpdateQueue holds the store's lock while fn runs. fn gets, and the caller
+// gets back, copies: neither can change the stored stats afterwards.
+func (m *Memory) UpdateQueue(_ context.Context, name string, fn QueueFunc) (queue.Stats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next, changed, err := fn(cloneStats(m.queues[name]))
+	if err != nil || !changed {
+		return cloneStats(m.queues[name]), err
+	}
+	m.queues[name] = cloneStats(next)
+	return next, nil
+}
+
+func (m *Memory) QueueNames(context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Sorted(maps.Keys(m.queues)), nil
+}
+
+// cloneStats copies everything in s that a caller could mutate in place:
+// the map of waiting tickets, the replies and their residuals.
+func cloneStats(s queue.Stats) queue.Stats {
+	s.Open = maps.Clone(s.Open)
+	s.Replies = slices.Clone(s.Replies)
+	for i, r := range s.Replies {
+		if r.Residual != nil {
+			res := *r.Residual
+			s.Replies[i].Residual = &res
+		}
+	}
+	return s
 }

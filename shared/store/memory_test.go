@@ -10,3 +10,7 @@ import (
 func TestMemoryContract(t *testing.T) {
 	storetest.Run(t, func(*testing.T) store.Tickets { return store.NewMemory() })
 }
+
+func TestMemoryQueuesContract(t *testing.T) {
+	storetest.RunQueues(t, func(*testing.T) store.Queues { return store.NewMemory() })
+}
