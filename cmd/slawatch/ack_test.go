@@ -72,10 +72,10 @@ func TestServeAcknowledgesAndReports(t *testing.T) {
 	}
 	var rep struct {
 		Queues []struct {
-			Queue                             string
+			Queue                            string
 			Waiting, Replies, Promised, Kept int
-			KeptRate                          float64 `json:"kept_rate"`
-			P50Wait                           string  `json:"p50_wait"`
+			KeptRate                         float64 `json:"kept_rate"`
+			P50Wait                          string  `json:"p50_wait"`
 		}
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
