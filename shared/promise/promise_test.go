@@ -3,12 +3,16 @@ package promise_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/intake"
@@ -79,10 +83,16 @@ func (a *alerts) Notify(_ context.Context, n notify.Alert) error {
 	return nil
 }
 
+// backend is a store of tickets and queues.
+type backend interface {
+	store.Tickets
+	store.Queues
+}
+
 type fixture struct {
 	t       *testing.T
 	cfg     *policy.Config
-	store   *store.Memory
+	store   backend
 	in      *intake.Service
 	svc     *promise.Service
 	acks    *acks
@@ -92,12 +102,40 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, now time.Time) *fixture {
+	return newFixtureOn(t, store.NewMemory(), now)
+}
+
+// dynamoDB returns a store on a fresh table of DynamoDB Local, or skips.
+func dynamoDB(t *testing.T) backend {
+	t.Helper()
+	ep := os.Getenv("SLAWATCH_TEST_DYNAMODB_ENDPOINT")
+	if ep == "" {
+		t.Skip("SLAWATCH_TEST_DYNAMODB_ENDPOINT is not set: run through infra/local/dynamodb.sh run go test ./shared/promise/")
+	}
+	ctx := context.Background()
+	client, err := store.NewDynamoDBClient(ctx, ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := fmt.Sprintf("promise-%d", time.Now().UnixNano())
+	if err := store.CreateTable(ctx, client, table); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table}) })
+	db, err := store.NewDynamoDB(client, table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func newFixtureOn(t *testing.T, st backend, now time.Time) *fixture {
 	t.Helper()
 	cfg, err := policy.Parse([]byte(config))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, cfg: cfg, store: store.NewMemory(), acks: &acks{}, replier: &replier{}, alerts: &alerts{}, now: now}
+	f := &fixture{t: t, cfg: cfg, store: st, acks: &acks{}, replier: &replier{}, alerts: &alerts{}, now: now}
 	f.in = &intake.Service{Policies: cfg, Tickets: f.store}
 	f.svc = &promise.Service{
 		Config: cfg, Tickets: f.store, Queues: f.store, Acks: f.acks, Alerts: f.alerts,
@@ -230,10 +268,16 @@ func TestPromiseTexts(t *testing.T) {
 }
 
 // A created webhook delivered again, and twenty concurrent deliveries of
-// another, acknowledge each ticket once.
+// another, acknowledge each ticket once: in memory and on DynamoDB Local,
+// where the claim is a conditional write.
 func TestAcknowledgedOnce(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { acknowledgedOnce(t, store.NewMemory()) })
+	t.Run("dynamodb", func(t *testing.T) { acknowledgedOnce(t, dynamoDB(t)) })
+}
+
+func acknowledgedOnce(t *testing.T, st backend) {
 	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, ny(t))
-	f := newFixture(t, t0)
+	f := newFixtureOn(t, st, t0)
 	ev := created("a", event.Chat, t0)
 	for range 3 {
 		if err := f.deliver(ev); err != nil {
@@ -253,6 +297,13 @@ func TestAcknowledgedOnce(t *testing.T) {
 	wg.Wait()
 	if len(f.acks.sent) != 2 || len(f.replier.posts) != 2 {
 		t.Errorf("%d published, %d written back; want 2 and 2", len(f.acks.sent), len(f.replier.posts))
+	}
+	// Both tickets wait in each of their queues, once.
+	for _, name := range []string{"desk/chat/normal", "desk/chat", "desk"} {
+		st, err := f.store.Queue(context.Background(), name)
+		if err != nil || len(st.Open) != 2 {
+			t.Errorf("%s: %v, open %v", name, err, st.Open)
+		}
 	}
 }
 
