@@ -21,6 +21,11 @@ import (
 
 var sourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
+// envName is the form of api_token_env: an environment variable's name in
+// upper case. Upper case only, so that an API key pasted by mistake (mixed
+// case, as Zendesk's and Freshdesk's are) is refused rather than looked up.
+var envName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+
 // Providers lists the webhook adapters a source may name.
 var Providers = []string{"generic", "zendesk", "freshdesk", "intercom", "helpscout", "front", "jira", "hubspot", "github"}
 
@@ -297,7 +302,8 @@ func (r *reader) holidays(n *yaml.Node, path string) []calendar.Option {
 
 func (r *reader) source(name string, n *yaml.Node, path string) Source {
 	s := Source{Name: name, SecretEnv: SecretEnvName(name)}
-	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "ack_author", "url", "ticket_url") {
+	var apiURLAt, tokenEnvAt *yaml.Node // the keys' values, when given
+	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "ack_author", "url", "ticket_url", "api_url", "api_token_env") {
 		switch f.key {
 		case "provider":
 			s.Provider = r.str(f.node, f.path)
@@ -322,7 +328,26 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 			if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				r.fail(f.node, f.path, "want an absolute http(s) URL, got %q", s.URL)
 			}
+		case "api_url":
+			apiURLAt = f.node
+			s.APIURL = r.str(f.node, f.path)
+			if msg := checkAPIURL(s.APIURL); msg != "" && isString(f.node) {
+				r.fail(f.node, f.path, "%s", msg)
+			}
+		case "api_token_env":
+			tokenEnvAt = f.node
+			s.APITokenEnv = r.str(f.node, f.path)
+			if !envName.MatchString(s.APITokenEnv) && isString(f.node) {
+				// Not echoed: the value may be the credential itself.
+				r.fail(f.node, f.path, "want the name of the environment variable that holds the API credential (upper-case letters, digits and _, such as SLAWATCH_ZENDESK_API_TOKEN), not the credential itself")
+			}
 		}
+	}
+	switch {
+	case apiURLAt != nil && tokenEnvAt == nil:
+		r.fail(apiURLAt, join(path, "api_token_env"), "required with api_url: the name of the environment variable that holds the API credential")
+	case tokenEnvAt != nil && apiURLAt == nil:
+		r.fail(tokenEnvAt, join(path, "api_url"), "required with api_token_env: the helpdesk's base URL, such as https://acme.zendesk.com")
 	}
 	if s.Provider == "" && n.Kind == yaml.MappingNode {
 		if slices.Contains(Providers, name) {
@@ -332,6 +357,34 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 		}
 	}
 	return s
+}
+
+// checkAPIURL returns what is wrong with a source's api_url, or "". The
+// helpdesk's credential goes over it, so it must be https; plain http is
+// accepted for loopback hosts only (tests, a local proxy). A URL that
+// carries a user or password is refused without being echoed.
+func checkAPIURL(raw string) string {
+	u, err := url.Parse(raw)
+	if strings.Contains(raw, "@") || (err == nil && u.User != nil) {
+		return "must not contain a user or password: the credential goes in the environment variable named by api_token_env"
+	}
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Sprintf("want the helpdesk's absolute https base URL, such as https://acme.zendesk.com, got %q", raw)
+	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return fmt.Sprintf("want https: plain http is accepted only for 127.0.0.1, localhost and ::1, got %q", raw)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Sprintf("want the helpdesk's base URL without query or fragment, got %q", raw)
+	}
+	return ""
+}
+
+// isString reports whether r.str accepted n (it reports the other cases).
+func isString(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag != "!!null" }
+
+func loopback(host string) bool {
+	return host == "127.0.0.1" || host == "::1" || strings.EqualFold(host, "localhost")
 }
 
 func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {

@@ -77,6 +77,14 @@ type Source struct {
 	// TicketURL links alerts to the ticket: "{id}" is replaced by the
 	// ticket id, e.g. https://acme.zendesk.com/agent/tickets/{id}.
 	TicketURL string
+	// APIURL is the helpdesk's base URL, e.g. https://acme.zendesk.com, that
+	// acknowledgements are posted back through as public replies; "" turns
+	// the write-back off. https, or http for loopback hosts only.
+	APIURL string
+	// APITokenEnv names the environment variable that holds the helpdesk API
+	// credential for the write-back (never the credential itself). Set
+	// exactly when APIURL is.
+	APITokenEnv string
 }
 
 // Link returns the ticket's URL, or "" when the source has no TicketURL.

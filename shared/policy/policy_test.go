@@ -719,6 +719,135 @@ policies:
 			},
 		},
 		{
+			name: "api_url over plain http",
+			doc: `sources:
+  zendesk:
+    api_url: http://acme.zendesk.com
+    api_token_env: SLAWATCH_ZENDESK_API_TOKEN
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{`line 3: sources.zendesk.api_url: want https: plain http is accepted only for 127.0.0.1, localhost and ::1, got "http://acme.zendesk.com"`},
+		},
+		{
+			name: "api_url on a loopback-looking host that is not loopback",
+			doc: `sources:
+  zendesk: {api_url: "http://127.0.0.2:8080", api_token_env: T}
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{`line 2: sources.zendesk.api_url: want https: plain http is accepted only for`},
+		},
+		{
+			name: "api_url not absolute, wrong scheme, empty",
+			doc: `sources:
+  zendesk:
+    api_url: acme.zendesk.com
+    api_token_env: T
+  freshdesk:
+    api_url: ftp://acme.freshdesk.com
+    api_token_env: T
+  zendesk-eu:
+    provider: zendesk
+    api_url: ""
+    api_token_env: T
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{
+				`line 3: sources.zendesk.api_url: want the helpdesk's absolute https base URL, such as https://acme.zendesk.com, got "acme.zendesk.com"`,
+				`line 6: sources.freshdesk.api_url: want the helpdesk's absolute https base URL, such as https://acme.zendesk.com, got "ftp://acme.freshdesk.com"`,
+				`line 10: sources.zendesk-eu.api_url: want the helpdesk's absolute https base URL, such as https://acme.zendesk.com, got ""`,
+			},
+		},
+		{
+			name: "api_url with query or fragment",
+			doc: `sources:
+  zendesk:
+    api_url: https://acme.zendesk.com/?locale=en
+    api_token_env: T
+  freshdesk:
+    api_url: https://acme.freshdesk.com#tickets
+    api_token_env: T
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{
+				`line 3: sources.zendesk.api_url: want the helpdesk's base URL without query or fragment, got "https://acme.zendesk.com/?locale=en"`,
+				`line 6: sources.freshdesk.api_url: want the helpdesk's base URL without query or fragment, got "https://acme.freshdesk.com#tickets"`,
+			},
+		},
+		{
+			name: "api_url with credentials",
+			doc: `sources:
+  zendesk:
+    api_url: https://agent:hunter2@acme.zendesk.com
+    api_token_env: T
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{`line 3: sources.zendesk.api_url: must not contain a user or password: the credential goes in the environment variable named by api_token_env`},
+		},
+		{
+			name: "api_url not a string",
+			doc: `sources:
+  zendesk:
+    api_url: [https://acme.zendesk.com]
+    api_token_env: T
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{`line 3: sources.zendesk.api_url: want a string, got a list`},
+		},
+		{
+			name: "api_token_env not a variable name",
+			doc: `sources:
+  zendesk:
+    api_url: https://acme.zendesk.com
+    api_token_env: zendesk_token
+  freshdesk:
+    api_url: https://acme.freshdesk.com
+    api_token_env: 9FRESHDESK
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{
+				`line 4: sources.zendesk.api_token_env: want the name of the environment variable that holds the API credential (upper-case letters, digits and _, such as SLAWATCH_ZENDESK_API_TOKEN), not the credential itself`,
+				`line 7: sources.freshdesk.api_token_env: want the name of the environment variable`,
+			},
+		},
+		{
+			name: "api_url without api_token_env",
+			doc: `sources:
+  zendesk:
+    provider: zendesk
+    ack_author: "1900000001"
+    api_url: https://acme.zendesk.com
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{`line 5: sources.zendesk.api_token_env: required with api_url: the name of the environment variable that holds the API credential`},
+		},
+		{
+			name: "api_token_env without api_url",
+			doc: `sources:
+  freshdesk:
+    api_token_env: SLAWATCH_FRESHDESK_API_KEY
+policies:
+  - name: a
+    first_response: {within: 1h}
+`,
+			want: []string{`line 3: sources.freshdesk.api_url: required with api_token_env: the helpdesk's base URL, such as https://acme.zendesk.com`},
+		},
+		{
 			name: "business clock without calendar",
 			doc: `policies:
   - name: a
@@ -1044,6 +1173,67 @@ func TestSourceNames(t *testing.T) {
 		}
 		if !ok && (err == nil || !strings.Contains(err.Error(), "line 2: sources")) {
 			t.Errorf("source %q: error %v does not name line and path", name, err)
+		}
+	}
+}
+
+func TestSourceAPI(t *testing.T) {
+	c := mustParse(t, `sources:
+  zendesk:
+    ack_author: "1900000001"
+    api_url: https://acme.zendesk.com
+    api_token_env: SLAWATCH_ZENDESK_API_TOKEN
+  freshdesk: {api_url: "http://127.0.0.1:8080", api_token_env: FD_KEY_2}
+  local: {provider: freshdesk, api_url: "http://localhost:9000/", api_token_env: _K}
+  ipv6: {provider: zendesk, api_url: "http://[::1]:8443", api_token_env: K}
+  proxied: {provider: zendesk, api_url: "https://proxy.example.com/zendesk", api_token_env: K}
+  github: {}
+policies:
+  - name: a
+    first_response: {within: 1h}
+`)
+	for name, want := range map[string][2]string{
+		"zendesk":   {"https://acme.zendesk.com", "SLAWATCH_ZENDESK_API_TOKEN"},
+		"freshdesk": {"http://127.0.0.1:8080", "FD_KEY_2"},
+		"local":     {"http://localhost:9000/", "_K"},
+		"ipv6":      {"http://[::1]:8443", "K"},
+		"proxied":   {"https://proxy.example.com/zendesk", "K"},
+		"github":    {"", ""}, // write-back off
+	} {
+		s := c.Sources[name]
+		if s.APIURL != want[0] || s.APITokenEnv != want[1] {
+			t.Errorf("source %s: api_url %q, api_token_env %q; want %q, %q", name, s.APIURL, s.APITokenEnv, want[0], want[1])
+		}
+	}
+	if s := c.Sources["zendesk"]; s.AckAuthor != "1900000001" || s.Provider != "zendesk" {
+		t.Errorf("source zendesk = %+v", s)
+	}
+}
+
+// A credential pasted where a name or URL belongs is refused without being
+// repeated: `config check` output ends up in CI logs.
+func TestSourceAPICredentialNotEchoed(t *testing.T) {
+	errs := parseErrors(t, `sources:
+  zendesk:
+    api_url: https://agent%40example.com:Zk8sQ2mWp@acme.zendesk.com
+    api_token_env: agent@example.com/token:Zk8sQ2mWp
+  freshdesk:
+    api_url: https://acme.freshdesk.com
+    api_token_env: Fq7HdKeY3xLmP0aB9cZt
+  freshdesk-eu:
+    provider: freshdesk
+    api_url: "https://agent:Qv9 Lw2@acme.freshdesk.com"
+    api_token_env: SLAWATCH_FRESHDESK_EU_API_KEY
+policies:
+  - name: a
+    first_response: {within: 1h}
+`)
+	if len(errs) != 4 {
+		t.Errorf("got %d errors, want 4 (api_url and api_token_env of zendesk, api_token_env of freshdesk, api_url of freshdesk-eu):\n%v", len(errs), errs)
+	}
+	for _, secret := range []string{"Zk8sQ2mWp", "agent@example.com", "agent%40example.com", "Fq7HdKeY3xLmP0aB9cZt", "Qv9 Lw2"} {
+		if strings.Contains(errs.Error(), secret) {
+			t.Errorf("errors repeat %q:\n%v", secret, errs)
 		}
 	}
 }

@@ -1,0 +1,45 @@
+package writeback
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// zendesk adds a public comment to a ticket through the Tickets API:
+// comments are created by updating the ticket with a comment object,
+// PUT /api/v2/tickets/{id}.json. Auth is HTTP Basic with
+// "{email}/token" as the user and the API token as the password.
+type zendesk struct {
+	api    *api
+	author int64 // comment author_id; 0: the API user
+}
+
+var _ Replier = (*zendesk)(nil)
+
+type zendeskComment struct {
+	Body     string `json:"body"` // plain text; line breaks are kept
+	Public   bool   `json:"public"`
+	AuthorID int64  `json:"author_id,omitempty"`
+}
+
+type zendeskUpdate struct {
+	Ticket struct {
+		Comment zendeskComment `json:"comment"`
+	} `json:"ticket"`
+}
+
+// Reply adds body to the ticket as a public comment by the source's
+// ack_author (the API user when none is set).
+func (z *zendesk) Reply(ctx context.Context, ticketID, body string) error {
+	id, err := ticketPath(ticketID)
+	if err != nil {
+		return fmt.Errorf("zendesk: reply to ticket: %w", err)
+	}
+	var u zendeskUpdate
+	u.Ticket.Comment = zendeskComment{Body: body, Public: true, AuthorID: z.author}
+	if err := z.api.send(ctx, http.MethodPut, "/api/v2/tickets/"+id+".json", u); err != nil {
+		return fmt.Errorf("zendesk: reply to ticket %s: %w", ticketID, err)
+	}
+	return nil
+}
