@@ -585,8 +585,12 @@ func (r *reader) acks(n *yaml.Node, path string) Acks {
 		phrases []string
 		phrAt   []entry
 	)
-	for _, f := range r.fields(n, path, "templates", "blame_phrases", "quantile", "enabled") {
+	for _, f := range r.fields(n, path, "templates", "blame_phrases", "quantile", "enabled", "team_name", "max_age") {
 		switch f.key {
+		case "team_name":
+			a.TeamName = r.str(f.node, f.path)
+		case "max_age":
+			a.MaxAge = r.duration(f.node, f.path)
 		case "enabled":
 			a.Enabled = r.boolean(f.node, f.path)
 		case "quantile":

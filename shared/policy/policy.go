@@ -40,6 +40,13 @@ type Acks struct {
 	Quantile float64
 	// Enabled: send acknowledgements. Default true.
 	Enabled bool
+	// TeamName signs the message ("Northwind Support"); the templates say
+	// "The support team" without it.
+	TeamName string
+	// MaxAge: a ticket slawatch first sees later than this after its start
+	// is not acknowledged (a backfill, a long-delayed webhook). 0 means the
+	// default, one hour.
+	MaxAge time.Duration
 }
 
 // DefaultAckQuantile applies when the configuration sets no quantile.

@@ -1260,6 +1260,8 @@ func TestAcknowledgementsConfig(t *testing.T) {
 	c := mustParse(t, `acknowledgements:
   enabled: false
   quantile: 0.75
+  team_name: Northwind Support
+  max_age: 30m
   blame_phrases: ["hang tight", "Thanks for reaching out!"]
   templates:
     email: |
@@ -1269,8 +1271,9 @@ func TestAcknowledgementsConfig(t *testing.T) {
       {{if .ClosedNow}}We are back {{.OpensAt}}. {{end}}A person will answer {{.Promise}}.
     realtime: "Got it. A person replies {{ .Promise }}."
 `+ackPolicies)
-	if c.Acks.Enabled || c.Acks.Quantile != 0.75 {
-		t.Errorf("Acks = enabled %v, quantile %v; want false, 0.75", c.Acks.Enabled, c.Acks.Quantile)
+	if c.Acks.Enabled || c.Acks.Quantile != 0.75 || c.Acks.TeamName != "Northwind Support" || c.Acks.MaxAge != 30*time.Minute {
+		t.Errorf("Acks = enabled %v, quantile %v, team %q, max age %v; want false, 0.75, Northwind Support, 30m",
+			c.Acks.Enabled, c.Acks.Quantile, c.Acks.TeamName, c.Acks.MaxAge)
 	}
 	got, err := c.Acks.Templates.Render(event.Email, ack.Data{Promise: "by Monday 11:00 (EST)", ClosedNow: true, OpensAt: "Monday 09:00 EST", TicketID: "7"})
 	want := "Hello,\n\nYour message reached us as ticket 7.\nWe are back Monday 09:00 EST. A person will answer by Monday 11:00 (EST).\n\nref: slawatch:ack"
@@ -1371,7 +1374,8 @@ func TestAcknowledgementsErrors(t *testing.T) {
 		{"enabled not a bool", "acknowledgements:\n  enabled: maybe\n", []string{`line 2: acknowledgements.enabled: want true or false, got "maybe"`}},
 		{"blame_phrases not a list", "acknowledgements:\n  blame_phrases: high volume\n", []string{`line 2: acknowledgements.blame_phrases: want a list of phrases, got "high volume"`}},
 		{"empty phrase", "acknowledgements:\n  blame_phrases: [ok, \"?!\"]\n", []string{`line 2: acknowledgements.blame_phrases[1]: phrase "?!" has no letters or digits to match`}},
-		{"unknown key", "acknowledgements:\n  enable: true\n", []string{`line 2: acknowledgements.enable: unknown key "enable" (known keys: templates, blame_phrases, quantile, enabled)`}},
+		{"max age not positive", "acknowledgements:\n  max_age: 0s\n", []string{`line 2: acknowledgements.max_age: duration "0s" must be positive`}},
+		{"unknown key", "acknowledgements:\n  enable: true\n", []string{`line 2: acknowledgements.enable: unknown key "enable" (known keys: templates, blame_phrases, quantile, enabled, team_name, max_age)`}},
 		{"not a mapping", "acknowledgements: yes\n", []string{`line 1: acknowledgements: want a mapping, got "yes"`}},
 	}
 	for _, tt := range tests {

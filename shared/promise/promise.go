@@ -83,7 +83,8 @@ type Service struct {
 	Lease time.Duration
 	// MaxAge: a ticket first seen later than this after its clock started
 	// (a backfill, a webhook delayed for hours) gets no acknowledgement; a
-	// "we got your message" that late would read as a joke. Default 1 hour.
+	// "we got your message" that late would read as a joke. Default: the
+	// configuration's acknowledgements.max_age, else 1 hour.
 	MaxAge time.Duration
 	// Window is how far back queue history counts. Default 7 days.
 	Window time.Duration
@@ -329,7 +330,7 @@ func (s *Service) deliver(ctx context.Context, t sla.Ticket, a *sla.Acknowledgem
 	text := eta.Text(p, now, customer, cal.Location())
 	body, err := s.Config.Acks.Templates.Render(t.Channel, ack.Data{
 		Promise: text, PromisedBy: a.PromisedBy, ClosedNow: p.ClosedNow, OpensAt: eta.OpensText(p, cal.Location()),
-		TicketID: t.ID, Channel: t.Channel,
+		TeamName: s.Config.Acks.TeamName, TicketID: t.ID, Channel: t.Channel,
 	})
 	if err != nil {
 		return done, []error{fmt.Errorf("promise: render acknowledgement of %s/%s: %w", t.Source, t.ID, err)}
@@ -387,8 +388,10 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (s *Service) lease() time.Duration  { return cmp.Or(s.Lease, DefaultLease) }
-func (s *Service) maxAge() time.Duration { return cmp.Or(s.MaxAge, DefaultMaxAge) }
+func (s *Service) lease() time.Duration { return cmp.Or(s.Lease, DefaultLease) }
+func (s *Service) maxAge() time.Duration {
+	return cmp.Or(s.MaxAge, s.Config.Acks.MaxAge, DefaultMaxAge)
+}
 func (s *Service) window() time.Duration { return cmp.Or(s.Window, DefaultWindow) }
 func (s *Service) maxAttempts() int      { return cmp.Or(s.MaxAttempts, DefaultMaxAttempts) }
 func (s *Service) locale() string        { return cmp.Or(s.Locale, DefaultLocale) }
