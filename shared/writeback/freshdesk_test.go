@@ -3,7 +3,6 @@ package writeback_test
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -156,19 +155,7 @@ func TestFreshdeskErrors(t *testing.T) {
 			api := newFreshdeskAPI()
 			api.reply = tc.reply
 			err := freshdeskReplier(t, serve(t, api), "").Reply(context.Background(), "4711", ackText)
-			if err == nil {
-				t.Fatal("Reply succeeded")
-			}
-			if err.Error() != tc.want {
-				t.Errorf("error\n got %q\nwant %q", err, tc.want)
-			}
-			if got := writeback.Retryable(err); got != tc.retryable {
-				t.Errorf("Retryable = %v, want %v", got, tc.retryable)
-			}
-			var se *writeback.StatusError
-			if !errors.As(err, &se) || se.StatusCode != tc.reply.status {
-				t.Errorf("error %v does not wrap a StatusError with %d", err, tc.reply.status)
-			}
+			checkStatusError(t, err, tc.want, tc.retryable, tc.reply.status)
 			api.last(t) // the answer came from the endpoint, not from a refusal of the request
 		})
 	}

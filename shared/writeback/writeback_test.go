@@ -241,3 +241,21 @@ func TestRetryable(t *testing.T) {
 // badIDs are ticket ids no Zendesk or Freshdesk ticket has; some would
 // change the request path if they were sent.
 var badIDs = []string{"", "abc", "12a", "../4711", "4711/reply", "4711.json", "47 11", "-4711", "4711?x=1", "１２", strings.Repeat("9", 21)}
+
+// checkStatusError checks an error from a vendor's non-2xx answer.
+func checkStatusError(t *testing.T, err error, want string, retryable bool, status int) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("Reply succeeded")
+	}
+	if err.Error() != want {
+		t.Errorf("error\n got %q\nwant %q", err, want)
+	}
+	if got := writeback.Retryable(err); got != retryable {
+		t.Errorf("Retryable = %v, want %v", got, retryable)
+	}
+	var se *writeback.StatusError
+	if !errors.As(err, &se) || se.StatusCode != status {
+		t.Errorf("error %v does not wrap a StatusError with %d", err, status)
+	}
+}

@@ -157,19 +157,7 @@ func TestZendeskErrors(t *testing.T) {
 			api := newZendeskAPI()
 			api.reply = tc.reply
 			err := zendeskReplier(t, serve(t, api), "1900000001").Reply(context.Background(), "4711", ackText)
-			if err == nil {
-				t.Fatal("Reply succeeded")
-			}
-			if err.Error() != tc.want {
-				t.Errorf("error\n got %q\nwant %q", err, tc.want)
-			}
-			if got := writeback.Retryable(err); got != tc.retryable {
-				t.Errorf("Retryable = %v, want %v", got, tc.retryable)
-			}
-			var se *writeback.StatusError
-			if !errors.As(err, &se) || se.StatusCode != tc.reply.status {
-				t.Errorf("error %v does not wrap a StatusError with %d", err, tc.reply.status)
-			}
+			checkStatusError(t, err, tc.want, tc.retryable, tc.reply.status)
 			api.last(t) // the answer came from the endpoint, not from a refusal of the request
 			if n := api.requests.Load(); n != 1 {
 				t.Errorf("%d requests, want 1", n)
