@@ -79,8 +79,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	api.Promises = &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers, Log: log}
-	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: api.Promises}
+	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers, Log: log}
+	api.Promises, api.Queues = promises, tickets
+	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -15,8 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
+	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/notify"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/sla"
@@ -68,6 +70,9 @@ type Checker struct {
 	// Acks retries acknowledgements whose delivery failed (package
 	// promise); nil: they are not retried here.
 	Acks Observer
+	// Metrics receives alerts sent and failed, breaches and lag; nil:
+	// none are kept.
+	Metrics metrics.Sink
 }
 
 // Observer brings a ticket's acknowledgement up to date.
@@ -80,6 +85,8 @@ type Stats struct {
 	Sent    int // alerts published, a digest counting once
 	Digests int
 	Failed  int // publishes that failed; their alerts are retried later
+	// Breaches counts breach alerts sent, each in a digest included.
+	Breaches int
 	// Latency of each published alert: publish time minus planned instant.
 	Latency []time.Duration
 }
@@ -184,6 +191,7 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	for team, hs := range held {
 		c.publishDigest(ctx, &st, team, hs, &errs)
 	}
+	c.record(st)
 	return st, errors.Join(errs...)
 }
 
@@ -238,16 +246,30 @@ func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Tic
 			continue
 		}
 		st.Sent++
+		if a.Kind == sla.Breach {
+			st.Breaches++
+		}
 		st.Latency = append(st.Latency, n.SentAt.Sub(a.At))
 		done = append(done, a.Key())
 		c.Log.InfoContext(ctx, "alert sent", "alert", n.ID, "kind", a.Kind, "team", n.Team, "latency", n.SentAt.Sub(a.At))
 	}
-	if err := c.record(ctx, k, done); err != nil {
+	if err := c.recordSent(ctx, k, done); err != nil {
 		*errs = append(*errs, err)
 	}
 }
 
-func (c *Checker) record(ctx context.Context, k store.Key, keys []string) error {
+// record adds a run's figures to the metrics.
+func (c *Checker) record(st Stats) {
+	m := metrics.Or(c.Metrics)
+	m.Add(metrics.AlertsSent, metrics.Count, float64(st.Sent))
+	m.Add(metrics.AlertsFailed, metrics.Count, float64(st.Failed))
+	m.Add(metrics.Breaches, metrics.Count, float64(st.Breaches))
+	if len(st.Latency) > 0 {
+		m.Add(metrics.CheckerLagSeconds, metrics.Seconds, slices.Max(st.Latency).Seconds())
+	}
+}
+
+func (c *Checker) recordSent(ctx context.Context, k store.Key, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -284,9 +306,10 @@ func (c *Checker) publishDigest(ctx context.Context, st *Stats, team string, hs 
 	}
 	st.Sent++
 	st.Digests++
+	st.Breaches += len(hs)
 	for _, h := range hs {
 		st.Latency = append(st.Latency, now.Sub(h.a.At))
-		if err := c.record(ctx, store.Key{Source: h.t.Source, ID: h.t.ID}, []string{h.a.Key()}); err != nil {
+		if err := c.recordSent(ctx, store.Key{Source: h.t.Source, ID: h.t.ID}, []string{h.a.Key()}); err != nil {
 			*errs = append(*errs, err)
 		}
 	}

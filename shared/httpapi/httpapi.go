@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/intake"
+	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/provider"
@@ -32,9 +34,16 @@ type API struct {
 	Intake   *intake.Service
 	Tickets  store.Tickets
 	Adapters map[string]provider.Adapter // by provider name
-	// Promises acknowledges new tickets and keeps queue history after each
-	// webhook; nil: neither.
-	Promises *promise.Service
+	// Promises is told of every ticket a webhook touched, to acknowledge
+	// new tickets and keep queue history: promise.Service does it in
+	// process, promise.SQS hands it to the acknowledger function. Nil:
+	// neither.
+	Promises Observer
+	// Queues serves GET /queues; nil: the route answers 404.
+	Queues store.Queues
+	// Metrics receives events applied and duplicated, and webhooks
+	// refused; nil: none.
+	Metrics metrics.Sink
 	// Secret returns the value of the named secret (an environment variable
 	// locally); ok is false when it is not set.
 	Secret  func(name string) (value string, ok bool)
@@ -76,6 +85,7 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("source")
 	log := a.Log.With("source", name)
 	refuse := func(status int, msg string, extra map[string]string) {
+		metrics.Or(a.Metrics).Add(metrics.WebhooksRefused, metrics.Count, 1)
 		log.WarnContext(r.Context(), "webhook refused", "status", status, "reason", msg)
 		writeError(w, status, msg, extra)
 	}
@@ -177,6 +187,8 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.InfoContext(r.Context(), "webhook applied", "events", len(events), "applied", res.Applied, "duplicates", res.Duplicates)
+	metrics.Or(a.Metrics).Add(metrics.EventsApplied, metrics.Count, float64(res.Applied))
+	metrics.Or(a.Metrics).Add(metrics.EventsDuplicate, metrics.Count, float64(res.Duplicates))
 	if a.Promises != nil && !a.observe(r, log, events) {
 		// The events are stored, but a queue or acknowledgement claim could
 		// not be written: the helpdesk's retry redoes that part (its events
@@ -185,6 +197,11 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// Observer is told of a ticket after its events are stored.
+type Observer interface {
+	Observe(ctx context.Context, k store.Key) error
 }
 
 // observe runs the acknowledgement and queue work for each ticket the
@@ -244,7 +261,7 @@ func (a *API) queues(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use GET", nil)
 		return
 	}
-	if a.Promises == nil {
+	if a.Queues == nil {
 		writeError(w, http.StatusNotFound, "queue history is not kept", nil)
 		return
 	}
@@ -257,7 +274,7 @@ func (a *API) queues(w http.ResponseWriter, r *http.Request) {
 		}
 		window = d
 	}
-	reps, err := promise.Reports(r.Context(), a.Promises.Queues, a.Now(), window)
+	reps, err := promise.Reports(r.Context(), a.Queues, a.Now(), window)
 	if err != nil {
 		a.Log.ErrorContext(r.Context(), "queue report failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error", nil)

@@ -48,6 +48,7 @@ func TestFollowUpFailureAsksForRetry(t *testing.T) {
 	api := httpapi.New(cfg, mem, func(string) (string, bool) { return secret, true }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api.Now = func() time.Time { return now }
 	api.Promises = &promise.Service{Config: cfg, Tickets: mem, Queues: qs, Acks: acks, Now: api.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	api.Queues = qs
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	f := &fixture{srv: srv, tickets: mem}

@@ -27,6 +27,7 @@ import (
 	"github.com/slawatch/slawatch/shared/ack"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/eta"
+	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/notify"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/queue"
@@ -92,6 +93,9 @@ type Service struct {
 	MaxAttempts int
 	// Locale tags published acknowledgements. Default "en".
 	Locale string
+	// Metrics receives acknowledgements sent and failed, predicted
+	// breaches, first-response times and promises kept; nil: none.
+	Metrics metrics.Sink
 }
 
 // Observe brings the ticket's queues up to date and acknowledges it if it
@@ -117,12 +121,14 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	if m == nil || t.AgentCreated {
 		return nil
 	}
-	for _, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
+	for i, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
+		answered := false
 		_, err := s.Queues.UpdateQueue(ctx, q.String(), func(st queue.Stats) (queue.Stats, bool, error) {
 			switch {
 			case m.RespondedAt != nil:
-				return st, st.Answer(queue.Answer{Ticket: t.ID, Started: m.StartedAt, At: *m.RespondedAt,
-					Calendar: s.calendar(m), Promise: promised(t.Ack)}), nil
+				answered = st.Answer(queue.Answer{Ticket: t.ID, Started: m.StartedAt, At: *m.RespondedAt,
+					Calendar: s.calendar(m), Promise: promised(t.Ack)})
+				return st, answered, nil
 			case m.StoppedAt != nil:
 				return st, st.Drop(t.ID), nil
 			default:
@@ -132,8 +138,24 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 		if err != nil {
 			return fmt.Errorf("promise: queue %s: %w", q, err)
 		}
+		if answered && i == 0 { // once per ticket: its finest queue
+			s.recordAnswer(t)
+		}
 	}
 	return nil
+}
+
+// recordAnswer adds a first response to the metrics.
+func (s *Service) recordAnswer(t sla.Ticket) {
+	m := metrics.Or(s.Metrics)
+	m.Add(metrics.FirstResponseSeconds, metrics.Seconds, t.FirstResponse.RespondedAt.Sub(t.FirstResponse.StartedAt).Seconds())
+	if kept, ok := t.Kept(); ok {
+		v := 0.0
+		if kept {
+			v = 1
+		}
+		m.Add(metrics.PromiseKept, metrics.None, v)
+	}
 }
 
 // promised returns what the customer was promised, with the model the
@@ -223,6 +245,15 @@ func (s *Service) acknowledge(ctx context.Context, t sla.Ticket) error {
 	})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("promise: record acknowledgement of %s/%s: %w", k.Source, k.ID, err))
+	}
+	m := metrics.Or(s.Metrics)
+	if _, ok := done[deliveryPredicted]; ok {
+		m.Add(metrics.PredictedBreaches, metrics.Count, 1)
+	}
+	if len(derrs) == 0 {
+		m.Add(metrics.AcksSent, metrics.Count, 1)
+	} else {
+		m.Add(metrics.AcksFailed, metrics.Count, 1)
 	}
 	if len(errs) == 0 {
 		s.Log.InfoContext(ctx, "acknowledgement sent", "source", k.Source, "ticket", k.ID, "queue", claimed.Queue,

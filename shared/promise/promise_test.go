@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/intake"
+	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/notify"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/promise"
@@ -430,11 +432,28 @@ func TestPredictedBreach(t *testing.T) {
 	}
 }
 
+// sink records metric values by name.
+type sink struct {
+	mu sync.Mutex
+	v  map[string][]float64
+}
+
+func (s *sink) Add(name string, _ metrics.Unit, v float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.v == nil {
+		s.v = map[string][]float64{}
+	}
+	s.v[name] = append(s.v[name], v)
+}
+
 // The first reply decides the promise: kept when by the promised time.
-// The queue counts it; the ticket's view says so.
+// The queue counts it; the ticket's view and the metrics say so.
 func TestPromiseTracking(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, ny(t))
 	f := newFixture(t, t0)
+	m := &sink{}
+	f.svc.Metrics = m
 	// k promised 11:00 and answered 10:40; b promised 11:00, answered 11:20.
 	for _, id := range []string{"k", "b"} {
 		if err := f.deliver(created(id, event.Chat, t0)); err != nil {
@@ -465,5 +484,12 @@ func TestPromiseTracking(t *testing.T) {
 		if r.Replies != 2 || r.Promised != 2 || r.Kept != 1 || r.KeptRate != 0.5 || r.Waiting != 0 {
 			t.Errorf("%s: %+v", name, r)
 		}
+	}
+	// Once per ticket, not per queue nor per delivery: 40 and 80 minutes.
+	want := map[string][]float64{
+		metrics.AcksSent: {1, 1}, metrics.FirstResponseSeconds: {2400, 4800}, metrics.PromiseKept: {1, 0},
+	}
+	if !reflect.DeepEqual(m.v, want) {
+		t.Errorf("metrics %v, want %v", m.v, want)
 	}
 }
