@@ -1,11 +1,10 @@
 // Command checker is the scheduled Lambda function that sends due SLA
-// warnings, breaches and escalations.
+// warnings, breaches and escalations, and retries acknowledgements whose
+// delivery failed.
 package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	"time"
 	_ "time/tzdata"
 
@@ -13,22 +12,31 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/slawatch/slawatch/shared/checker"
-	"github.com/slawatch/slawatch/shared/notify"
-	"github.com/slawatch/slawatch/shared/policy"
-	"github.com/slawatch/slawatch/shared/store"
+	"github.com/slawatch/slawatch/shared/lambdaenv"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	// The DynamoDB store and the SNS notifier replace these (issues 4 and 5).
-	cfg := policy.Default()
+	ctx := context.Background()
+	env, err := lambdaenv.Load(ctx, "checker")
+	if err != nil {
+		lambdaenv.Fatal(nil, err)
+	}
+	alerts, err := env.Alerts()
+	if err != nil {
+		lambdaenv.Fatal(env.Log, err)
+	}
+	acks, err := env.Promises()
+	if err != nil {
+		lambdaenv.Fatal(env.Log, err)
+	}
 	// Each scheduled run covers the minute to the next one, waiting inside
 	// the invocation for each alert's instant.
-	c := &checker.Checker{Config: cfg, Tickets: store.NewMemory(), Notifier: notify.NewConsole(os.Stdout, cfg.Alerts.Location),
-		Clock: checker.RealClock{}, Log: log, Horizon: time.Minute}
+	c := &checker.Checker{Config: env.Config, Tickets: env.Store, Notifier: alerts, Clock: checker.RealClock{},
+		Log: env.Log, Horizon: time.Minute, Acks: acks, Metrics: env.Metrics}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
+		defer env.Flush(ctx)
 		st, err := c.Run(ctx)
-		log.InfoContext(ctx, "checker run", "sent", st.Sent, "failed", st.Failed, "digests", st.Digests)
+		env.Log.InfoContext(ctx, "checker run", "sent", st.Sent, "failed", st.Failed, "digests", st.Digests, "breaches", st.Breaches)
 		return err
 	})
 }

@@ -1,42 +1,33 @@
-// Command webhook is the Lambda function behind POST /webhooks/{source} and
-// GET /tickets/{source}/{id}: it hands each API Gateway request to the same
-// handler the local server uses.
+// Command webhook is the Lambda function behind POST /webhooks/{source}: it
+// verifies and applies each helpdesk webhook with the handler the local
+// server uses, then hands the touched tickets to the acknowledger's queue.
 package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/slawatch/slawatch/shared/httpapi"
-	"github.com/slawatch/slawatch/shared/policy"
-	"github.com/slawatch/slawatch/shared/store"
+	"github.com/slawatch/slawatch/shared/lambdaenv"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	cfg, err := config()
+	ctx := context.Background()
+	env, err := lambdaenv.Load(ctx, "webhook")
 	if err != nil {
-		log.Error("invalid configuration", "err", err)
-		os.Exit(1)
+		lambdaenv.Fatal(nil, err)
 	}
-	// The DynamoDB store replaces this in-memory one (issue 4); until then
-	// the function keeps state only for the life of one execution environment.
-	tickets := store.NewMemory()
-	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
+	api := httpapi.New(env.Config, env.Store, env.Secret, env.Log)
+	api.Metrics = env.Metrics
+	if api.Promises, err = env.ObserveQueue(); err != nil {
+		lambdaenv.Fatal(env.Log, err)
+	}
 	h := api.Handler()
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		defer env.Flush(ctx)
 		return httpapi.ServeAPIGateway(ctx, h, req)
 	})
-}
-
-func config() (*policy.Config, error) {
-	if p := os.Getenv("SLAWATCH_CONFIG"); p != "" {
-		return policy.Load(p)
-	}
-	return policy.Default(), nil
 }

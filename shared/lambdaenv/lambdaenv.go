@@ -1,0 +1,219 @@
+// Package lambdaenv builds what slawatch's Lambda functions need, once per
+// cold start: the logger, the configuration (from SSM Parameter Store or the
+// package), the secrets (from Secrets Manager), the DynamoDB store, the SNS
+// topics, the acknowledger's queue and the metrics recorder.
+//
+// Everything comes from environment variables the template sets (the names
+// below); AWS endpoints follow the SDK's own AWS_ENDPOINT_URL_<SERVICE>
+// variables, which is how the tests point the functions at DynamoDB Local
+// and the SNS/SQS server.
+package lambdaenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/slawatch/slawatch/shared/awsconfig"
+	"github.com/slawatch/slawatch/shared/metrics"
+	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/promise"
+	"github.com/slawatch/slawatch/shared/store"
+	"github.com/slawatch/slawatch/shared/writeback"
+)
+
+// Environment variables.
+const (
+	EnvTable           = "SLAWATCH_TABLE"            // DynamoDB table; required
+	EnvConfigParameter = "SLAWATCH_CONFIG_PARAMETER" // SSM parameter holding the YAML; empty: packaged
+	EnvConfigFile      = "SLAWATCH_CONFIG_FILE"      // a YAML file in the package (relative to LAMBDA_TASK_ROOT)
+	EnvSecretsARN      = "SLAWATCH_SECRETS_ARN"      // Secrets Manager secret: a JSON object of secrets
+	EnvAlertTopic      = "SLAWATCH_ALERT_TOPIC_ARN"
+	EnvAckTopic        = "SLAWATCH_ACK_TOPIC_ARN"
+	EnvObserveQueue    = "SLAWATCH_OBSERVE_QUEUE_URL"
+)
+
+// Namespace is the CloudWatch namespace of the metrics.
+const Namespace = "slawatch"
+
+// Env is a function's environment, built once per cold start.
+type Env struct {
+	Config  *policy.Config
+	Store   *store.DynamoDB
+	Log     *slog.Logger
+	Metrics *metrics.Recorder
+	aws     aws.Config
+	secrets map[string]string // nil: read from the process environment
+	getenv  func(string) string
+}
+
+// Load builds the environment of the named function ("webhook", "checker"…,
+// the metrics' Function dimension).
+func Load(ctx context.Context, function string) (*Env, error) {
+	return load(ctx, function, os.Getenv)
+}
+
+func load(ctx context.Context, function string, getenv func(string) string) (*Env, error) {
+	e := &Env{
+		Log:     lambdacontext.NewLogger(),
+		Metrics: metrics.NewRecorder(os.Stdout, Namespace, map[string]string{"Function": function}, nil),
+		getenv:  getenv,
+	}
+	var err error
+	if e.aws, err = awsconfig.Load(ctx, ""); err != nil {
+		return nil, err
+	}
+	if e.Config, err = e.loadConfig(ctx); err != nil {
+		return nil, err
+	}
+	if e.secrets, err = e.loadSecrets(ctx); err != nil {
+		return nil, err
+	}
+	table := getenv(EnvTable)
+	if table == "" {
+		return nil, fmt.Errorf("lambdaenv: %s is not set", EnvTable)
+	}
+	if e.Store, err = store.NewDynamoDB(dynamodb.NewFromConfig(e.aws), table, nil); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// loadConfig reads the policy configuration: the SSM parameter, else the
+// packaged file, else the embedded default. An invalid configuration fails
+// the cold start: slawatch never runs on a half-valid one.
+func (e *Env) loadConfig(ctx context.Context) (*policy.Config, error) {
+	if name := e.getenv(EnvConfigParameter); name != "" {
+		out, err := ssm.NewFromConfig(e.aws).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+		if err != nil {
+			return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
+		}
+		cfg, err := policy.Parse([]byte(aws.ToString(out.Parameter.Value)))
+		if err != nil {
+			return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
+		}
+		return cfg, nil
+	}
+	if path := e.getenv(EnvConfigFile); path != "" {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(e.getenv("LAMBDA_TASK_ROOT"), path)
+		}
+		return policy.Load(path)
+	}
+	return policy.Default(), nil
+}
+
+// loadSecrets fetches the secret once. Without EnvSecretsARN (sam local
+// invoke, tests) secrets are read from the process environment.
+func (e *Env) loadSecrets(ctx context.Context) (map[string]string, error) {
+	arn := e.getenv(EnvSecretsARN)
+	if arn == "" {
+		return nil, nil
+	}
+	out, err := secretsmanager.NewFromConfig(e.aws).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	if err != nil {
+		return nil, fmt.Errorf("lambdaenv: secrets %s: %w", arn, err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &m); err != nil {
+		// The value is not quoted: it may be a secret pasted in the wrong place.
+		return nil, fmt.Errorf("lambdaenv: secrets %s: want a JSON object of names to strings", arn)
+	}
+	return m, nil
+}
+
+// Secret returns a secret by name (a source's secret_env or api_token_env).
+func (e *Env) Secret(name string) (string, bool) {
+	if e.secrets == nil {
+		v := e.getenv(name)
+		return v, v != ""
+	}
+	v, ok := e.secrets[name]
+	return v, ok && v != ""
+}
+
+// Alerts returns the alert topic's notifier.
+func (e *Env) Alerts() (notify.Notifier, error) {
+	arn, err := e.require(EnvAlertTopic)
+	if err != nil {
+		return nil, err
+	}
+	return &notify.SNS{Client: sns.NewFromConfig(e.aws), TopicARN: arn, Location: e.Config.Alerts.Location}, nil
+}
+
+// Promises returns the acknowledgement service: the acknowledgement topic,
+// the alert topic for predicted breaches, and the write-back clients.
+func (e *Env) Promises() (*promise.Service, error) {
+	arn, err := e.require(EnvAckTopic)
+	if err != nil {
+		return nil, err
+	}
+	alerts, err := e.Alerts()
+	if err != nil {
+		return nil, err
+	}
+	repliers := map[string]promise.Replier{}
+	client := &http.Client{Timeout: 10 * time.Second}
+	getSecret := func(name string) string { v, _ := e.Secret(name); return v }
+	for name, src := range e.Config.Sources {
+		r, err := writeback.New(src, client, getSecret)
+		if err != nil {
+			return nil, fmt.Errorf("lambdaenv: source %s: %w", name, err)
+		}
+		if r != nil {
+			repliers[name] = r
+		}
+	}
+	return &promise.Service{
+		Config: e.Config, Tickets: e.Store, Queues: e.Store, Acks: &notify.AckSNS{Client: sns.NewFromConfig(e.aws), TopicARN: arn},
+		Alerts: alerts, Repliers: repliers, Log: e.Log, Metrics: e.Metrics,
+	}, nil
+}
+
+// ObserveQueue returns the hand-off to the acknowledger function.
+func (e *Env) ObserveQueue() (*promise.SQS, error) {
+	url, err := e.require(EnvObserveQueue)
+	if err != nil {
+		return nil, err
+	}
+	return &promise.SQS{Client: sqs.NewFromConfig(e.aws), QueueURL: url}, nil
+}
+
+func (e *Env) require(name string) (string, error) {
+	if v := e.getenv(name); v != "" {
+		return v, nil
+	}
+	return "", fmt.Errorf("lambdaenv: %s is not set", name)
+}
+
+// Fatal logs why the cold start failed and exits: Lambda reports the init
+// failure and retries with a fresh environment.
+func Fatal(log *slog.Logger, err error) {
+	if log == nil {
+		log = lambdacontext.NewLogger()
+	}
+	log.Error("cold start failed", "err", err)
+	os.Exit(1)
+}
+
+// Flush writes the invocation's metrics line; call it at the end of every
+// invocation.
+func (e *Env) Flush(ctx context.Context) {
+	if err := e.Metrics.Flush(); err != nil {
+		e.Log.ErrorContext(ctx, "metrics not written", "err", err)
+	}
+}
