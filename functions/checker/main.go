@@ -1,6 +1,6 @@
 // Command checker is the scheduled Lambda function that sends due SLA
-// warnings, breaches and escalations, and retries acknowledgements whose
-// delivery failed.
+// warnings, breaches and escalations, and hands acknowledgements whose
+// delivery failed back to the acknowledger.
 package main
 
 import (
@@ -25,7 +25,9 @@ func main() {
 	if err != nil {
 		lambdaenv.Fatal(env.Log, err)
 	}
-	acks, err := env.Promises()
+	// Acknowledgements whose delivery failed go back to the acknowledger,
+	// which alone delivers them.
+	acks, err := env.ObserveQueue()
 	if err != nil {
 		lambdaenv.Fatal(env.Log, err)
 	}

@@ -36,3 +36,32 @@ func Load(ctx context.Context, endpoint string) (aws.Config, error) {
 	}
 	return cfg, nil
 }
+
+// FromEnv returns the SDK configuration from the environment variables
+// Lambda sets — AWS_REGION and the function role's AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN — without the shared config
+// and credential files, SSO and assume-role providers that LoadDefaultConfig
+// brings in. The functions never use those, and leaving them out keeps each
+// bootstrap about 2 MB smaller and its cold start shorter. Clients take
+// their endpoints from Endpoint.
+func FromEnv() aws.Config {
+	return aws.Config{
+		Region: os.Getenv("AWS_REGION"),
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))),
+	}
+}
+
+// Endpoint returns the endpoint the SDK's service-specific variable names
+// for a service ("DYNAMODB", "SNS", "SQS", "SSM", "SECRETS_MANAGER"):
+// AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, else nil (AWS). It is
+// how the tests point the functions at DynamoDB Local and the SNS/SQS
+// server, with the same names LoadDefaultConfig reads.
+func Endpoint(service string) *string {
+	for _, name := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
+		if v := os.Getenv(name); v != "" {
+			return &v
+		}
+	}
+	return nil
+}

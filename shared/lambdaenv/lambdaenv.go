@@ -5,8 +5,8 @@
 //
 // Everything comes from environment variables the template sets (the names
 // below); AWS endpoints follow the SDK's own AWS_ENDPOINT_URL_<SERVICE>
-// variables, which is how the tests point the functions at DynamoDB Local
-// and the SNS/SQS server.
+// variables (awsconfig.Endpoint), which is how the tests point the
+// functions at DynamoDB Local and the SNS/SQS server.
 package lambdaenv
 
 import (
@@ -73,10 +73,8 @@ func load(ctx context.Context, function string, getenv func(string) string) (*En
 		Metrics: metrics.NewRecorder(os.Stdout, Namespace, map[string]string{"Function": function}, nil),
 		getenv:  getenv,
 	}
+	e.aws = awsconfig.FromEnv()
 	var err error
-	if e.aws, err = awsconfig.Load(ctx, ""); err != nil {
-		return nil, err
-	}
 	if e.Config, err = e.loadConfig(ctx); err != nil {
 		return nil, err
 	}
@@ -87,7 +85,7 @@ func load(ctx context.Context, function string, getenv func(string) string) (*En
 	if table == "" {
 		return nil, fmt.Errorf("lambdaenv: %s is not set", EnvTable)
 	}
-	if e.Store, err = store.NewDynamoDB(dynamodb.NewFromConfig(e.aws), table, nil); err != nil {
+	if e.Store, err = store.NewDynamoDB(dynamodb.NewFromConfig(e.aws, func(o *dynamodb.Options) { o.BaseEndpoint = awsconfig.Endpoint("DYNAMODB") }), table, nil); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -98,7 +96,7 @@ func load(ctx context.Context, function string, getenv func(string) string) (*En
 // the cold start: slawatch never runs on a half-valid one.
 func (e *Env) loadConfig(ctx context.Context) (*policy.Config, error) {
 	if name := e.getenv(EnvConfigParameter); name != "" {
-		out, err := ssm.NewFromConfig(e.aws).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+		out, err := ssm.NewFromConfig(e.aws, func(o *ssm.Options) { o.BaseEndpoint = awsconfig.Endpoint("SSM") }).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
 		if err != nil {
 			return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
 		}
@@ -124,7 +122,7 @@ func (e *Env) loadSecrets(ctx context.Context) (map[string]string, error) {
 	if arn == "" {
 		return nil, nil
 	}
-	out, err := secretsmanager.NewFromConfig(e.aws).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	out, err := secretsmanager.NewFromConfig(e.aws, func(o *secretsmanager.Options) { o.BaseEndpoint = awsconfig.Endpoint("SECRETS_MANAGER") }).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
 	if err != nil {
 		return nil, fmt.Errorf("lambdaenv: secrets %s: %w", arn, err)
 	}
@@ -152,7 +150,7 @@ func (e *Env) Alerts() (notify.Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &notify.SNS{Client: sns.NewFromConfig(e.aws), TopicARN: arn, Location: e.Config.Alerts.Location}, nil
+	return &notify.SNS{Client: e.sns(), TopicARN: arn, Location: e.Config.Alerts.Location}, nil
 }
 
 // Promises returns the acknowledgement service: the acknowledgement topic,
@@ -179,7 +177,7 @@ func (e *Env) Promises() (*promise.Service, error) {
 		}
 	}
 	return &promise.Service{
-		Config: e.Config, Tickets: e.Store, Queues: e.Store, Acks: &notify.AckSNS{Client: sns.NewFromConfig(e.aws), TopicARN: arn},
+		Config: e.Config, Tickets: e.Store, Queues: e.Store, Acks: &notify.AckSNS{Client: e.sns(), TopicARN: arn},
 		Alerts: alerts, Repliers: repliers, Log: e.Log, Metrics: e.Metrics,
 	}, nil
 }
@@ -190,7 +188,11 @@ func (e *Env) ObserveQueue() (*promise.SQS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &promise.SQS{Client: sqs.NewFromConfig(e.aws), QueueURL: url}, nil
+	return &promise.SQS{Client: sqs.NewFromConfig(e.aws, func(o *sqs.Options) { o.BaseEndpoint = awsconfig.Endpoint("SQS") }), QueueURL: url}, nil
+}
+
+func (e *Env) sns() *sns.Client {
+	return sns.NewFromConfig(e.aws, func(o *sns.Options) { o.BaseEndpoint = awsconfig.Endpoint("SNS") })
 }
 
 func (e *Env) require(name string) (string, error) {
