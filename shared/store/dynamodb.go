@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -288,51 +289,74 @@ func versionCondition(version int64) (expression.Expression, error) {
 	return expr, nil
 }
 
+// due is a ticket found in the due index.
+type due struct {
+	k  Key
+	at int64
+}
+
+// dueShard reads one shard of the due index, in due order, up to limit.
+func (d *DynamoDB) dueShard(ctx context.Context, shard int, before time.Time, limit int) ([]due, error) {
+	cond := expression.Key(attrDueShard).Equal(expression.Value("D#" + strconv.Itoa(shard))).
+		And(expression.Key(attrDueAt).LessThanEqual(expression.Value(before.UnixMilli())))
+	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return nil, fmt.Errorf("store: build due query: %w", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &d.table, IndexName: aws.String(dueIndex),
+		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		Limit: aws.Int32(int32(min(limit, 1000))),
+	}
+	var all []due
+	// More than limit from one shard can never be needed.
+	for len(all) < limit {
+		out, err := d.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("store: due query shard %d: %w", shard, err)
+		}
+		for _, item := range out.Items {
+			var it ticketItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fmt.Errorf("store: unmarshal due item: %w", err)
+			}
+			if k, ok := keyOf(it.PK); ok {
+				all = append(all, due{k, it.DueAt})
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	return all, nil
+}
+
 // Due queries each shard of the sparse due index for items due by before:
 // the cost follows the number of due tickets, not the number of open ones.
 func (d *DynamoDB) Due(ctx context.Context, before time.Time, limit int) ([]Key, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	type due struct {
-		k  Key
-		at int64
+	// The shards are independent partitions: read them at once, so a run's
+	// query costs one round trip, not eight.
+	found := make([][]due, DueShards)
+	errs := make([]error, DueShards)
+	var wg sync.WaitGroup
+	for shard := range DueShards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found[shard], errs[shard] = d.dueShard(ctx, shard, before, limit)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	var all []due
-	for shard := range DueShards {
-		cond := expression.Key(attrDueShard).Equal(expression.Value("D#" + strconv.Itoa(shard))).
-			And(expression.Key(attrDueAt).LessThanEqual(expression.Value(before.UnixMilli())))
-		expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
-		if err != nil {
-			return nil, fmt.Errorf("store: build due query: %w", err)
-		}
-		in := &dynamodb.QueryInput{
-			TableName: &d.table, IndexName: aws.String(dueIndex),
-			KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-			Limit: aws.Int32(int32(min(limit, 1000))),
-		}
-		// Each shard is read in due order; more than limit from one shard
-		// can never be needed.
-		for got := 0; got < limit; {
-			out, err := d.client.Query(ctx, in)
-			if err != nil {
-				return nil, fmt.Errorf("store: due query shard %d: %w", shard, err)
-			}
-			for _, item := range out.Items {
-				var it ticketItem
-				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-					return nil, fmt.Errorf("store: unmarshal due item: %w", err)
-				}
-				if k, ok := keyOf(it.PK); ok {
-					all = append(all, due{k, it.DueAt})
-					got++
-				}
-			}
-			if len(out.LastEvaluatedKey) == 0 {
-				break
-			}
-			in.ExclusiveStartKey = out.LastEvaluatedKey
-		}
+	for _, f := range found {
+		all = append(all, f...)
 	}
 	slices.SortFunc(all, func(a, b due) int { return cmp.Compare(a.at, b.at) })
 	keys := make([]Key, 0, min(limit, len(all)))
