@@ -246,7 +246,7 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 		a.Log.ErrorContext(r.Context(), "get ticket failed", "source", k.Source, "ticket", k.ID, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error", nil)
 	default:
-		writeJSON(w, http.StatusOK, t.View(a.Now()))
+		writeJSONIndent(w, http.StatusOK, t.View(a.Now()), "  ")
 	}
 }
 
@@ -280,7 +280,7 @@ func (a *API) queues(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal error", nil)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"window": window.String(), "queues": reps})
+	writeJSONIndent(w, http.StatusOK, map[string]any{"window": window.String(), "queues": reps}, "  ")
 }
 
 func requestURL(r *http.Request, configured string) string {
@@ -300,11 +300,18 @@ func requestURL(r *http.Request, configured string) string {
 	return scheme + "://" + r.Host + r.URL.RequestURI()
 }
 
+// writeJSON answers with v as compact JSON: what helpdesks and scripts
+// read.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONIndent(w, status, v, "")
+}
+
+// writeJSONIndent answers with v indented, for the read routes people curl.
+func writeJSONIndent(w http.ResponseWriter, status int, v any, indent string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("", indent)
 	_ = enc.Encode(v) // the status is sent; a failed write has no one to tell
 }
 

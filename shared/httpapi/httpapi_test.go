@@ -257,7 +257,7 @@ func TestServeAPIGateway(t *testing.T) {
 	}
 	req.RequestContext.HTTP.Method = "POST"
 	resp, err := httpapi.ServeAPIGateway(context.Background(), api, req)
-	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, `"applied": 1`) {
+	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, `"applied":1`) {
 		t.Fatalf("API Gateway webhook: %v %d %s", err, resp.StatusCode, resp.Body)
 	}
 	if resp.Headers["Content-Type"] != "application/json" {

@@ -40,10 +40,10 @@ func TestResultMapping(t *testing.T) {
 		ct, body string
 	}{
 		{"challenge reply", provider.Result{Reply: &provider.Reply{Status: 200, ContentType: "text/plain", Body: []byte("abc123")}}, nil, 200, "text/plain", "abc123"},
-		{"ignored", provider.Ignore("ticket.merged is not tracked"), nil, 202, "application/json", `"ignored": "ticket.merged is not tracked"`},
-		{"no events", provider.Result{}, nil, 202, "application/json", `"ignored": "no events in the request"`},
-		{"parse error", provider.Result{}, provider.Errorf("detail.priority", "unknown priority %q", "P9"), 400, "application/json", `"field": "detail.priority"`},
-		{"other error", provider.Result{}, errors.New("boom"), 400, "application/json", `"error": "boom"`},
+		{"ignored", provider.Ignore("ticket.merged is not tracked"), nil, 202, "application/json", `"ignored":"ticket.merged is not tracked"`},
+		{"no events", provider.Result{}, nil, 202, "application/json", `"ignored":"no events in the request"`},
+		{"parse error", provider.Result{}, provider.Errorf("detail.priority", "unknown priority %q", "P9"), 400, "application/json", `"field":"detail.priority"`},
+		{"other error", provider.Result{}, errors.New("boom"), 400, "application/json", `"error":"boom"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,9 +1,9 @@
 package sla
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
@@ -34,7 +34,9 @@ type Alert struct {
 // clock cycle, kind and level. A reply ends the cycle, so its pending
 // warnings and escalations disappear with it.
 func (a Alert) Key() string {
-	return fmt.Sprintf("%s/%d/%s/%d", a.Metric, a.Cycle, a.Kind, a.Level)
+	// Built by hand, not with fmt: plan computes it for every alert of
+	// every clock on every event.
+	return a.Metric + "/" + strconv.Itoa(a.Cycle) + "/" + a.Kind + "/" + strconv.Itoa(a.Level)
 }
 
 // plan lists the alerts not yet fired or claimed for t's clocks: warnings,
@@ -64,7 +66,8 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 			if quiet {
 				a.At = p.Calendar.NextOpen(at)
 			}
-			if _, done := t.Fired[a.Key()]; !done && !claimed[a.Key()] {
+			key := a.Key()
+			if _, done := t.Fired[key]; !done && !claimed[key] {
 				out = append(out, a)
 			}
 		}
