@@ -27,7 +27,7 @@ func deadline(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: --start %q is not an RFC 3339 time (e.g. 2026-11-23T09:30:00-05:00)", errUsage, *start)
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, _, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // time zones must not depend on the host having them
 
+	"github.com/slawatch/slawatch/shared/ack"
 	"github.com/slawatch/slawatch/shared/policy"
 )
 
@@ -80,11 +82,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // loadConfig reads the file at path, or the embedded default when path is
 // empty.
-func loadConfig(path string) (*policy.Config, error) {
-	if path == "" {
-		return policy.Default(), nil
+// loadConfig reads the configuration and compiles its acknowledgement
+// templates: the commands never run on a half-valid configuration.
+func loadConfig(path string) (*policy.Config, ack.Templates, error) {
+	cfg := policy.Default()
+	if path != "" {
+		var err error
+		if cfg, err = policy.Load(path); err != nil {
+			return nil, ack.Templates{}, err
+		}
 	}
-	return policy.Load(path)
+	t, err := ack.Compile(cfg.Acks)
+	if err != nil {
+		return nil, ack.Templates{}, fmt.Errorf("policy: %s:\n%w", cmp.Or(path, "default configuration"), err)
+	}
+	return cfg, t, nil
 }
 
 func configCmd(args []string, stdout io.Writer) error {
@@ -93,7 +105,7 @@ func configCmd(args []string, stdout io.Writer) error {
 		_, err := stdout.Write(policy.DefaultYAML())
 		return err
 	case len(args) == 2 && args[0] == "check":
-		c, err := policy.Load(args[1])
+		c, _, err := loadConfig(args[1])
 		if err != nil {
 			return err
 		}

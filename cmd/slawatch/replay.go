@@ -205,7 +205,7 @@ func replayCalendar(configPath, name string) (*calendar.Calendar, error) {
 		day := []calendar.Interval{{Start: 9 * 60, End: 17 * 60}}
 		return calendar.New(ny, calendar.Week{nil, day, day, day, day, day, nil})
 	}
-	cfg, err := loadConfig(configPath)
+	cfg, _, err := loadConfig(configPath)
 	if err != nil {
 		return nil, err
 	}

@@ -13,8 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/queue"
+	"github.com/slawatch/slawatch/shared/store"
 )
 
 // report prints each queue's promise-kept rate and reply times: from a
@@ -27,7 +27,7 @@ func report(ctx context.Context, args []string, stdout io.Writer) error {
 	storeKind := fs.String("store", "", "read the store directly instead: dynamodb")
 	endpoint := fs.String("dynamodb-endpoint", os.Getenv("SLAWATCH_DYNAMODB_ENDPOINT"), "DynamoDB endpoint (env SLAWATCH_DYNAMODB_ENDPOINT); empty: AWS")
 	table := fs.String("table", envOr("SLAWATCH_TABLE", "slawatch"), "DynamoDB table (env SLAWATCH_TABLE)")
-	window := fs.Duration("window", promise.DefaultWindow, "how far back replies count")
+	window := fs.Duration("window", queue.DefaultWindow, "how far back replies count")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: report: %v", errUsage, err)
@@ -46,7 +46,7 @@ func report(ctx context.Context, args []string, stdout io.Writer) error {
 	case "dynamodb":
 		var st ticketStore
 		if st, err = openStore(ctx, "dynamodb", *endpoint, *table, false); err == nil {
-			reps, err = promise.Reports(ctx, st, time.Now(), *window)
+			reps, err = store.Reports(ctx, st, time.Now(), *window)
 		}
 	default:
 		return fmt.Errorf("%w: report: --store %q: want dynamodb (or --url for a running server)", errUsage, *storeKind)

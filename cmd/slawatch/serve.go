@@ -55,7 +55,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *every <= 0 {
 		return fmt.Errorf("%w: --check-every must be positive", errUsage)
 	}
-	cfg, err := loadConfig(*configPath)
+	cfg, templates, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers, Log: log}
+	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
+		Templates: templates, Log: log}
 	api.Promises, api.Queues = promises, tickets
 	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises}
 

@@ -6,13 +6,19 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"time"
 	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/slawatch/slawatch/shared/ack"
+	"github.com/slawatch/slawatch/shared/handoff"
 	"github.com/slawatch/slawatch/shared/lambdaenv"
 	"github.com/slawatch/slawatch/shared/promise"
+	"github.com/slawatch/slawatch/shared/writeback"
 )
 
 func main() {
@@ -21,7 +27,7 @@ func main() {
 	if err != nil {
 		lambdaenv.Fatal(nil, err)
 	}
-	svc, err := env.Promises()
+	svc, err := service(env)
 	if err != nil {
 		lambdaenv.Fatal(env.Log, err)
 	}
@@ -29,7 +35,7 @@ func main() {
 		defer env.Flush(ctx)
 		var resp events.SQSEventResponse
 		for _, m := range ev.Records {
-			k, err := promise.ParseMessage(m.Body)
+			k, err := handoff.ParseMessage(m.Body)
 			if err == nil {
 				err = svc.Observe(ctx, k)
 			}
@@ -44,4 +50,36 @@ func main() {
 		}
 		return resp, nil
 	})
+}
+
+// service builds the acknowledgement service: the compiled templates, the
+// acknowledgement topic, the alert topic for predicted breaches, and a
+// write-back client for each source that has one.
+func service(env *lambdaenv.Env) (*promise.Service, error) {
+	templates, err := ack.Compile(env.Config.Acks)
+	if err != nil {
+		return nil, fmt.Errorf("acknowledgement templates: %w", err)
+	}
+	acks, err := env.AckTopic()
+	if err != nil {
+		return nil, err
+	}
+	alerts, err := env.Alerts()
+	if err != nil {
+		return nil, err
+	}
+	repliers := map[string]promise.Replier{}
+	client := &http.Client{Timeout: 10 * time.Second}
+	secret := func(name string) string { v, _ := env.Secret(name); return v }
+	for name, src := range env.Config.Sources {
+		r, err := writeback.New(src, client, secret)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", name, err)
+		}
+		if r != nil {
+			repliers[name] = r
+		}
+	}
+	return &promise.Service{Config: env.Config, Tickets: env.Store, Queues: env.Store, Acks: acks, Alerts: alerts,
+		Repliers: repliers, Templates: templates, Log: env.Log, Metrics: env.Metrics}, nil
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/policy"
-	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/builtin"
+	"github.com/slawatch/slawatch/shared/queue"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -36,8 +36,9 @@ type API struct {
 	Adapters map[string]provider.Adapter // by provider name
 	// Promises is told of every ticket a webhook touched, to acknowledge
 	// new tickets and keep queue history: promise.Service does it in
-	// process, promise.SQS hands it to the acknowledger function. Nil:
-	// neither.
+	// process, handoff.SQS hands it to the acknowledger function. Nil:
+	// neither. An error with a RetriedLater method that says true (a
+	// delivery the service retries itself) does not fail the webhook.
 	Promises Observer
 	// Queues serves GET /queues; nil: the route answers 404.
 	Queues store.Queues
@@ -218,10 +219,10 @@ func (a *API) observe(r *http.Request, log *slog.Logger, events []event.Event) b
 		}
 		seen[k] = true
 		err := a.Promises.Observe(r.Context(), k)
-		var de *promise.DeliveryError
+		var later interface{ RetriedLater() bool }
 		switch {
 		case err == nil:
-		case errors.As(err, &de):
+		case errors.As(err, &later) && later.RetriedLater():
 			log.WarnContext(r.Context(), "acknowledgement deferred", "ticket", k.ID, "err", err)
 		default:
 			log.ErrorContext(r.Context(), "acknowledgement or queue update failed", "ticket", k.ID, "err", err)
@@ -265,7 +266,7 @@ func (a *API) queues(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "queue history is not kept", nil)
 		return
 	}
-	window := promise.DefaultWindow
+	window := queue.DefaultWindow
 	if v := r.URL.Query().Get("window"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -274,7 +275,7 @@ func (a *API) queues(w http.ResponseWriter, r *http.Request) {
 		}
 		window = d
 	}
-	reps, err := promise.Reports(r.Context(), a.Queues, a.Now(), window)
+	reps, err := store.Reports(r.Context(), a.Queues, a.Now(), window)
 	if err != nil {
 		a.Log.ErrorContext(r.Context(), "queue report failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error", nil)

@@ -1,7 +1,9 @@
 // Package lambdaenv builds what slawatch's Lambda functions need, once per
 // cold start: the logger, the configuration (from SSM Parameter Store or the
 // package), the secrets (from Secrets Manager), the DynamoDB store, the SNS
-// topics, the acknowledger's queue and the metrics recorder.
+// topics, the acknowledger's queue and the metrics recorder. It does not
+// import what only the acknowledger needs (templates, write-back), so the
+// other functions' binaries stay small.
 //
 // Everything comes from environment variables the template sets (the names
 // below); AWS endpoints follow the SDK's own AWS_ENDPOINT_URL_<SERVICE>
@@ -14,10 +16,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,12 +28,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/slawatch/slawatch/shared/awsconfig"
+	"github.com/slawatch/slawatch/shared/handoff"
 	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/notify"
 	"github.com/slawatch/slawatch/shared/policy"
-	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/store"
-	"github.com/slawatch/slawatch/shared/writeback"
 )
 
 // Environment variables.
@@ -150,49 +149,30 @@ func (e *Env) Alerts() (notify.Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &notify.SNS{Client: e.sns(), TopicARN: arn, Location: e.Config.Alerts.Location}, nil
+	return &notify.SNS{Client: e.SNS(), TopicARN: arn, Location: e.Config.Alerts.Location}, nil
 }
 
-// Promises returns the acknowledgement service: the acknowledgement topic,
-// the alert topic for predicted breaches, and the write-back clients.
-func (e *Env) Promises() (*promise.Service, error) {
+// SNS returns an SNS client.
+func (e *Env) SNS() *sns.Client {
+	return sns.NewFromConfig(e.aws, func(o *sns.Options) { o.BaseEndpoint = awsconfig.Endpoint("SNS") })
+}
+
+// AckTopic returns the acknowledgement topic's publisher.
+func (e *Env) AckTopic() (*notify.AckSNS, error) {
 	arn, err := e.require(EnvAckTopic)
 	if err != nil {
 		return nil, err
 	}
-	alerts, err := e.Alerts()
-	if err != nil {
-		return nil, err
-	}
-	repliers := map[string]promise.Replier{}
-	client := &http.Client{Timeout: 10 * time.Second}
-	getSecret := func(name string) string { v, _ := e.Secret(name); return v }
-	for name, src := range e.Config.Sources {
-		r, err := writeback.New(src, client, getSecret)
-		if err != nil {
-			return nil, fmt.Errorf("lambdaenv: source %s: %w", name, err)
-		}
-		if r != nil {
-			repliers[name] = r
-		}
-	}
-	return &promise.Service{
-		Config: e.Config, Tickets: e.Store, Queues: e.Store, Acks: &notify.AckSNS{Client: e.sns(), TopicARN: arn},
-		Alerts: alerts, Repliers: repliers, Log: e.Log, Metrics: e.Metrics,
-	}, nil
+	return &notify.AckSNS{Client: e.SNS(), TopicARN: arn}, nil
 }
 
 // ObserveQueue returns the hand-off to the acknowledger function.
-func (e *Env) ObserveQueue() (*promise.SQS, error) {
+func (e *Env) ObserveQueue() (*handoff.SQS, error) {
 	url, err := e.require(EnvObserveQueue)
 	if err != nil {
 		return nil, err
 	}
-	return &promise.SQS{Client: sqs.NewFromConfig(e.aws, func(o *sqs.Options) { o.BaseEndpoint = awsconfig.Endpoint("SQS") }), QueueURL: url}, nil
-}
-
-func (e *Env) sns() *sns.Client {
-	return sns.NewFromConfig(e.aws, func(o *sns.Options) { o.BaseEndpoint = awsconfig.Endpoint("SNS") })
+	return &handoff.SQS{Client: sqs.NewFromConfig(e.aws, func(o *sqs.Options) { o.BaseEndpoint = awsconfig.Endpoint("SQS") }), QueueURL: url}, nil
 }
 
 func (e *Env) require(name string) (string, error) {

@@ -14,7 +14,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/slawatch/slawatch/shared/ack"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 )
@@ -77,7 +76,7 @@ func (r *reader) config(n *yaml.Node) *Config {
 	}
 	var policies *yaml.Node
 	c.Alerts = Alerts{StormThreshold: DefaultStormThreshold, Location: time.UTC}
-	c.Acks = Acks{Templates: ack.Default(), Quantile: DefaultAckQuantile, Enabled: true}
+	c.Acks = Acks{Quantile: DefaultAckQuantile, Enabled: true}
 	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts", "acknowledgements") {
 		switch f.key {
 		case "acknowledgements":
@@ -573,18 +572,10 @@ func (r *reader) escalation(n *yaml.Node, path string) []Level {
 	return out
 }
 
-// acks reads the acknowledgements section: the templates per class, linted
-// with the built-in and the configured blame phrases, the quantile and
-// enabled.
+// acks reads the acknowledgements section. The templates and phrases are
+// kept with their places for ack.Compile, which lints them.
 func (r *reader) acks(n *yaml.Node, path string) Acks {
-	a := Acks{Templates: ack.Default(), Quantile: DefaultAckQuantile, Enabled: true}
-	var (
-		texts   = map[string]string{}
-		tmplAt  = map[string]entry{}
-		bad     = map[string]bool{} // classes whose template is not even a string
-		phrases []string
-		phrAt   []entry
-	)
+	a := Acks{Quantile: DefaultAckQuantile, Enabled: true, At: Location{Path: path, Line: n.Line}}
 	for _, f := range r.fields(n, path, "templates", "blame_phrases", "quantile", "enabled", "team_name", "max_age") {
 		switch f.key {
 		case "team_name":
@@ -608,62 +599,24 @@ func (r *reader) acks(n *yaml.Node, path string) Acks {
 				if c.Kind != yaml.ScalarNode || c.Tag == "!!null" {
 					continue
 				}
-				if ack.Normalize(p) == "" {
-					r.fail(c, ip, "phrase %q has no letters or digits to match", p)
-					continue
-				}
-				phrases, phrAt = append(phrases, p), append(phrAt, entry{p, c, ip})
+				a.BlamePhrases = append(a.BlamePhrases, located(p, c, ip))
 			}
 		case "templates":
-			for _, tf := range r.fields(f.node, f.path, ack.Classes()...) {
+			for _, tf := range r.fields(f.node, f.path, TemplateClasses...) {
 				text := r.str(tf.node, tf.path)
 				if tf.node.Kind != yaml.ScalarNode || tf.node.Tag == "!!null" {
-					bad[tf.key] = true
-					continue
+					continue // reported: not a string
 				}
-				texts[tf.key], tmplAt[tf.key] = text, tf
+				if a.Templates == nil {
+					a.Templates = map[string]Located{}
+				}
+				a.Templates[tf.key] = located(text, tf.node, tf.path)
 			}
-		}
-	}
-	t, err := ack.ParseWithPhrases(texts, phrases)
-	if err == nil {
-		a.Templates = t
-		return a
-	}
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	for _, e := range errs {
-		var le *ack.LintError
-		switch {
-		case !errors.As(e, &le):
-			r.fail(n, path, "%v", e)
-		case bad[le.Template]:
-			// already reported: not a string
-		case tmplAt[le.Template].node != nil:
-			tf := tmplAt[le.Template]
-			at := *tf.node
-			at.Line = scalarLine(tf.node, le.Offset)
-			r.fail(&at, tf.path, "%s", le.Msg)
-		default:
-			// A built-in template: only a configured phrase can fail it.
-			at := entry{node: n, path: path}
-			if i := slices.IndexFunc(phrases, func(p string) bool { return ack.Normalize(p) == le.Phrase }); i >= 0 {
-				at = phrAt[i]
-			}
-			r.fail(at.node, at.path, "the built-in %s template has it: %s; write acknowledgements.templates.%s or drop the phrase", le.Template, le.Msg, le.Template)
 		}
 	}
 	return a
 }
 
-// scalarLine is the line of the configuration file that offset in a
-// template's text is on: exact for literal block scalars ("|") and
-// one-line scalars, the scalar's first line otherwise.
-func scalarLine(n *yaml.Node, offset int) int {
-	if offset < 0 || offset > len(n.Value) || n.Style&yaml.LiteralStyle == 0 {
-		return n.Line
-	}
-	return n.Line + 1 + strings.Count(n.Value[:offset], "\n")
+func located(v string, n *yaml.Node, path string) Located {
+	return Located{Value: v, Location: Location{Path: path, Line: n.Line, Literal: n.Style&yaml.LiteralStyle != 0}}
 }

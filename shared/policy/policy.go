@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slawatch/slawatch/shared/ack"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 )
@@ -31,9 +30,18 @@ type Config struct {
 // Acks configures the acknowledgement slawatch sends when a customer writes
 // in (the configuration's acknowledgements section).
 type Acks struct {
-	// Templates are the message templates, linted; the built-in ones when
-	// the configuration gives none.
-	Templates ack.Templates
+	// Templates are the configured message templates by class ("email",
+	// "realtime"; TemplateClasses), each with its place in the file; a class
+	// not given uses the built-in one. Package ack compiles and lints them
+	// (ack.Compile), not this package, so that only the programs that send
+	// acknowledgements link the template engine: text/template's reflective
+	// method calls keep every method of every AWS client in a binary.
+	Templates map[string]Located
+	// BlamePhrases extend the built-in list of phrases templates must not
+	// contain.
+	BlamePhrases []Located
+	// At is the acknowledgements section, for problems with no better place.
+	At Location
 	// Quantile of the team's recent reply times that the promised time is
 	// computed from: 0.9 promises a time nine in ten customers were
 	// answered within. 0 < Quantile < 1.
@@ -47,6 +55,42 @@ type Acks struct {
 	// is not acknowledged (a backfill, a long-delayed webhook). 0 means the
 	// default, one hour.
 	MaxAge time.Duration
+}
+
+// TemplateClasses are the keys of acknowledgements.templates: the long
+// form for email-like channels and the short one for real-time channels
+// (package ack's ClassEmail and ClassRealtime).
+var TemplateClasses = []string{"email", "realtime"}
+
+// Located is a string from the configuration and where it is.
+type Located struct {
+	Value string
+	Location
+}
+
+// Location is a place in a configuration file.
+type Location struct {
+	Path string
+	Line int
+	// Literal is set for a "|" block scalar, whose text starts on the next
+	// line and keeps the file's line breaks: an offset in the text maps to
+	// an exact line (LineAt).
+	Literal bool
+}
+
+// Errorf returns a problem at l.
+func (l Location) Errorf(format string, args ...any) *FieldError {
+	return &FieldError{Path: l.Path, Line: l.Line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// LineAt is the line of the file that offset in the located text is on:
+// exact for literal block scalars and one-line scalars, the scalar's first
+// line otherwise.
+func (l Located) LineAt(offset int) int {
+	if offset < 0 || offset > len(l.Value) || !l.Literal {
+		return l.Line
+	}
+	return l.Line + 1 + strings.Count(l.Value[:offset], "\n")
 }
 
 // DefaultAckQuantile applies when the configuration sets no quantile.

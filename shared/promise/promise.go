@@ -39,7 +39,7 @@ import (
 const (
 	DefaultLease       = time.Minute
 	DefaultMaxAge      = time.Hour
-	DefaultWindow      = 7 * 24 * time.Hour
+	DefaultWindow      = queue.DefaultWindow
 	DefaultMaxAttempts = 10
 	DefaultLocale      = "en"
 )
@@ -58,6 +58,10 @@ type DeliveryError struct{ Err error }
 
 func (e *DeliveryError) Error() string { return e.Err.Error() }
 func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// RetriedLater reports that the failure needs nothing from the caller: the
+// claim's lease brings the delivery back (httpapi tests for it).
+func (e *DeliveryError) RetriedLater() bool { return true }
 
 // Replier posts a public reply into a helpdesk ticket (package writeback).
 type Replier interface {
@@ -91,6 +95,9 @@ type Service struct {
 	Window time.Duration
 	// MaxAttempts bounds claims of one acknowledgement. Default 10.
 	MaxAttempts int
+	// Templates render the messages: ack.Compile of the configuration's;
+	// the zero value renders the built-in ones.
+	Templates ack.Templates
 	// Locale tags published acknowledgements. Default "en".
 	Locale string
 	// Metrics receives acknowledgements sent and failed, predicted
@@ -359,7 +366,7 @@ func (s *Service) deliver(ctx context.Context, t sla.Ticket, a *sla.Acknowledgem
 		p.ClosedNow, p.OpensAt = true, open
 	}
 	text := eta.Text(p, now, customer, cal.Location())
-	body, err := s.Config.Acks.Templates.Render(t.Channel, ack.Data{
+	body, err := s.Templates.Render(t.Channel, ack.Data{
 		Promise: text, PromisedBy: a.PromisedBy, ClosedNow: p.ClosedNow, OpensAt: eta.OpensText(p, cal.Location()),
 		TeamName: s.Config.Acks.TeamName, TicketID: t.ID, Channel: t.Channel,
 	})
@@ -426,21 +433,3 @@ func (s *Service) maxAge() time.Duration {
 func (s *Service) window() time.Duration { return cmp.Or(s.Window, DefaultWindow) }
 func (s *Service) maxAttempts() int      { return cmp.Or(s.MaxAttempts, DefaultMaxAttempts) }
 func (s *Service) locale() string        { return cmp.Or(s.Locale, DefaultLocale) }
-
-// Reports summarises every stored queue over the window before now, for
-// `slawatch report` and GET /queues.
-func Reports(ctx context.Context, qs store.Queues, now time.Time, window time.Duration) ([]queue.Report, error) {
-	names, err := qs.QueueNames(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("promise: list queues: %w", err)
-	}
-	reps := make([]queue.Report, 0, len(names))
-	for _, name := range names {
-		st, err := qs.Queue(ctx, name)
-		if err != nil {
-			return nil, fmt.Errorf("promise: queue %s: %w", name, err)
-		}
-		reps = append(reps, st.Report(name, now, window))
-	}
-	return reps, nil
-}

@@ -25,6 +25,8 @@ const (
 	MaxOpen    = 5000 // waiting tickets tracked; beyond, the oldest are forgotten
 	// MaxPaceSamples is how many recent service times set the pace.
 	MaxPaceSamples = 50
+	// DefaultWindow is how far back replies count in estimates and reports.
+	DefaultWindow = 7 * 24 * time.Hour
 	// StaleOpen is how long a waiting ticket counts in the backlog: one
 	// whose answer never reached slawatch must not inflate it for ever.
 	StaleOpen = 30 * 24 * time.Hour

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/queue"
@@ -64,4 +65,22 @@ type Queues interface {
 	UpdateQueue(ctx context.Context, name string, fn QueueFunc) (queue.Stats, error)
 	// QueueNames lists the stored queues, sorted.
 	QueueNames(ctx context.Context) ([]string, error)
+}
+
+// Reports summarises every stored queue over the window before now, for
+// `slawatch report` and GET /queues.
+func Reports(ctx context.Context, qs Queues, now time.Time, window time.Duration) ([]queue.Report, error) {
+	names, err := qs.QueueNames(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: list queues: %w", err)
+	}
+	reps := make([]queue.Report, 0, len(names))
+	for _, name := range names {
+		st, err := qs.Queue(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("store: queue %s: %w", name, err)
+		}
+		reps = append(reps, st.Report(name, now, window))
+	}
+	return reps, nil
 }

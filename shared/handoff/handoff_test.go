@@ -1,4 +1,4 @@
-package promise_test
+package handoff_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/slawatch/slawatch/shared/promise"
+	"github.com/slawatch/slawatch/shared/handoff"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -26,7 +26,7 @@ func TestParseMessage(t *testing.T) {
 		{`not json`, store.Key{}, false},
 	}
 	for _, tt := range tests {
-		k, err := promise.ParseMessage(tt.body)
+		k, err := handoff.ParseMessage(tt.body)
 		if k != tt.want || (err == nil) != tt.ok {
 			t.Errorf("ParseMessage(%q) = %v, %v", tt.body, k, err)
 		}
@@ -41,7 +41,7 @@ func TestSQSHandOff(t *testing.T) {
 		ep = os.Getenv("SLAWATCH_TEST_SNS_ENDPOINT") // fauxqs serves both
 	}
 	if ep == "" {
-		t.Skip("SLAWATCH_TEST_SNS_ENDPOINT is not set: run through infra/local/sns.sh run go test ./shared/promise/")
+		t.Skip("SLAWATCH_TEST_SNS_ENDPOINT is not set: run through infra/local/sns.sh run go test ./shared/handoff/")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -53,7 +53,7 @@ func TestSQSHandOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl})
-	q := &promise.SQS{Client: client, QueueURL: aws.ToString(out.QueueUrl)}
+	q := &handoff.SQS{Client: client, QueueURL: aws.ToString(out.QueueUrl)}
 	want := store.Key{Source: "zendesk", ID: "4711"}
 	if err := q.Observe(ctx, want); err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestSQSHandOff(t *testing.T) {
 	if err != nil || len(got.Messages) != 1 {
 		t.Fatalf("receive: %v, %d messages", err, len(got.Messages))
 	}
-	if k, err := promise.ParseMessage(aws.ToString(got.Messages[0].Body)); err != nil || k != want {
+	if k, err := handoff.ParseMessage(aws.ToString(got.Messages[0].Body)); err != nil || k != want {
 		t.Errorf("message %q → %v, %v", aws.ToString(got.Messages[0].Body), k, err)
 	}
 }

@@ -1,4 +1,10 @@
-package promise
+// Package handoff passes tickets from the webhook function (and the
+// checker) to the acknowledger function through an SQS queue, so that a
+// webhook is answered without waiting for SNS or a helpdesk's API. It is
+// its own small package so that the functions that only hand off do not
+// link what acknowledging needs (the template engine, the write-back
+// clients).
+package handoff
 
 import (
 	"context"
@@ -17,9 +23,8 @@ type SQSAPI interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
-// SQS hands tickets to the acknowledger function through a queue, so that
-// the webhook answers the helpdesk without waiting for SNS or the helpdesk's
-// API. The acknowledger calls Service.Observe for each message; a message
+// SQS hands tickets to the acknowledger function through a queue. The
+// acknowledger calls promise.Service.Observe for each message; a message
 // delivered twice is harmless, as Observe is idempotent.
 type SQS struct {
 	Client   SQSAPI
@@ -36,10 +41,10 @@ type message struct {
 func (q *SQS) Observe(ctx context.Context, k store.Key) error {
 	body, err := json.Marshal(message{k.Source, k.ID})
 	if err != nil {
-		return fmt.Errorf("promise: queue %s/%s: %w", k.Source, k.ID, err)
+		return fmt.Errorf("handoff: queue %s/%s: %w", k.Source, k.ID, err)
 	}
 	if _, err := q.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.QueueURL), MessageBody: aws.String(string(body))}); err != nil {
-		return fmt.Errorf("promise: queue %s/%s: %w", k.Source, k.ID, err)
+		return fmt.Errorf("handoff: queue %s/%s: %w", k.Source, k.ID, err)
 	}
 	return nil
 }
@@ -48,10 +53,10 @@ func (q *SQS) Observe(ctx context.Context, k store.Key) error {
 func ParseMessage(body string) (store.Key, error) {
 	var m message
 	if err := json.Unmarshal([]byte(body), &m); err != nil {
-		return store.Key{}, fmt.Errorf("promise: message: %w", err)
+		return store.Key{}, fmt.Errorf("handoff: message: %w", err)
 	}
 	if m.Source == "" || m.TicketID == "" {
-		return store.Key{}, errors.New("promise: message: source and ticket_id are required")
+		return store.Key{}, errors.New("handoff: message: source and ticket_id are required")
 	}
 	return store.Key{Source: m.Source, ID: m.TicketID}, nil
 }

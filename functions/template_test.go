@@ -1,0 +1,1843 @@
+// Package functions_test checks template.yaml, the AWS SAM template that
+// deploys slawatch, against the code it deploys and the Makefile that builds
+// it. SAM CLI is not part of the tool chain, so this test is what catches a
+// function the Makefile cannot build, an environment variable the code reads
+// but the template does not set (or the reverse), a policy that reaches
+// beyond the template's own resources, a table that differs from the one the
+// store creates for the tests, and alarms or timeouts that cannot work.
+//
+// The template is parsed with go.yaml.in/yaml/v3; CloudFormation's short-form
+// tags (!Ref, !GetAtt, !Sub, !If, …) become their long form ({"Ref": x},
+// {"Fn::GetAtt": [id, attr]}, …), and Globals.Function is merged into each
+// function the way the SAM translator does it (maps merge key by key, lists
+// concatenate, the function's own scalars win).
+package functions_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// ---------------------------------------------------------------------------
+// What the template must agree with.
+
+// envSpec says what each SLAWATCH_ variable a function may be given must be
+// set to, and which service the code reaches through it. A variable missing
+// here fails TestEnvironmentValues: add it with its resource.
+var envSpec = map[string]struct {
+	target  string // the logical id or parameter it must Ref
+	typ     string // the resource type, or "parameter"
+	cond    string // non-empty: set only under this condition, else AWS::NoValue
+	service string // the IAM service the function then needs on target
+}{
+	"SLAWATCH_TABLE":             {"Table", "AWS::DynamoDB::Table", "", "dynamodb"},                 // Ref: the table name
+	"SLAWATCH_CONFIG_PARAMETER":  {"ConfigParameterName", "parameter", "HasConfigParameter", "ssm"}, // absent: packaged config
+	"SLAWATCH_SECRETS_ARN":       {"SecretsArn", "parameter", "", "secretsmanager"},
+	"SLAWATCH_ALERT_TOPIC_ARN":   {"AlertTopic", "AWS::SNS::Topic", "", "sns"}, // Ref: the topic ARN
+	"SLAWATCH_ACK_TOPIC_ARN":     {"AckTopic", "AWS::SNS::Topic", "", "sns"},
+	"SLAWATCH_OBSERVE_QUEUE_URL": {"ObserveQueue", "AWS::SQS::Queue", "", "sqs"}, // Ref: the queue URL
+}
+
+// optionalEnv lists variables the functions' code reads that the template
+// deliberately leaves unset in every function, with the reason.
+var optionalEnv = map[string]string{
+	// shared/lambdaenv: a policy YAML packaged with the function. The
+	// template configures through SSM (SLAWATCH_CONFIG_PARAMETER) instead.
+	"SLAWATCH_CONFIG_FILE": "a packaged configuration file; the template uses SSM instead",
+}
+
+// optionalEnvFor lists, per function, variables its code reads that the
+// template deliberately leaves unset for that function only. An entry the
+// code no longer reads fails the test, so the list cannot go stale.
+var optionalEnvFor = map[string]map[string]string{
+	"Tickets": {
+		// lambdaenv.Load fetches the secret when the variable is set, in
+		// every function. Tickets serves GET routes only: no webhook to
+		// verify, no helpdesk to call, so it gets neither the secret nor
+		// secretsmanager:GetSecretValue.
+		"SLAWATCH_SECRETS_ARN": "the read API verifies no webhook and calls no helpdesk",
+	},
+	"Checker": {
+		// Likewise: the checker sends alerts and hands failed
+		// acknowledgements back to the acknowledger's queue; it verifies
+		// no webhook and calls no helpdesk API.
+		"SLAWATCH_SECRETS_ARN": "the checker verifies no webhook and calls no helpdesk",
+	},
+}
+
+// lambdaProvided are the variables the Lambda runtime sets itself
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html):
+// code may read them; the template must not set them (most are reserved).
+var lambdaProvided = []string{
+	"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION",
+	"AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_NAME",
+	"AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_FORMAT",
+	"AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_LEVEL", "AWS_LAMBDA_LOG_STREAM_NAME",
+	"AWS_LAMBDA_RUNTIME_API", "AWS_REGION", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT", "TZ",
+}
+
+// samPolicyTemplates are the SAM policy templates the functions may use:
+// the service each grants and the parameter naming its resource, which must
+// be written as want (a Ref, or a GetAtt of the attribute) of a resource of
+// the type given ("parameter": a template parameter). Templates not listed
+// here fail the test: some grant "*" (CloudWatchPutMetricPolicy, …). The SSM
+// templates are left out on purpose: both add ssm:DescribeParameters on
+// "*", which slawatch never calls, and SSMParameterReadPolicy prefixes a
+// slash to the name (parameter//slawatch/config); the template grants
+// ssm:GetParameter on the one parameter with an explicit statement instead.
+var samPolicyTemplates = map[string]struct {
+	service, param, want, typ string
+}{
+	"DynamoDBCrudPolicy":                    {"dynamodb", "TableName", "Ref", "AWS::DynamoDB::Table"},
+	"DynamoDBReadPolicy":                    {"dynamodb", "TableName", "Ref", "AWS::DynamoDB::Table"},
+	"SNSPublishMessagePolicy":               {"sns", "TopicName", "TopicName", "AWS::SNS::Topic"},
+	"SQSSendMessagePolicy":                  {"sqs", "QueueName", "QueueName", "AWS::SQS::Queue"},
+	"SQSPollerPolicy":                       {"sqs", "QueueName", "QueueName", "AWS::SQS::Queue"},
+	"AWSSecretsManagerGetSecretValuePolicy": {"secretsmanager", "SecretArn", "Ref", "parameter"},
+	"KMSDecryptPolicy":                      {"kms", "KeyId", "Ref", "AWS::KMS::Key"},
+}
+
+// samFunctionGlobals are the properties SAM accepts in Globals.Function
+// (samtranslator/plugins/globals/globals.py); Policies, Events and Role are
+// not among them.
+var samFunctionGlobals = []string{
+	"Handler", "Runtime", "CodeUri", "DeadLetterQueue", "Description", "MemorySize", "Timeout",
+	"VpcConfig", "Environment", "Tags", "PropagateTags", "Tracing", "KmsKeyArn", "AutoPublishAlias",
+	"AutoPublishAliasAllProperties", "Layers", "DeploymentPreference", "RolePath",
+	"PermissionsBoundary", "ReservedConcurrentExecutions", "ProvisionedConcurrencyConfig",
+	"AssumeRolePolicyDocument", "EventInvokeConfig", "FileSystemConfigs", "CodeSigningConfigArn",
+	"Architectures", "SnapStart", "EphemeralStorage", "FunctionUrlConfig", "LoggingConfig",
+}
+
+var pseudoParameters = []string{
+	"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
+	"AWS::StackId", "AWS::StackName", "AWS::URLSuffix",
+}
+
+const (
+	// apiGatewayMaxTimeout is HTTP APIs' integration timeout limit (ms);
+	// samHTTPAPITimeout is SAM's TimeoutInMillis when an event leaves it out.
+	apiGatewayMaxTimeout = 30000
+	samHTTPAPITimeout    = 5000
+)
+
+// ---------------------------------------------------------------------------
+// Template checks.
+
+func TestTemplateReferences(t *testing.T) {
+	tp := loadT(t)
+	for _, sec := range []string{"Conditions", "Globals", "Resources", "Outputs"} {
+		cfnWalk(tp.top[sec], sec, func(path string, v any) {
+			for _, r := range refsHere(v) {
+				if !tp.defined(r) {
+					t.Errorf("%s: refers to %q, which is no resource, parameter or pseudo parameter of template.yaml", path, r)
+				}
+			}
+			if c, ok := conditionHere(v); ok {
+				if _, ok := tp.Conditions[c]; !ok {
+					t.Errorf("%s: condition %q is not in Conditions", path, c)
+				}
+			}
+		})
+	}
+	for id, r := range tp.Resources {
+		if c, ok := r["Condition"].(string); ok {
+			if _, ok := tp.Conditions[c]; !ok {
+				t.Errorf("Resources.%s: condition %q is not in Conditions", id, c)
+			}
+		}
+	}
+	for k := range cfnMap(tp.Globals["Function"]) {
+		if !slices.Contains(samFunctionGlobals, k) {
+			t.Errorf("Globals.Function.%s: SAM does not accept it in Globals (set it on each function)", k)
+		}
+	}
+	if len(tp.Functions) == 0 {
+		t.Fatal("template.yaml declares no AWS::Serverless::Function")
+	}
+}
+
+// TestFunctionsBuild: every function is built by BuildMethod makefile from
+// CodeUri "." into a provided.al2023 arm64 bootstrap; the Makefile has its
+// build-<LogicalId> target, and the package it names compiles.
+func TestFunctionsBuild(t *testing.T) {
+	tp := loadT(t)
+	goBin := goTool(t)
+	for _, id := range tp.functionIDs() {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			fn := tp.Functions[id]
+			if got := cfnDig(tp.Resources[id], "Metadata", "BuildMethod"); got != "makefile" {
+				t.Errorf("%s: Metadata.BuildMethod is %v, want makefile (sam build runs `make build-%s`)", id, got, id)
+			}
+			for prop, want := range map[string]string{"CodeUri": ".", "Handler": "bootstrap", "Runtime": "provided.al2023"} {
+				if got := fn[prop]; got != want {
+					t.Errorf("%s: %s is %v after Globals, want %q", id, prop, got, want)
+				}
+			}
+			if got := cfnList(fn["Architectures"]); len(got) != 1 || got[0] != "arm64" {
+				t.Errorf("%s: Architectures is %v, want [arm64] (the Makefile builds GOARCH=arm64)", id, got)
+			}
+			dir := functionDir(t, tp, id)
+			cmd := toolCommand(tp.Root, goBin, "build", "-tags", "lambda.norpc", "-o", os.DevNull, "./functions/"+dir)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %s: %v\n%s", id, strings.Join(cmd.Args, " "), err, out)
+			}
+		})
+	}
+	t.Run("no stale make targets", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join(tp.Root, "Makefile"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`(?m)^build-([A-Za-z0-9]+):`).FindAllStringSubmatch(string(b), -1) {
+			if _, ok := tp.Functions[m[1]]; !ok {
+				t.Errorf("Makefile: target build-%s builds a function template.yaml does not declare", m[1])
+			}
+		}
+	})
+}
+
+// TestFunctionEnvironment: every environment variable a function's code
+// reads is set on it (Globals merged in), and every SLAWATCH_ variable set on
+// it is read by its code. See scanEnv for what counts as a read.
+func TestFunctionEnvironment(t *testing.T) {
+	tp := loadT(t)
+	for _, id := range tp.functionIDs() {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			dir := functionDir(t, tp, id)
+			reads, err := scanEnv(tp.Root, "./functions/"+dir)
+			if err != nil {
+				t.Fatalf("%s: reading the environment variables of ./functions/%s: %v", id, dir, err)
+			}
+			t.Logf("%s: functions/%s reads %s", id, dir, strings.Join(slices.Sorted(maps.Keys(reads)), " "))
+			set := envVars(tp.Functions[id])
+			for _, name := range slices.Sorted(maps.Keys(reads)) {
+				_, isSet := set[name]
+				_, optional := optionalEnv[name]
+				_, optionalHere := optionalEnvFor[id][name]
+				if !isSet && !optional && !optionalHere && !slices.Contains(lambdaProvided, name) {
+					t.Errorf("%s: functions/%s reads %s (%s) but template.yaml does not set it on %s, nor in Globals: set it, or add it with the reason to optionalEnv / optionalEnvFor",
+						id, dir, name, reads[name], id)
+				}
+			}
+			for name := range optionalEnvFor[id] {
+				if _, ok := reads[name]; !ok {
+					t.Errorf("%s: optionalEnvFor[%q] lists %s, which functions/%s no longer reads: remove the entry", id, id, name, dir)
+				}
+				if _, ok := set[name]; ok {
+					t.Errorf("%s: optionalEnvFor[%q] lists %s, yet template.yaml sets it: remove one", id, id, name)
+				}
+			}
+			for _, name := range slices.Sorted(maps.Keys(set)) {
+				if _, ok := reads[name]; !ok && strings.HasPrefix(name, "SLAWATCH_") {
+					t.Errorf("%s: template.yaml sets %s on %s but functions/%s never reads it: dead configuration", id, name, id, dir)
+				}
+			}
+		})
+	}
+}
+
+// TestEnvScannerSeesLocalVariables runs scanEnv on the CLI, whose
+// development-only variables (SLAWATCH_ADDR, …) the functions must never
+// need: it shows the scanner finds os.Getenv literals and literal arguments
+// to helpers, so that an empty result for a function means something.
+func TestEnvScannerSeesLocalVariables(t *testing.T) {
+	tp := loadT(t)
+	t.Parallel()
+	if _, err := os.Stat(filepath.Join(tp.Root, "cmd", "slawatch")); err != nil {
+		t.Skip("cmd/slawatch does not exist")
+	}
+	reads, err := scanEnv(tp.Root, "./cmd/slawatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"SLAWATCH_ADDR", "SLAWATCH_CONFIG", "SLAWATCH_STORE", "SLAWATCH_DYNAMODB_ENDPOINT", "SLAWATCH_TABLE"} {
+		if _, ok := reads[name]; !ok {
+			t.Errorf("scanEnv(./cmd/slawatch) misses %s; found %v", name, slices.Sorted(maps.Keys(reads)))
+		}
+	}
+}
+
+// TestEnvironmentValues: each variable is set to the resource envSpec names
+// (an SNS topic's Ref is its ARN, a queue's its URL, a table's its name), and
+// none is one the Lambda runtime reserves.
+func TestEnvironmentValues(t *testing.T) {
+	tp := loadT(t)
+	for _, id := range tp.functionIDs() {
+		for name, v := range envVars(tp.Functions[id]) {
+			if slices.Contains(lambdaProvided, name) {
+				t.Errorf("%s: sets %s, which the Lambda runtime sets itself", id, name)
+				continue
+			}
+			if !strings.HasPrefix(name, "SLAWATCH_") {
+				continue
+			}
+			spec, ok := envSpec[name]
+			if !ok {
+				t.Errorf("%s: sets %s, which envSpec does not describe: add what it must refer to", id, name)
+				continue
+			}
+			target, cond, err := envTarget(v)
+			switch {
+			case err != nil:
+				t.Errorf("%s: %s: %v", id, name, err)
+			case target != spec.target:
+				t.Errorf("%s: %s refers to %s, want %s", id, name, target, spec.target)
+			case cond != spec.cond:
+				t.Errorf("%s: %s is set under condition %q, want %q (!If [cond, !Ref %s, !Ref AWS::NoValue])", id, name, cond, spec.cond, spec.target)
+			case tp.typeOf(target) != spec.typ:
+				t.Errorf("%s: %s refers to %s, a %s, want a %s", id, name, target, tp.typeOf(target), spec.typ)
+			}
+		}
+	}
+}
+
+// TestPolicies: every policy of every function targets a resource of this
+// template (or a parameter naming one) - no "*", no managed policies - and
+// the grants are exactly what the function's environment implies: the
+// service of each resource it is given, plus the KMS key of an encrypted
+// topic or queue it writes or reads.
+//
+// The "*" that remain, where AWS requires them: a KMS key policy's Resource
+// (it means the key itself), and the AWSLambdaBasicExecutionRole managed
+// policy SAM attaches to every function's role for its logs (not part of
+// Policies, so not checked here).
+func TestPolicies(t *testing.T) {
+	tp := loadT(t)
+	for _, id := range tp.functionIDs() {
+		t.Run(id, func(t *testing.T) {
+			fn := tp.Functions[id]
+			if _, ok := fn["Role"]; ok {
+				t.Errorf("%s: Role replaces the policies SAM scopes to this template; use Policies", id)
+			}
+			var grants []grant
+			for i, p := range cfnList(fn["Policies"]) {
+				g, err := tp.policyGrants(p, "")
+				if err != nil {
+					t.Errorf("%s: Policies[%d]: %v", id, i, err)
+				}
+				grants = append(grants, g...)
+			}
+			needs := tp.needs(fn)
+			for _, n := range needs {
+				if !slices.ContainsFunc(grants, func(g grant) bool { return g.covers(n) }) {
+					t.Errorf("%s: needs %s on %s%s (%s) but no policy grants it", id, n.service, n.target, condNote(n.cond), n.why)
+				}
+			}
+			for _, g := range grants {
+				if !slices.ContainsFunc(needs, func(n grant) bool { return n.service == g.service && n.target == g.target }) {
+					t.Errorf("%s: a policy grants %s on %s, which none of its environment variables or events involves: least privilege", id, g.service, g.target)
+				}
+			}
+		})
+	}
+	t.Run("key policies", func(t *testing.T) {
+		for id, r := range tp.Resources {
+			if r["Type"] != "AWS::KMS::Key" {
+				continue
+			}
+			stmts := cfnList(cfnDig(r, "Properties", "KeyPolicy", "Statement"))
+			if len(stmts) == 0 {
+				t.Errorf("%s: no KeyPolicy statements", id)
+			}
+			for i, s := range stmts {
+				s := cfnMap(s)
+				// "*" is the only Resource a key policy takes: it means
+				// this key (AWS requires it).
+				if s["Resource"] != "*" {
+					t.Errorf("%s: KeyPolicy.Statement[%d]: Resource %v, want \"*\" (this key)", id, i, s["Resource"])
+				}
+				p := s["Principal"]
+				if aws := cfnDig(p, "AWS"); aws != nil {
+					if !isAccountRoot(aws) {
+						t.Errorf("%s: KeyPolicy.Statement[%d]: AWS principal %v, want only this account's root (IAM policies then decide)", id, i, aws)
+					}
+				} else if svc := cfnDig(p, "Service"); svc != nil {
+					if s["Condition"] == nil {
+						t.Errorf("%s: KeyPolicy.Statement[%d]: service principal %v without a Condition (aws:SourceAccount)", id, i, svc)
+					}
+				} else {
+					t.Errorf("%s: KeyPolicy.Statement[%d]: principal %v is neither the account nor a service", id, i, p)
+				}
+			}
+			if cfnDig(r, "Properties", "EnableKeyRotation") != true {
+				t.Errorf("%s: EnableKeyRotation is not true", id)
+			}
+		}
+	})
+}
+
+// TestNoPlainSecrets: a secret is never a plain parameter or a literal
+// environment value; the template passes the secret's ARN and the code
+// fetches the value.
+func TestNoPlainSecrets(t *testing.T) {
+	tp := loadT(t)
+	secretish := regexp.MustCompile(`(?i)(secret|token|password|apikey|api_key|credential)`)
+	for name, p := range tp.Parameters {
+		if !secretish.MatchString(name) {
+			continue
+		}
+		pattern, _ := p["AllowedPattern"].(string)
+		noEcho := p["NoEcho"] == true || p["NoEcho"] == "true"
+		switch {
+		case strings.HasPrefix(pattern, "^arn:"):
+			re, err := regexp.Compile(pattern)
+			if err != nil {
+				t.Errorf("Parameters.%s: AllowedPattern %q: %v", name, pattern, err)
+				continue
+			}
+			for _, s := range []string{"hunter2", "0123456789abcdef0123456789abcdef", `{"SLAWATCH_ZENDESK_SECRET":"x"}`} {
+				if re.MatchString(s) {
+					t.Errorf("Parameters.%s: AllowedPattern %q accepts %q, which is no ARN", name, pattern, s)
+				}
+			}
+			if arn := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slawatch/secrets-AbCdEf"; !re.MatchString(arn) {
+				t.Errorf("Parameters.%s: AllowedPattern %q refuses the ARN %s", name, pattern, arn)
+			}
+		case noEcho && strings.HasPrefix(fmt.Sprint(p["Default"]), "{{resolve:ssm-secure:"):
+		default:
+			t.Errorf("Parameters.%s: looks like a secret: constrain it to an ARN (AllowedPattern ^arn:…) or make it NoEcho with an SSM dynamic reference", name)
+		}
+	}
+	looksSecret := regexp.MustCompile(`^[A-Za-z0-9+/=_\-.]{20,}$`)
+	hasDigit, hasLetter := regexp.MustCompile(`[0-9]`), regexp.MustCompile(`[A-Za-z]`)
+	check := func(where, name string, v any) {
+		s, literal := v.(string)
+		if !literal {
+			cfnWalk(v, where, func(path string, v any) {
+				if s, ok := v.(string); ok && strings.Contains(s, "{{resolve:") {
+					t.Errorf("%s: %s: a dynamic reference puts the resolved value in the function's configuration in plain text", path, name)
+				}
+			})
+			return
+		}
+		switch {
+		case strings.Contains(s, "{{resolve:"):
+			t.Errorf("%s: %s: a dynamic reference puts the resolved value in the function's configuration in plain text", where, name)
+		case s != "" && secretish.MatchString(name):
+			t.Errorf("%s: %s has a literal value; secrets go in the Secrets Manager secret", where, name)
+		case looksSecret.MatchString(s) && hasDigit.MatchString(s) && hasLetter.MatchString(s):
+			t.Errorf("%s: %s = %q looks like a credential", where, name, s)
+		}
+	}
+	for name, v := range cfnMap(cfnDig(tp.Globals, "Function", "Environment", "Variables")) {
+		check("Globals.Function", name, v)
+	}
+	for _, id := range tp.functionIDs() {
+		for name, v := range envVars(tp.Functions[id]) {
+			check(id, name, v)
+		}
+	}
+}
+
+// TestTableMatchesStore compares the table with the one store.CreateTable
+// creates for local development and the tests: same keys, attribute types,
+// index and TTL, so that what passes against DynamoDB Local works in AWS.
+func TestTableMatchesStore(t *testing.T) {
+	tp := loadT(t)
+	var c captureClient
+	if err := store.CreateTable(context.Background(), &c, "slawatch"); err != nil {
+		t.Fatal(err)
+	}
+	if c.create == nil || c.ttl == nil {
+		t.Fatal("store.CreateTable made no CreateTable or no UpdateTimeToLive call")
+	}
+	id := envSpec["SLAWATCH_TABLE"].target
+	props := cfnMap(cfnDig(tp.Resources[id], "Properties"))
+	if tp.typeOf(id) != "AWS::DynamoDB::Table" {
+		t.Fatalf("no AWS::DynamoDB::Table %s in template.yaml", id)
+	}
+	in := c.create
+	if got, want := props["BillingMode"], string(in.BillingMode); got != want {
+		t.Errorf("%s: BillingMode %v, store.CreateTable uses %s", id, got, want)
+	}
+	wantAttrs := map[string]string{}
+	for _, a := range in.AttributeDefinitions {
+		wantAttrs[*a.AttributeName] = string(a.AttributeType)
+	}
+	gotAttrs := map[string]string{}
+	for _, a := range cfnList(props["AttributeDefinitions"]) {
+		gotAttrs[fmt.Sprint(cfnDig(a, "AttributeName"))] = fmt.Sprint(cfnDig(a, "AttributeType"))
+	}
+	if !maps.Equal(gotAttrs, wantAttrs) {
+		t.Errorf("%s: AttributeDefinitions %v, store.CreateTable defines %v", id, gotAttrs, wantAttrs)
+	}
+	keys := func(v any) []string {
+		var out []string
+		for _, k := range cfnList(v) {
+			out = append(out, fmt.Sprint(cfnDig(k, "AttributeName"), " ", cfnDig(k, "KeyType")))
+		}
+		return out
+	}
+	sdkKeys := func(ks []dynamodbKey) []string {
+		var out []string
+		for _, k := range ks {
+			out = append(out, k.name+" "+k.typ)
+		}
+		return out
+	}
+	if got, want := keys(props["KeySchema"]), sdkKeys(keySchema(in.KeySchema)); !slices.Equal(got, want) {
+		t.Errorf("%s: KeySchema %v, store.CreateTable uses %v", id, got, want)
+	}
+	type index struct {
+		keys       []string
+		projection string
+		nonKey     []string
+	}
+	wantIdx := map[string]index{}
+	for _, g := range in.GlobalSecondaryIndexes {
+		wantIdx[*g.IndexName] = index{sdkKeys(keySchema(g.KeySchema)), string(g.Projection.ProjectionType), g.Projection.NonKeyAttributes}
+	}
+	gotIdx := map[string]index{}
+	for _, g := range cfnList(props["GlobalSecondaryIndexes"]) {
+		var nonKey []string
+		for _, a := range cfnList(cfnDig(g, "Projection", "NonKeyAttributes")) {
+			nonKey = append(nonKey, fmt.Sprint(a))
+		}
+		gotIdx[fmt.Sprint(cfnDig(g, "IndexName"))] = index{keys(cfnDig(g, "KeySchema")), fmt.Sprint(cfnDig(g, "Projection", "ProjectionType")), nonKey}
+	}
+	for name, want := range wantIdx {
+		got, ok := gotIdx[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no global secondary index %q; store.CreateTable creates it", id, name)
+		case !slices.Equal(got.keys, want.keys) || got.projection != want.projection || !slices.Equal(got.nonKey, want.nonKey):
+			t.Errorf("%s: index %q is %+v, store.CreateTable creates %+v", id, name, got, want)
+		}
+	}
+	for name := range gotIdx {
+		if _, ok := wantIdx[name]; !ok {
+			t.Errorf("%s: index %q is not one store.CreateTable creates", id, name)
+		}
+	}
+	if n := len(in.LocalSecondaryIndexes); n != len(cfnList(props["LocalSecondaryIndexes"])) {
+		t.Errorf("%s: local secondary indexes differ from store.CreateTable's (%d)", id, n)
+	}
+	ttl := c.ttl.TimeToLiveSpecification
+	if got := cfnDig(props, "TimeToLiveSpecification", "AttributeName"); got != aws.ToString(ttl.AttributeName) || cfnDig(props, "TimeToLiveSpecification", "Enabled") != aws.ToBool(ttl.Enabled) {
+		t.Errorf("%s: TimeToLiveSpecification %v, store.CreateTable sets TTL on %q (enabled %v)", id, props["TimeToLiveSpecification"], aws.ToString(ttl.AttributeName), aws.ToBool(ttl.Enabled))
+	}
+	// Not in CreateTable's input, but required of the deployed table: it
+	// holds the only copy of every ticket's SLA state.
+	if cfnDig(props, "SSESpecification", "SSEEnabled") != true {
+		t.Errorf("%s: SSESpecification.SSEEnabled is not true", id)
+	}
+	if cfnDig(props, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
+		t.Errorf("%s: PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled is not true", id)
+	}
+	if tp.Resources[id]["DeletionPolicy"] != "Retain" {
+		t.Errorf("%s: DeletionPolicy is %v, want Retain (deleting the stack must not delete the SLA state)", id, tp.Resources[id]["DeletionPolicy"])
+	}
+}
+
+// TestTimeouts: HTTP API functions answer within API Gateway's limit and
+// their integrations wait for them; each SQS queue's visibility timeout is at
+// least six times its consumer's timeout (AWS's advice) and it has a
+// dead-letter queue; a scheduled function outlives its period (the checker
+// waits inside the run for alerts due in the coming minute).
+func TestTimeouts(t *testing.T) {
+	tp := loadT(t)
+	for _, id := range tp.functionIDs() {
+		fn := tp.Functions[id]
+		timeout := 3.0 // Lambda's default
+		if v, ok := cfnNum(fn["Timeout"]); ok {
+			timeout = v
+		}
+		if timeout > 900 {
+			t.Errorf("%s: Timeout %v s is over Lambda's 900 s", id, timeout)
+		}
+		for ev, e := range cfnMap(fn["Events"]) {
+			props := cfnMap(cfnDig(e, "Properties"))
+			switch cfnDig(e, "Type") {
+			case "HttpApi":
+				if timeout*1000 > apiGatewayMaxTimeout {
+					t.Errorf("%s: Timeout %v s, but event %s is an HTTP API route: API Gateway gives up after %d s", id, timeout, ev, apiGatewayMaxTimeout/1000)
+				}
+				wait := float64(samHTTPAPITimeout)
+				if v, ok := cfnNum(props["TimeoutInMillis"]); ok {
+					wait = v
+				}
+				if wait > apiGatewayMaxTimeout || wait < timeout*1000 {
+					t.Errorf("%s: event %s waits %v ms for a function whose Timeout is %v s: set TimeoutInMillis between %v and %d (SAM's default is %d)",
+						id, ev, wait, timeout, timeout*1000, apiGatewayMaxTimeout, samHTTPAPITimeout)
+				}
+			case "SQS":
+				q, attr, ok := getAtt(props["Queue"])
+				if !ok || attr != "Arn" || tp.typeOf(q) != "AWS::SQS::Queue" {
+					t.Errorf("%s: event %s: Queue %v is not !GetAtt <queue of this template>.Arn", id, ev, props["Queue"])
+					continue
+				}
+				qp := cfnMap(cfnDig(tp.Resources[q], "Properties"))
+				vis := 30.0 // SQS's default
+				if v, ok := cfnNum(qp["VisibilityTimeout"]); ok {
+					vis = v
+				}
+				if vis < 6*timeout {
+					t.Errorf("%s: %s's VisibilityTimeout %v s is under 6 × the function's Timeout %v s", id, q, vis, timeout)
+				}
+				if !slices.Contains(cfnList(props["FunctionResponseTypes"]), any("ReportBatchItemFailures")) {
+					t.Errorf("%s: event %s lacks FunctionResponseTypes [ReportBatchItemFailures]: the batch item failures the function reports would be ignored", id, ev)
+				}
+				dlq, attr, ok := getAtt(cfnDig(qp, "RedrivePolicy", "deadLetterTargetArn"))
+				if !ok || attr != "Arn" || tp.typeOf(dlq) != "AWS::SQS::Queue" {
+					t.Errorf("%s: %s has no RedrivePolicy.deadLetterTargetArn of a queue of this template", id, q)
+					continue
+				}
+				if n, ok := cfnNum(cfnDig(qp, "RedrivePolicy", "maxReceiveCount")); !ok || n != 5 {
+					t.Errorf("%s: %s's RedrivePolicy.maxReceiveCount is %v, want 5", id, q, cfnDig(qp, "RedrivePolicy", "maxReceiveCount"))
+				}
+				retention := func(p map[string]any) float64 {
+					if v, ok := cfnNum(p["MessageRetentionPeriod"]); ok {
+						return v
+					}
+					return 345600 // SQS's default, 4 days
+				}
+				if r, rd := retention(qp), retention(cfnMap(cfnDig(tp.Resources[dlq], "Properties"))); rd < r {
+					t.Errorf("%s: dead-letter queue %s keeps messages %v s, less than %s (%v s): they would expire on arrival", id, dlq, rd, q, r)
+				}
+			case "Schedule":
+				period, err := ratePeriod(fmt.Sprint(props["Schedule"]))
+				if err != nil {
+					t.Errorf("%s: event %s: %v", id, ev, err)
+				} else if timeout <= period {
+					t.Errorf("%s: Timeout %v s does not outlive its schedule's period (%v s): each run waits out the period for the alerts due in it", id, timeout, period)
+				}
+			}
+		}
+	}
+}
+
+// TestAlarms: every alarm notifies AlertTopic, whose key lets CloudWatch
+// publish; every function has its Errors and Throttles alarms, every
+// dead-letter queue an alarm on its messages, and every scheduled function
+// an alarm for runs that do not happen; the checker-lag alarm watches the
+// metric the code emits.
+func TestAlarms(t *testing.T) {
+	tp := loadT(t)
+	const topic = "AlertTopic"
+	type alarm struct {
+		id    string
+		props map[string]any
+	}
+	var alarms []alarm
+	for _, id := range slices.Sorted(maps.Keys(tp.Resources)) {
+		if tp.Resources[id]["Type"] == "AWS::CloudWatch::Alarm" {
+			alarms = append(alarms, alarm{id, cfnMap(tp.Resources[id]["Properties"])})
+		}
+	}
+	for _, a := range alarms {
+		if len(cfnList(a.props["AlarmActions"])) == 0 {
+			t.Errorf("%s: no AlarmActions", a.id)
+		}
+		for _, key := range []string{"AlarmActions", "OKActions", "InsufficientDataActions"} {
+			for _, act := range cfnList(a.props[key]) {
+				if r, ok := refTo(act); !ok || r != topic {
+					t.Errorf("%s: %s has %v, want !Ref %s", a.id, key, act, topic)
+				}
+			}
+		}
+	}
+	t.Run("CloudWatch can use the topic's key", func(t *testing.T) {
+		key := cfnDig(tp.Resources[topic], "Properties", "KmsMasterKeyId")
+		if key == nil {
+			t.Skipf("%s is not encrypted", topic)
+		}
+		k := ""
+		if id, _, ok := getAtt(key); ok {
+			k = id
+		} else if id, ok := refTo(key); ok {
+			k = id
+		}
+		if tp.typeOf(k) != "AWS::KMS::Key" {
+			t.Fatalf("%s: KmsMasterKeyId %v is not a key of this template: CloudWatch alarms cannot publish to a topic under the AWS managed key", topic, key)
+		}
+		allowed := false
+		for _, s := range cfnList(cfnDig(tp.Resources[k], "Properties", "KeyPolicy", "Statement")) {
+			acts := cfnList(cfnDig(s, "Action"))
+			if cfnDig(s, "Effect") == "Allow" && slices.Contains(cfnList(cfnDig(s, "Principal", "Service")), any("cloudwatch.amazonaws.com")) &&
+				slices.Contains(acts, any("kms:Decrypt")) && slices.Contains(acts, any("kms:GenerateDataKey*")) {
+				allowed = true
+			}
+		}
+		if !allowed {
+			t.Errorf("%s's key %s does not allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*: alarm notifications would fail", topic, k)
+		}
+	})
+	has := func(ns, metric string, dims map[string]string, more func(map[string]any) bool) bool {
+		return slices.ContainsFunc(alarms, func(a alarm) bool {
+			got := map[string]string{}
+			for _, d := range cfnList(a.props["Dimensions"]) {
+				v := cfnDig(d, "Value")
+				if r, ok := refTo(v); ok {
+					v = "Ref:" + r
+				} else if id, attr, ok := getAtt(v); ok {
+					v = "GetAtt:" + id + "." + attr
+				}
+				got[fmt.Sprint(cfnDig(d, "Name"))] = fmt.Sprint(v)
+			}
+			return a.props["Namespace"] == ns && a.props["MetricName"] == metric && maps.Equal(got, dims) && (more == nil || more(a.props))
+		})
+	}
+	for _, id := range tp.functionIDs() {
+		for _, metric := range []string{"Errors", "Throttles"} {
+			if !has("AWS/Lambda", metric, map[string]string{"FunctionName": "Ref:" + id}, nil) {
+				t.Errorf("no alarm on AWS/Lambda %s of %s", metric, id)
+			}
+		}
+		for ev, e := range cfnMap(tp.Functions[id]["Events"]) {
+			if cfnDig(e, "Type") != "Schedule" {
+				continue
+			}
+			missed := func(p map[string]any) bool {
+				return p["ComparisonOperator"] == "LessThanThreshold" && p["TreatMissingData"] == "breaching"
+			}
+			if !has("AWS/Lambda", "Invocations", map[string]string{"FunctionName": "Ref:" + id}, missed) {
+				t.Errorf("%s runs on a schedule (%s) but no alarm fires when it is not invoked (Invocations LessThanThreshold, TreatMissingData breaching)", id, ev)
+			}
+		}
+	}
+	for id, r := range tp.Resources {
+		if r["Type"] != "AWS::SQS::Queue" {
+			continue
+		}
+		if dlq, _, ok := getAtt(cfnDig(r, "Properties", "RedrivePolicy", "deadLetterTargetArn")); ok {
+			if !has("AWS/SQS", "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": "GetAtt:" + dlq + ".QueueName"}, nil) {
+				t.Errorf("no alarm on the messages in %s, the dead-letter queue of %s", dlq, id)
+			}
+		}
+	}
+	t.Run("checker lag", func(t *testing.T) {
+		ns, err := stringConst(filepath.Join(tp.Root, "shared", "lambdaenv"), "Namespace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metric, err := stringConst(filepath.Join(tp.Root, "shared", "metrics"), "CheckerLagSeconds")
+		if err != nil {
+			t.Fatal(err)
+		}
+		function, err := loadName(filepath.Join(tp.Root, "functions", functionDir(t, tp, "Checker")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// lambdaenv.Load gives every metric the dimension Function = the
+		// name the function passes it.
+		lag := func(p map[string]any) bool {
+			return p["Statistic"] == "Maximum" && strings.HasPrefix(fmt.Sprint(p["ComparisonOperator"]), "GreaterThan")
+		}
+		if !has(ns, metric, map[string]string{"Function": function}, lag) {
+			t.Errorf("no alarm on the Maximum of %s/%s with dimension Function=%s, the metric the checker emits", ns, metric, function)
+		}
+	})
+}
+
+// TestOutputs: the outputs deploy.md relies on exist and refer to resources
+// of the template; the webhook URL is that of the Webhook function's API.
+func TestOutputs(t *testing.T) {
+	tp := loadT(t)
+	for _, name := range []string{"WebhookBaseUrl", "AlertTopicArn", "AckTopicArn", "TableName", "ObserveQueueUrl"} {
+		if _, ok := tp.Outputs[name]; !ok {
+			t.Errorf("no output %s", name)
+		}
+	}
+	for name, o := range tp.Outputs {
+		rs := refsIn(o["Value"])
+		if !slices.ContainsFunc(rs, func(r string) bool { return tp.Resources[r] != nil || tp.Parameters[r] != nil }) {
+			t.Errorf("Outputs.%s: Value %v refers to no resource of the template", name, o["Value"])
+		}
+		for _, r := range rs {
+			if !tp.defined(r) {
+				t.Errorf("Outputs.%s: Value refers to %q, which template.yaml does not define", name, r)
+			}
+		}
+	}
+	api := ""
+	for _, e := range cfnMap(tp.Functions["Webhook"]["Events"]) {
+		if cfnDig(e, "Type") == "HttpApi" {
+			api = "ServerlessHttpApi" // SAM's implicit API
+			if r, ok := refTo(cfnDig(e, "Properties", "ApiId")); ok {
+				api = r
+			}
+		}
+	}
+	if url := tp.Outputs["WebhookBaseUrl"]; url != nil && !slices.Contains(refsIn(url["Value"]), api) {
+		t.Errorf("Outputs.WebhookBaseUrl is %v, not the URL of %s, the Webhook function's API", url["Value"], api)
+	}
+}
+
+// TestAPIAuth: a route that asks for IAM authorization is on an API that
+// enables it (SAM refuses the template otherwise).
+func TestAPIAuth(t *testing.T) {
+	tp := loadT(t)
+	for _, id := range tp.functionIDs() {
+		for ev, e := range cfnMap(tp.Functions[id]["Events"]) {
+			if cfnDig(e, "Type") != "HttpApi" || cfnDig(e, "Properties", "Auth", "Authorizer") != "AWS_IAM" {
+				continue
+			}
+			api, ok := refTo(cfnDig(e, "Properties", "ApiId"))
+			if !ok || tp.typeOf(api) != "AWS::Serverless::HttpApi" {
+				t.Errorf("%s: event %s uses the AWS_IAM authorizer on SAM's implicit API, which cannot enable it: give it an ApiId", id, ev)
+			} else if cfnDig(tp.Resources[api], "Properties", "Auth", "EnableIamAuthorizer") != true {
+				t.Errorf("%s: event %s uses the AWS_IAM authorizer, but %s lacks Auth.EnableIamAuthorizer: true", id, ev, api)
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Reading the template.
+
+type samTemplate struct {
+	Root       string // the module root
+	top        map[string]any
+	Parameters map[string]map[string]any
+	Conditions map[string]any
+	Resources  map[string]map[string]any
+	Outputs    map[string]map[string]any
+	Globals    map[string]any
+	// Functions holds each AWS::Serverless::Function's Properties with
+	// Globals.Function merged in.
+	Functions map[string]map[string]any
+}
+
+var loadTemplate = sync.OnceValues(func() (*samTemplate, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("template.yaml: %w", err)
+	}
+	v, err := fromYAML(&doc)
+	if err != nil {
+		return nil, fmt.Errorf("template.yaml: %w", err)
+	}
+	top, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("template.yaml: not a mapping")
+	}
+	tp := &samTemplate{Root: root, top: top, Conditions: cfnMap(top["Conditions"]), Globals: cfnMap(top["Globals"]), Functions: map[string]map[string]any{}}
+	for _, s := range []struct {
+		name string
+		dst  *map[string]map[string]any
+	}{{"Parameters", &tp.Parameters}, {"Resources", &tp.Resources}, {"Outputs", &tp.Outputs}} {
+		*s.dst = map[string]map[string]any{}
+		for k, v := range cfnMap(top[s.name]) {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("template.yaml: %s.%s is not a mapping", s.name, k)
+			}
+			(*s.dst)[k] = m
+		}
+	}
+	for id, r := range tp.Resources {
+		if _, ok := r["Type"].(string); !ok {
+			return nil, fmt.Errorf("template.yaml: Resources.%s has no Type", id)
+		}
+		if r["Type"] == "AWS::Serverless::Function" {
+			props := cfnMap(r["Properties"])
+			if g, ok := tp.Globals["Function"]; ok {
+				props = cfnMap(samMerge(g, props))
+			}
+			tp.Functions[id] = props
+		}
+	}
+	return tp, nil
+})
+
+func loadT(t *testing.T) *samTemplate {
+	t.Helper()
+	tp, err := loadTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp
+}
+
+func (tp *samTemplate) functionIDs() []string { return slices.Sorted(maps.Keys(tp.Functions)) }
+
+// defined reports whether name is a resource, a parameter, a pseudo
+// parameter, or a resource SAM generates from one (a function's Role, the
+// implicit HTTP API).
+func (tp *samTemplate) defined(name string) bool {
+	if tp.Resources[name] != nil || tp.Parameters[name] != nil || slices.Contains(pseudoParameters, name) {
+		return true
+	}
+	if fn, ok := strings.CutSuffix(name, "Role"); ok && tp.Functions[fn] != nil {
+		return true
+	}
+	return name == "ServerlessHttpApi"
+}
+
+// typeOf returns a resource's type, "parameter" for a parameter, or "".
+func (tp *samTemplate) typeOf(name string) string {
+	if r := tp.Resources[name]; r != nil {
+		return r["Type"].(string)
+	}
+	if tp.Parameters[name] != nil {
+		return "parameter"
+	}
+	return ""
+}
+
+// fromYAML turns a YAML node into maps, slices and scalars, and
+// CloudFormation's short-form tags into their long form.
+func fromYAML(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return nil, errors.New("want one document")
+		}
+		return fromYAML(n.Content[0])
+	case yaml.AliasNode:
+		return fromYAML(n.Alias)
+	}
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+		return shortForm(n)
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: a key that is not a string", k.Line)
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, fmt.Errorf("line %d: duplicate key %q (CloudFormation refuses it)", k.Line, k.Value)
+			}
+			val, err := fromYAML(v)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = val
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			val, err := fromYAML(c)
+			if err != nil {
+				return nil, err
+			}
+			s = append(s, val)
+		}
+		return s, nil
+	default:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		return v, nil
+	}
+}
+
+// shortForms maps CloudFormation's YAML tags to their long form.
+var shortForms = map[string]string{
+	"!Ref": "Ref", "!Condition": "Condition", "!GetAtt": "Fn::GetAtt", "!Sub": "Fn::Sub",
+	"!If": "Fn::If", "!Equals": "Fn::Equals", "!Not": "Fn::Not", "!And": "Fn::And", "!Or": "Fn::Or",
+	"!Select": "Fn::Select", "!Join": "Fn::Join", "!Split": "Fn::Split", "!FindInMap": "Fn::FindInMap",
+	"!Base64": "Fn::Base64", "!Cidr": "Fn::Cidr", "!GetAZs": "Fn::GetAZs", "!ImportValue": "Fn::ImportValue",
+	"!Transform": "Fn::Transform", "!ToJsonString": "Fn::ToJsonString", "!Length": "Fn::Length",
+}
+
+func shortForm(n *yaml.Node) (any, error) {
+	name, ok := shortForms[n.Tag]
+	if !ok {
+		return nil, fmt.Errorf("line %d: unknown tag %s", n.Line, n.Tag)
+	}
+	if n.Kind == yaml.ScalarNode {
+		if name == "Fn::GetAtt" { // !GetAtt Resource.Attribute
+			id, attr, ok := strings.Cut(n.Value, ".")
+			if !ok {
+				return nil, fmt.Errorf("line %d: !GetAtt %s: want Resource.Attribute", n.Line, n.Value)
+			}
+			return map[string]any{name: []any{id, attr}}, nil
+		}
+		return map[string]any{name: n.Value}, nil
+	}
+	c := *n
+	c.Tag = ""
+	arg, err := fromYAML(&c)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{name: arg}, nil
+}
+
+// samMerge merges a Globals value into a resource's as the SAM translator
+// does: maps key by key, recursively; lists concatenated, global first;
+// anything else (intrinsic functions included) the resource's own.
+func samMerge(global, local any) any {
+	gm, gok := global.(map[string]any)
+	lm, lok := local.(map[string]any)
+	if gok && lok && !isIntrinsic(gm) && !isIntrinsic(lm) {
+		out := maps.Clone(gm)
+		for k, v := range lm {
+			if g, ok := out[k]; ok {
+				out[k] = samMerge(g, v)
+			} else {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	gl, gok := global.([]any)
+	ll, lok := local.([]any)
+	if gok && lok {
+		return slices.Concat(gl, ll)
+	}
+	return local
+}
+
+func isIntrinsic(m map[string]any) bool {
+	if len(m) != 1 {
+		return false
+	}
+	for k := range m {
+		return k == "Ref" || k == "Condition" || strings.HasPrefix(k, "Fn::")
+	}
+	return false
+}
+
+func cfnMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// cfnList returns v as a list: nil for nil, a one-element list for a scalar
+// or a map (CloudFormation accepts one value where it takes a list).
+func cfnList(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	default:
+		return []any{v}
+	}
+}
+
+func cfnDig(v any, path ...string) any {
+	for _, p := range path {
+		v = cfnMap(v)[p]
+	}
+	return v
+}
+
+func cfnNum(v any) (float64, bool) {
+	switch v := v.(type) {
+	case int:
+		return float64(v), true
+	case float64:
+		return v, true
+	case string:
+		f, err := strconv.ParseFloat(v, 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func refTo(v any) (string, bool) {
+	m := cfnMap(v)
+	r, ok := m["Ref"].(string)
+	return r, ok && len(m) == 1
+}
+
+func getAtt(v any) (id, attr string, ok bool) {
+	a := cfnList(cfnMap(v)["Fn::GetAtt"])
+	if len(a) != 2 {
+		return "", "", false
+	}
+	id, ok1 := a[0].(string)
+	attr, ok2 := a[1].(string)
+	return id, attr, ok1 && ok2
+}
+
+func isNoValue(v any) bool {
+	r, ok := refTo(v)
+	return ok && r == "AWS::NoValue"
+}
+
+func isAccountRoot(v any) bool {
+	s, ok := cfnMap(v)["Fn::Sub"].(string)
+	return ok && s == "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+}
+
+// cfnWalk calls fn for v and everything inside it, with a dotted path.
+func cfnWalk(v any, path string, fn func(path string, v any)) {
+	fn(path, v)
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			cfnWalk(v[k], path+"."+k, fn)
+		}
+	case []any:
+		for i, e := range v {
+			cfnWalk(e, fmt.Sprintf("%s[%d]", path, i), fn)
+		}
+	}
+}
+
+var subVar = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
+
+// refsHere returns the names v itself refers to, if it is a Ref, a
+// Fn::GetAtt or a Fn::Sub (not what is nested inside: cfnWalk visits that).
+func refsHere(v any) []string {
+	m := cfnMap(v)
+	if !isIntrinsic(m) {
+		return nil
+	}
+	if r, ok := refTo(v); ok {
+		return []string{r}
+	}
+	if id, _, ok := getAtt(v); ok {
+		return []string{id}
+	}
+	sub, ok := m["Fn::Sub"]
+	if !ok {
+		return nil
+	}
+	s, _ := sub.(string)
+	var local map[string]any
+	if l := cfnList(sub); len(l) == 2 {
+		s, _ = l[0].(string)
+		local = cfnMap(l[1])
+	}
+	var out []string
+	for _, match := range subVar.FindAllStringSubmatch(s, -1) {
+		name := match[1]
+		if !strings.HasPrefix(name, "AWS::") {
+			name, _, _ = strings.Cut(name, ".")
+		}
+		if _, ok := local[name]; !ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// refsIn returns every name v refers to, at any depth.
+func refsIn(v any) []string {
+	var out []string
+	cfnWalk(v, "", func(_ string, v any) { out = append(out, refsHere(v)...) })
+	return out
+}
+
+// conditionHere returns the condition v names, if it is a Fn::If or a
+// {"Condition": name}.
+func conditionHere(v any) (string, bool) {
+	m := cfnMap(v)
+	if !isIntrinsic(m) {
+		return "", false
+	}
+	if c, ok := m["Condition"].(string); ok {
+		return c, true
+	}
+	if args := cfnList(m["Fn::If"]); len(args) == 3 {
+		c, ok := args[0].(string)
+		return c, ok
+	}
+	return "", false
+}
+
+func envVars(fn map[string]any) map[string]any {
+	return cfnMap(cfnDig(fn, "Environment", "Variables"))
+}
+
+// envTarget returns what an environment value refers to: !Ref X, or
+// !If [cond, !Ref X, !Ref AWS::NoValue].
+func envTarget(v any) (target, cond string, err error) {
+	if r, ok := refTo(v); ok {
+		return r, "", nil
+	}
+	if args := cfnList(cfnMap(v)["Fn::If"]); len(args) == 3 && isNoValue(args[2]) {
+		if r, ok := refTo(args[1]); ok {
+			c, _ := args[0].(string)
+			return r, c, nil
+		}
+	}
+	return "", "", fmt.Errorf("value %v: want !Ref <resource or parameter>, or !If [condition, !Ref …, !Ref AWS::NoValue]", v)
+}
+
+func ratePeriod(s string) (float64, error) {
+	m := regexp.MustCompile(`^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$`).FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("schedule %q: want rate(N unit)", s)
+	}
+	n, _ := strconv.ParseFloat(m[1], 64)
+	unit := map[string]float64{"minute": 60, "hour": 3600, "day": 86400}[strings.TrimSuffix(m[2], "s")]
+	return n * unit, nil
+}
+
+// ---------------------------------------------------------------------------
+// Policies.
+
+// grant is a service's access to a resource of the template (a logical id,
+// or a parameter naming a resource), given unconditionally or under cond.
+type grant struct {
+	service, target, cond string
+	why                   string // for needs: where the need comes from
+}
+
+func (g grant) covers(n grant) bool {
+	return g.service == n.service && g.target == n.target && (g.cond == "" || g.cond == n.cond)
+}
+
+func condNote(cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return " (under " + cond + ")"
+}
+
+// policyGrants returns what one entry of a function's Policies grants, and
+// an error for anything not scoped to the template's own resources.
+func (tp *samTemplate) policyGrants(p any, cond string) ([]grant, error) {
+	m := cfnMap(p)
+	if args := cfnList(m["Fn::If"]); len(args) == 3 {
+		c, _ := args[0].(string)
+		var out []grant
+		for _, branch := range args[1:] {
+			if isNoValue(branch) {
+				continue
+			}
+			g, err := tp.policyGrants(branch, c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g...)
+		}
+		return out, nil
+	}
+	if s, ok := p.(string); ok {
+		return nil, fmt.Errorf("managed policy %q reaches beyond this template's resources", s)
+	}
+	if stmts, ok := m["Statement"]; ok {
+		var out []grant
+		for i, s := range cfnList(stmts) {
+			s := cfnMap(s)
+			for _, k := range []string{"Principal", "NotAction", "NotResource"} {
+				if _, ok := s[k]; ok {
+					return nil, fmt.Errorf("Statement[%d]: %s has no place in a function's policy", i, k)
+				}
+			}
+			services := map[string]bool{}
+			for _, a := range cfnList(s["Action"]) {
+				svc, _, ok := strings.Cut(fmt.Sprint(a), ":")
+				if !ok || svc == "*" {
+					return nil, fmt.Errorf("Statement[%d]: action %v", i, a)
+				}
+				services[svc] = true
+			}
+			if len(cfnList(s["Resource"])) == 0 {
+				return nil, fmt.Errorf("Statement[%d]: no Resource", i)
+			}
+			for _, r := range cfnList(s["Resource"]) {
+				target, err := tp.resourceTarget(r)
+				if err != nil {
+					return nil, fmt.Errorf("Statement[%d]: %w", i, err)
+				}
+				for svc := range services {
+					out = append(out, grant{service: svc, target: target, cond: cond})
+				}
+			}
+		}
+		return out, nil
+	}
+	if len(m) == 1 {
+		for name, args := range m {
+			spec, ok := samPolicyTemplates[name]
+			if !ok {
+				return nil, fmt.Errorf("policy template %s is not in samPolicyTemplates: check what it grants (some grant \"*\") and add it", name)
+			}
+			v := cfnMap(args)[spec.param]
+			target, ok := refTo(v)
+			if spec.want != "Ref" {
+				id, attr, isAtt := getAtt(v)
+				target, ok = id, isAtt && attr == spec.want
+			}
+			if !ok || tp.typeOf(target) != spec.typ {
+				want := "!Ref <" + spec.typ + ">"
+				if spec.want != "Ref" {
+					want = "!GetAtt <" + spec.typ + ">." + spec.want
+				}
+				return nil, fmt.Errorf("%s: %s is %v, want %s of this template", name, spec.param, v, want)
+			}
+			return []grant{{service: spec.service, target: target, cond: cond}}, nil
+		}
+	}
+	return nil, fmt.Errorf("unrecognised policy %v", p)
+}
+
+// resourceTarget returns the resource or parameter a policy Resource
+// names: a Ref, a GetAtt, or a Fn::Sub without "*" built on exactly one.
+func (tp *samTemplate) resourceTarget(r any) (string, error) {
+	if s, ok := r.(string); ok {
+		return "", fmt.Errorf("literal resource %q: refer to the template's resource or parameter instead", s)
+	}
+	if id, ok := refTo(r); ok && tp.typeOf(id) != "" {
+		return id, nil
+	}
+	if id, _, ok := getAtt(r); ok && tp.typeOf(id) != "" {
+		return id, nil
+	}
+	if s, ok := cfnMap(r)["Fn::Sub"].(string); ok && !strings.Contains(s, "*") {
+		var own []string
+		for _, n := range refsHere(r) {
+			if tp.typeOf(n) != "" {
+				own = append(own, n)
+			}
+		}
+		if len(own) == 1 {
+			return own[0], nil
+		}
+	}
+	return "", fmt.Errorf("resource %v is not one resource or parameter of this template (and no \"*\")", r)
+}
+
+// needs returns the access a function's environment and events imply.
+func (tp *samTemplate) needs(fn map[string]any) []grant {
+	var out []grant
+	encrypted := func(res, why, cond string) {
+		key := cfnDig(tp.Resources[res], "Properties", "KmsMasterKeyId")
+		if id, _, ok := getAtt(key); ok {
+			out = append(out, grant{service: "kms", target: id, cond: cond, why: why + " is encrypted with " + id})
+		} else if id, ok := refTo(key); ok {
+			out = append(out, grant{service: "kms", target: id, cond: cond, why: why + " is encrypted with " + id})
+		}
+	}
+	for name, v := range envVars(fn) {
+		spec, ok := envSpec[name]
+		if !ok {
+			continue // TestEnvironmentValues reports it
+		}
+		target, cond, err := envTarget(v)
+		if err != nil {
+			continue
+		}
+		out = append(out, grant{service: spec.service, target: target, cond: cond, why: name})
+		encrypted(target, name+"'s "+target, cond)
+	}
+	for ev, e := range cfnMap(fn["Events"]) {
+		if cfnDig(e, "Type") == "SQS" {
+			if q, _, ok := getAtt(cfnDig(e, "Properties", "Queue")); ok {
+				// SAM grants the polling itself (SQSPollerPolicy); only
+				// the key of an encrypted queue is left to the template.
+				encrypted(q, "event "+ev+"'s queue "+q, "")
+			}
+		}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// The store's table.
+
+type captureClient struct {
+	create *dynamodb.CreateTableInput
+	ttl    *dynamodb.UpdateTimeToLiveInput
+}
+
+func (c *captureClient) CreateTable(_ context.Context, in *dynamodb.CreateTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error) {
+	c.create = in
+	return &dynamodb.CreateTableOutput{}, nil
+}
+
+func (c *captureClient) UpdateTimeToLive(_ context.Context, in *dynamodb.UpdateTimeToLiveInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error) {
+	c.ttl = in
+	return &dynamodb.UpdateTimeToLiveOutput{}, nil
+}
+
+type dynamodbKey struct{ name, typ string }
+
+func keySchema(ks []ddbtypes.KeySchemaElement) []dynamodbKey {
+	var out []dynamodbKey
+	for _, k := range ks {
+		out = append(out, dynamodbKey{aws.ToString(k.AttributeName), string(k.KeyType)})
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// Environment variables the code reads.
+
+// slawatchName is the shape of slawatch's own variables.
+var slawatchName = regexp.MustCompile(`^SLAWATCH_[A-Z0-9_]+$`)
+
+// implicitMethods are methods the standard library calls through its own
+// interfaces (fmt, errors, encoding/json, net/http, …), which the walk in
+// scanEnv cannot see being called: every such method of the module counts
+// as reachable.
+var implicitMethods = []string{
+	"String", "GoString", "Format", "Error", "Unwrap", "Is", "As", "MarshalJSON", "UnmarshalJSON",
+	"MarshalText", "UnmarshalText", "MarshalYAML", "UnmarshalYAML", "ServeHTTP", "Len", "Less", "Swap",
+}
+
+// scanEnv returns the environment variables the Go package pkg (a main
+// package such as ./functions/webhook) reads, each with where, by walking the
+// code reachable from its main function (and every init function and
+// package-level variable) through the packages of this module it imports.
+//
+// What counts as a read, in reachable code only:
+//   - os.Getenv(X) and os.LookupEnv(X) where X is a constant expression (a
+//     literal or a constant): X, whatever its name;
+//   - a string literal, or a use of a string constant, whose value is a
+//     whole SLAWATCH_ name (^SLAWATCH_[A-Z0-9_]+$): lambdaenv reads its
+//     variables through an injected getenv, by named constants.
+//
+// What does not: names built at run time (a source's SLAWATCH_<NAME>_SECRET,
+// which the functions take from the Secrets Manager secret), reads by
+// packages outside the module (the AWS SDK's own AWS_* variables), a
+// constant that is declared but never used on a reachable path (lambdaenv
+// declares all its variables in one block; each function reaches only the
+// accessors it calls), and code in cmd/, which no function imports.
+//
+// Reachability is per function and method, from the type-checked source:
+// static calls and method values are followed exactly; a call through an
+// interface reaches every method of that name in the module; the methods in
+// implicitMethods are always reached. Packages outside the module are not
+// walked.
+func scanEnv(root, pkg string) (map[string]string, error) {
+	goBin, err := findGo()
+	if err != nil {
+		return nil, err
+	}
+	mod, err := modulePath(root)
+	if err != nil {
+		return nil, err
+	}
+	cmd := toolCommand(root, goBin, "list", "-deps", "-export", "-tags", "lambda.norpc",
+		"-json=ImportPath,Name,Dir,GoFiles,CgoFiles,Export,Error", pkg)
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, ee.Stderr)
+		}
+		return nil, err
+	}
+	type listed struct {
+		ImportPath, Name, Dir string
+		GoFiles, CgoFiles     []string
+		Export                string
+		Error                 *struct{ Err string }
+	}
+	var pkgs []listed
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p listed
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		if p.Error != nil {
+			return nil, fmt.Errorf("package %s: %s", p.ImportPath, p.Error.Err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) == 0 || pkgs[len(pkgs)-1].Name != "main" {
+		return nil, fmt.Errorf("%s is not a main package", pkg)
+	}
+	mainPath := pkgs[len(pkgs)-1].ImportPath // -deps lists the package itself last
+
+	fset := token.NewFileSet()
+	exports := map[string]string{}
+	for _, p := range pkgs {
+		exports[p.ImportPath] = p.Export
+	}
+	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		f := exports[path]
+		if f == "" {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(f)
+	})
+
+	type body struct {
+		node ast.Node
+		info *types.Info
+	}
+	bodies := map[string]body{}            // function key → declaration
+	methodsByName := map[string][]string{} // method name → keys
+	roots := []string{mainPath + ".main"}
+	for _, p := range pkgs {
+		if p.ImportPath != mod && !strings.HasPrefix(p.ImportPath, mod+"/") {
+			continue
+		}
+		var files []*ast.File
+		for _, name := range slices.Concat(p.GoFiles, p.CgoFiles) {
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+		}
+		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}}
+		if _, err := (&types.Config{Importer: imp}).Check(p.ImportPath, fset, files, info); err != nil {
+			return nil, fmt.Errorf("type-checking %s: %w", p.ImportPath, err)
+		}
+		n := 0
+		for _, f := range files {
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Body == nil {
+						continue
+					}
+					key := funcKey(info.Defs[d.Name].(*types.Func))
+					if d.Recv == nil && d.Name.Name == "init" {
+						n++
+						key = fmt.Sprintf("%s.init#%d", p.ImportPath, n)
+						roots = append(roots, key)
+					}
+					if d.Recv != nil {
+						methodsByName[d.Name.Name] = append(methodsByName[d.Name.Name], key)
+					}
+					bodies[key] = body{d, info}
+				case *ast.GenDecl:
+					if d.Tok == token.VAR {
+						n++
+						key := fmt.Sprintf("%s.var#%d", p.ImportPath, n)
+						roots = append(roots, key)
+						bodies[key] = body{d, info}
+					}
+				}
+			}
+		}
+	}
+	for _, name := range implicitMethods {
+		roots = append(roots, methodsByName[name]...)
+	}
+
+	reads := map[string]string{}
+	note := func(name string, pos token.Pos) {
+		if _, ok := reads[name]; !ok {
+			p := fset.Position(pos)
+			if rel, err := filepath.Rel(root, p.Filename); err == nil {
+				p.Filename = filepath.ToSlash(rel)
+			}
+			reads[name] = fmt.Sprintf("%s:%d", p.Filename, p.Line)
+		}
+	}
+	seen := map[string]bool{}
+	queue := roots
+	for len(queue) > 0 {
+		key := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		b, ok := bodies[key]
+		if !ok {
+			continue // outside the module
+		}
+		ast.Inspect(b.node, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.Ident:
+				switch obj := b.info.Uses[n].(type) {
+				case *types.Func:
+					if sig := obj.Type().(*types.Signature); sig.Recv() != nil && types.IsInterface(sig.Recv().Type()) {
+						queue = append(queue, methodsByName[obj.Name()]...)
+					} else {
+						queue = append(queue, funcKey(obj.Origin()))
+					}
+				case *types.Const:
+					if v := obj.Val(); v.Kind() == constant.String && slawatchName.MatchString(constant.StringVal(v)) {
+						note(constant.StringVal(v), n.Pos())
+					}
+				}
+			case *ast.BasicLit:
+				if s, err := strconv.Unquote(n.Value); err == nil && n.Kind == token.STRING && slawatchName.MatchString(s) {
+					note(s, n.Pos())
+				}
+			case *ast.CallExpr:
+				if fn := calledFunc(b.info, n.Fun); fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "os" &&
+					(fn.Name() == "Getenv" || fn.Name() == "LookupEnv") && len(n.Args) == 1 {
+					if tv := b.info.Types[n.Args[0]]; tv.Value != nil && tv.Value.Kind() == constant.String {
+						note(constant.StringVal(tv.Value), n.Pos())
+					}
+				}
+			}
+			return true
+		})
+	}
+	return reads, nil
+}
+
+// funcKey names a function or method the same way whether its package was
+// type-checked from source or imported from export data.
+func funcKey(f *types.Func) string {
+	path := ""
+	if f.Pkg() != nil {
+		path = f.Pkg().Path()
+	}
+	if recv := f.Type().(*types.Signature).Recv(); recv != nil {
+		t := recv.Type()
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		if n, ok := types.Unalias(t).(*types.Named); ok {
+			return path + ".(" + n.Obj().Name() + ")." + f.Name()
+		}
+	}
+	return path + "." + f.Name()
+}
+
+func calledFunc(info *types.Info, fun ast.Expr) *types.Func {
+	switch e := ast.Unparen(fun).(type) {
+	case *ast.Ident:
+		f, _ := info.Uses[e].(*types.Func)
+		return f
+	case *ast.SelectorExpr:
+		f, _ := info.Uses[e.Sel].(*types.Func)
+		return f
+	}
+	return nil
+}
+
+// stringConst returns the value of the string constant name declared in
+// the Go package in dir.
+func stringConst(dir, name string) (string, error) {
+	pkgs, err := parseDir(dir)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range pkgs {
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, s := range g.Specs {
+				vs := s.(*ast.ValueSpec)
+				for i, id := range vs.Names {
+					if id.Name != name || i >= len(vs.Values) {
+						continue
+					}
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						return strconv.Unquote(lit.Value)
+					}
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("no string constant %s in %s", name, dir)
+}
+
+// loadName returns the name a function's main package gives
+// lambdaenv.Load, which becomes its metrics' Function dimension.
+func loadName(dir string) (string, error) {
+	files, err := parseDir(dir)
+	if err != nil {
+		return "", err
+	}
+	name := ""
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) != 2 {
+				return true
+			}
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Load" {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "lambdaenv" {
+					if lit, ok := call.Args[1].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						name, _ = strconv.Unquote(lit.Value)
+					}
+				}
+			}
+			return true
+		})
+	}
+	if name == "" {
+		return "", fmt.Errorf("%s: no lambdaenv.Load(ctx, \"<name>\") call", dir)
+	}
+	return name, nil
+}
+
+func parseDir(dir string) ([]*ast.File, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var files []*ast.File
+	for _, n := range names {
+		if strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), n, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// ---------------------------------------------------------------------------
+// The Makefile and the go command.
+
+var makeTargets sync.Map // logical id → func() (string, error)
+
+// functionDir returns the directory under functions/ that the Makefile's
+// build-<id> target builds, as `make -n` prints the command sam build would
+// run; it skips the test when that directory does not exist yet.
+func functionDir(t *testing.T, tp *samTemplate, id string) string {
+	t.Helper()
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	f, _ := makeTargets.LoadOrStore(id, sync.OnceValues(func() (string, error) { return makeTarget(tp.Root, id) }))
+	dir, err := f.(func() (string, error))()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tp.Root, "functions", dir)); errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("%s: functions/%s does not exist yet", id, dir)
+	}
+	return dir
+}
+
+func makeTarget(root, id string) (string, error) {
+	const artifacts = "/nonexistent/artifacts" // make -n runs nothing
+	target := "build-" + id
+	cmd := toolCommand(root, "make", "-s", "-n", target, "ARTIFACTS_DIR="+artifacts)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("Makefile: `make -n %s` (what sam build runs for %s): %v\n%s", target, id, err, out)
+	}
+	line := strings.TrimSpace(string(out))
+	if line == "" { // .PHONY names it, but no rule does
+		return "", fmt.Errorf("Makefile: no recipe for %s, which sam build runs for %s", target, id)
+	}
+	if strings.Contains(line, "\n") {
+		return "", fmt.Errorf("Makefile: %s runs several commands, want one go build:\n%s", target, line)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", " build ", "-tags lambda.norpc", "-trimpath",
+		"-ldflags='-s -w -buildid='", "-o " + artifacts + "/bootstrap "} {
+		if !strings.Contains(line, want) {
+			return "", fmt.Errorf("Makefile: %s runs\n\t%s\nwhich lacks %q", target, line, strings.TrimSpace(want))
+		}
+	}
+	m := regexp.MustCompile(`\./functions/([a-z0-9_]+)$`).FindStringSubmatch(line)
+	if m == nil {
+		return "", fmt.Errorf("Makefile: %s runs\n\t%s\nwhich does not end in ./functions/<dir>", target, line)
+	}
+	return m[1], nil
+}
+
+// toolCommand runs in the module root without the variables of an enclosing
+// make (make test runs go test), which would change what make -n prints.
+func toolCommand(root, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = root
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains([]string{"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARTIFACTS_DIR", "GO"}, k)
+	})
+	return cmd
+}
+
+func goTool(t *testing.T) string {
+	t.Helper()
+	p, err := findGo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// findGo returns the go command of the toolchain in use: $GOROOT/bin/go,
+// else the GOROOT `go env` reports, else the go on PATH.
+var findGo = sync.OnceValues(func() (string, error) {
+	exe := "go"
+	if runtime.GOOS == "windows" {
+		exe = "go.exe"
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", exe); isFile(p) {
+			return p, nil
+		}
+	}
+	onPath, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("no go command: %w", err)
+	}
+	if out, err := exec.Command(onPath, "env", "GOROOT").Output(); err == nil {
+		if p := filepath.Join(strings.TrimSpace(string(out)), "bin", exe); isFile(p) {
+			return p, nil
+		}
+	}
+	return onPath, nil
+})
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if isFile(filepath.Join(dir, "go.mod")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func modulePath(root string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	m := regexp.MustCompile(`(?m)^module\s+(\S+)`).FindSubmatch(b)
+	if m == nil {
+		return "", errors.New("go.mod: no module line")
+	}
+	return string(m[1]), nil
+}
