@@ -8,10 +8,14 @@ SLAWATCH_GENERIC_SECRET ?= dev-secret
 export SLAWATCH_GENERIC_SECRET
 
 LAMBDA_FLAGS = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-LAMBDA_BUILD = $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
+# -buildvcs=false: the binary must not depend on the checkout (git
+# metadata would change every bootstrap on every commit, and fail where git
+# is missing).
+LAMBDA_BUILD = $(GO) build -buildvcs=false -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 
 .PHONY: run test vet fmt-check bench fuzz build clean dynamodb-start dynamodb-stop sns-start sns-stop \
-	build-Webhook build-Tickets build-Acknowledger build-Checker deploy invoke-webhook invoke-checker
+	build-Webhook build-Tickets build-Acknowledger build-Checker deploy invoke-webhook invoke-checker \
+	sizes events
 
 ## run: start slawatch locally on the embedded default config (in-memory store, console alerts)
 run:
@@ -102,6 +106,18 @@ invoke-webhook: build
 ## invoke-checker: run the Checker function once in Docker on a scheduled event
 invoke-checker: build
 	sam local invoke Checker -e infra/events/schedule.json --env-vars infra/events/env.json
+
+## sizes: each function's deployed bootstrap (linux/arm64), in bytes; the target is at most 12 MB
+FUNCTIONS = webhook tickets acknowledger checker
+sizes:
+	@dir=$$(mktemp -d); for f in $(FUNCTIONS); do \
+	  $(LAMBDA_FLAGS) $(LAMBDA_BUILD) -o $$dir/$$f ./functions/$$f && \
+	  wc -c < $$dir/$$f | awk -v f=$$f '{ printf "%-13s %9d bytes  %5.1f MB\n", f, $$1, $$1 / 1e6 }'; \
+	done; rm -rf $$dir
+
+## events: re-sign infra/events/*.json with the current time (Zendesk, Front and HubSpot signatures expire)
+events:
+	$(GO) run ./infra/events/gen
 
 clean:
 	rm -rf bin .aws-sam
