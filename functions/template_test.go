@@ -66,6 +66,12 @@ var envSpec = map[string]struct {
 	"SLAWATCH_OBSERVE_QUEUE_URL": {"ObserveQueue", "AWS::SQS::Queue", "", "sqs"}, // Ref: the queue URL
 }
 
+// localOnlyEnv lists variables the template declares empty so that `sam
+// local invoke --env-vars infra/events/env.json` can set them.
+var localOnlyEnv = map[string]string{
+	"SLAWATCH_LOCAL_SECRETS": "the secrets as a JSON object, in place of Secrets Manager",
+}
+
 // optionalEnv lists variables the functions' code reads that the template
 // deliberately leaves unset in every function, with the reason.
 var optionalEnv = map[string]string{
@@ -301,6 +307,12 @@ func TestEnvironmentValues(t *testing.T) {
 				continue
 			}
 			if !strings.HasPrefix(name, "SLAWATCH_") {
+				continue
+			}
+			if _, ok := localOnlyEnv[name]; ok {
+				if v != "" {
+					t.Errorf("%s: %s = %v: it is for sam local invoke only and must be empty in the template", id, name, v)
+				}
 				continue
 			}
 			spec, ok := envSpec[name]

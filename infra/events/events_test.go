@@ -108,9 +108,9 @@ func loadSamples(t *testing.T) []sample {
 // event's request time.
 func newAPI(t *testing.T, at time.Time) *httpapi.API {
 	t.Helper()
-	env := readEnv(t)["Webhook"]
+	secrets := localSecrets(t, readEnv(t)["Webhook"])
 	lookup := func(name string) (string, bool) {
-		v, ok := env[name]
+		v, ok := secrets[name]
 		return v, ok
 	}
 	api := httpapi.New(policy.Default(), store.NewMemory(), lookup, slog.New(slog.DiscardHandler))
@@ -300,10 +300,20 @@ func TestEventsLookLikeAPIGateway(t *testing.T) {
 	}
 }
 
+// localSecrets decodes the Webhook section's SLAWATCH_LOCAL_SECRETS.
+func localSecrets(t *testing.T, vars map[string]string) map[string]string {
+	t.Helper()
+	var m map[string]string
+	if err := json.Unmarshal([]byte(vars[lambdaenv.EnvLocalSecrets]), &m); err != nil {
+		t.Fatalf("env.json Webhook.%s is not a JSON object of secrets: %v", lambdaenv.EnvLocalSecrets, err)
+	}
+	return m
+}
+
 // TestEnvFile checks env.json: the four functions, each with its table;
-// secrets as plain variables (no Secrets Manager ARN), exactly the ones the
-// default configuration reads; every other SLAWATCH_ variable one that
-// lambdaenv reads.
+// secrets in SLAWATCH_LOCAL_SECRETS (no Secrets Manager ARN), for every
+// source of the default configuration; every other SLAWATCH_ variable one
+// that lambdaenv reads.
 func TestEnvFile(t *testing.T) {
 	env := readEnv(t)
 	for _, fn := range functions {
@@ -316,25 +326,23 @@ func TestEnvFile(t *testing.T) {
 			t.Errorf("env.json section %q is not a function of the template", fn)
 		}
 	}
-	secrets := map[string]bool{}
+	secrets := localSecrets(t, env["Webhook"])
 	for _, src := range policy.Default().Sources {
-		secrets[src.SecretEnv] = true
-		if env["Webhook"][src.SecretEnv] == "" {
-			t.Errorf("env.json Webhook has no %s for source %s", src.SecretEnv, src.Name)
+		if v := secrets[src.SecretEnv]; !strings.HasPrefix(v, "local-") {
+			t.Errorf("env.json Webhook's %s has %s = %q for source %s; want an obviously fake local- value",
+				lambdaenv.EnvLocalSecrets, src.SecretEnv, v, src.Name)
 		}
 	}
 	known := []string{lambdaenv.EnvTable, lambdaenv.EnvAlertTopic, lambdaenv.EnvAckTopic, lambdaenv.EnvObserveQueue,
-		lambdaenv.EnvConfigParameter, lambdaenv.EnvConfigFile}
+		lambdaenv.EnvConfigParameter, lambdaenv.EnvConfigFile, lambdaenv.EnvLocalSecrets}
 	for fn, vars := range env {
 		if _, ok := vars[lambdaenv.EnvSecretsARN]; ok {
 			t.Errorf("env.json %s sets %s: locally the secrets are plain variables", fn, lambdaenv.EnvSecretsARN)
 		}
 		for name, v := range vars {
 			switch {
-			case secrets[name]:
-				if fn != "Webhook" || !strings.HasPrefix(v, "local-") {
-					t.Errorf("env.json %s.%s: secrets belong to Webhook only, with an obviously fake local- value", fn, name)
-				}
+			case strings.HasSuffix(name, "_SECRET"):
+				t.Errorf("env.json %s.%s: secrets go in %s (the template declares only that)", fn, name, lambdaenv.EnvLocalSecrets)
 			case strings.HasPrefix(name, "SLAWATCH_") && !slices.Contains(known, name):
 				t.Errorf("env.json %s.%s: no function reads it", fn, name)
 			case strings.HasPrefix(name, "AWS_ENDPOINT_URL_") && !strings.HasPrefix(v, "http://host.docker.internal:"):

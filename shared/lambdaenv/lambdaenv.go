@@ -41,9 +41,13 @@ const (
 	EnvConfigParameter = "SLAWATCH_CONFIG_PARAMETER" // SSM parameter holding the YAML; empty: packaged
 	EnvConfigFile      = "SLAWATCH_CONFIG_FILE"      // a YAML file in the package (relative to LAMBDA_TASK_ROOT)
 	EnvSecretsARN      = "SLAWATCH_SECRETS_ARN"      // Secrets Manager secret: a JSON object of secrets
-	EnvAlertTopic      = "SLAWATCH_ALERT_TOPIC_ARN"
-	EnvAckTopic        = "SLAWATCH_ACK_TOPIC_ARN"
-	EnvObserveQueue    = "SLAWATCH_OBSERVE_QUEUE_URL"
+	// EnvLocalSecrets is the same JSON object given directly, for sam local
+	// invoke only (infra/events/env.json): the template declares it empty so
+	// that --env-vars may set it, and it is ignored when EnvSecretsARN is set.
+	EnvLocalSecrets = "SLAWATCH_LOCAL_SECRETS"
+	EnvAlertTopic   = "SLAWATCH_ALERT_TOPIC_ARN"
+	EnvAckTopic     = "SLAWATCH_ACK_TOPIC_ARN"
+	EnvObserveQueue = "SLAWATCH_OBSERVE_QUEUE_URL"
 )
 
 // Namespace is the CloudWatch namespace of the metrics.
@@ -114,12 +118,21 @@ func (e *Env) loadConfig(ctx context.Context) (*policy.Config, error) {
 	return policy.Default(), nil
 }
 
-// loadSecrets fetches the secret once. Without EnvSecretsARN (sam local
-// invoke, tests) secrets are read from the process environment.
+// loadSecrets fetches the secret once. Without EnvSecretsARN they come
+// from EnvLocalSecrets (sam local invoke), else from the process
+// environment (tests).
 func (e *Env) loadSecrets(ctx context.Context) (map[string]string, error) {
 	arn := e.getenv(EnvSecretsARN)
 	if arn == "" {
-		return nil, nil
+		local := e.getenv(EnvLocalSecrets)
+		if local == "" {
+			return nil, nil
+		}
+		var m map[string]string
+		if err := json.Unmarshal([]byte(local), &m); err != nil {
+			return nil, fmt.Errorf("lambdaenv: %s: want a JSON object of names to strings", EnvLocalSecrets)
+		}
+		return m, nil
 	}
 	out, err := secretsmanager.NewFromConfig(e.aws, func(o *secretsmanager.Options) { o.BaseEndpoint = awsconfig.Endpoint("SECRETS_MANAGER") }).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
 	if err != nil {
