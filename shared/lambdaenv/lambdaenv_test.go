@@ -97,3 +97,23 @@ func TestLoadLocal(t *testing.T) {
 		t.Errorf("alerts without a topic: %v", err)
 	}
 }
+
+// sam local invoke passes the secrets as one JSON object; a malformed one
+// fails the cold start without quoting it.
+func TestLoadLocalSecrets(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	vars := map[string]string{EnvTable: "slawatch", EnvLocalSecrets: `{"SLAWATCH_ZENDESK_SECRET":"local-zendesk-secret"}`,
+		"SLAWATCH_ZENDESK_SECRET": "from-the-environment"}
+	e, err := load(context.Background(), "webhook", func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := e.Secret("SLAWATCH_ZENDESK_SECRET"); v != "local-zendesk-secret" || !ok {
+		t.Errorf("secret %q, %v", v, ok)
+	}
+	vars[EnvLocalSecrets] = "local-zendesk-secret"
+	if _, err := load(context.Background(), "webhook", func(k string) string { return vars[k] }); err == nil ||
+		strings.Contains(err.Error(), "local-zendesk-secret") || !strings.Contains(err.Error(), EnvLocalSecrets) {
+		t.Errorf("malformed local secrets: %v", err)
+	}
+}
