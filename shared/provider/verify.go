@@ -46,7 +46,10 @@ type Signature struct {
 // Verify checks that the header holds the HMAC of the concatenated parts
 // under secret, comparing in constant time.
 func (sig Signature) Verify(h http.Header, secret []byte, parts ...[]byte) error {
-	got := h.Get(sig.Header)
+	got, err := Single(h, sig.Header)
+	if err != nil {
+		return err
+	}
 	if got == "" {
 		return &AuthError{Reason: "missing_signature", Msg: "missing " + sig.Header + " header"}
 	}
@@ -55,7 +58,6 @@ func (sig Signature) Verify(h http.Header, secret []byte, parts ...[]byte) error
 		return &AuthError{Reason: "bad_signature", Msg: sig.Header + " must start with " + sig.Prefix}
 	}
 	var mac []byte
-	var err error
 	if sig.Encoding == Hex {
 		mac, err = hex.DecodeString(enc)
 	} else {
@@ -69,6 +71,21 @@ func (sig Signature) Verify(h http.Header, secret []byte, parts ...[]byte) error
 		return &AuthError{Reason: "bad_signature", Msg: "signature does not match the body"}
 	}
 	return nil
+}
+
+// Single returns the value of a header that must come at most once ("" when
+// absent). A repeated header is refused, not resolved: net/http reads the
+// first value, API Gateway joins them with commas and a proxy may keep the
+// last, so which value was checked must not depend on the route taken.
+func Single(h http.Header, name string) (string, error) {
+	vs := h.Values(name)
+	if len(vs) > 1 {
+		return "", &AuthError{Reason: "bad_signature", Msg: name + " header sent more than once"}
+	}
+	if len(vs) == 0 {
+		return "", nil
+	}
+	return vs[0], nil
 }
 
 // Sign returns the header value for the parts; tests and fixtures use it.

@@ -49,8 +49,15 @@ func (Adapter) Verify(r provider.Request, s provider.Settings) error {
 		// An empty secret would accept an empty password.
 		return &provider.AuthError{Reason: "bad_signature", Msg: "freshdesk: no shared secret configured"}
 	}
-	token := strings.TrimSpace(r.Header.Get(TokenHeader))
-	authz := r.Header.Get("Authorization")
+	token, err := provider.Single(r.Header, TokenHeader)
+	if err != nil {
+		return err
+	}
+	authz, err := provider.Single(r.Header, "Authorization")
+	if err != nil {
+		return err
+	}
+	token = strings.TrimSpace(token)
 	if token == "" && authz == "" {
 		return &provider.AuthError{Reason: "missing_signature",
 			Msg: "missing credentials: send the secret as the Basic-auth password or the " + TokenHeader + " header"}

@@ -75,7 +75,10 @@ func (Adapter) Verify(r provider.Request, s provider.Settings) error {
 	if !isApplication(r.Header) {
 		return ruleSignature.Verify(r.Header, s.Secret, r.Body)
 	}
-	ts := r.Header.Get(TimestampHeader)
+	ts, err := provider.Single(r.Header, TimestampHeader)
+	if err != nil {
+		return err
+	}
 	// The signature first: an unauthenticated sender learns nothing about
 	// the clock window from the answer.
 	if err := appSignature.Verify(r.Header, s.Secret, []byte(ts), []byte(":"), r.Body); err != nil {

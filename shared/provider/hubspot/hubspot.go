@@ -64,7 +64,10 @@ func Sign(secret []byte, method, uri string, body []byte, timestamp string) stri
 // timestamp in constant time, then that the timestamp is fresh. The MAC is
 // checked first so that a forged request learns nothing about the window.
 func (Adapter) Verify(r provider.Request, s provider.Settings) error {
-	ts := r.Header.Get(TimestampHeader)
+	ts, err := provider.Single(r.Header, TimestampHeader)
+	if err != nil {
+		return err
+	}
 	if r.Header.Get(SignatureHeader) == "" || ts == "" {
 		return &provider.AuthError{Reason: "missing_signature", Msg: "missing " + SignatureHeader + " or " + TimestampHeader + " header"}
 	}

@@ -72,7 +72,10 @@ func (Adapter) Verify(r provider.Request, s provider.Settings) error {
 		// An empty key would make every signature computable by anyone.
 		return &provider.AuthError{Reason: "bad_signature", Msg: "zendesk: no signing secret configured"}
 	}
-	ts := r.Header.Get(TimestampHeader)
+	ts, err := provider.Single(r.Header, TimestampHeader)
+	if err != nil {
+		return err
+	}
 	if ts == "" && r.Header.Get(SignatureHeader) != "" {
 		return &provider.AuthError{Reason: "missing_signature", Msg: "missing " + TimestampHeader + " header"}
 	}
