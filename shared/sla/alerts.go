@@ -73,7 +73,16 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 		}
 		if !m.m.Running() {
 			breach := Alert{Kind: Breach, Metric: m.name, Cycle: m.m.Cycle}
-			if _, sent := t.Fired[breach.Key()]; sent && m.m.RespondedAt != nil {
+			_, sent := t.Fired[breach.Key()]
+			// Answered past its deadline before its breach went out (the
+			// reply reached slawatch before the checker did, or the checker
+			// was down): the breach still goes, then recovered. A solved or
+			// closed ticket gets no alerts, as when solving stops a clock.
+			late := m.m.Breach && !sent && m.m.RespondedAt != nil && !t.Status.Done()
+			if late {
+				add(Breach, 0, due, nil)
+			}
+			if m.m.RespondedAt != nil && (sent || late) {
 				add(Recovered, 0, *m.m.RespondedAt, nil)
 			}
 			continue

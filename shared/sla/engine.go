@@ -254,7 +254,11 @@ func live(t *Ticket, outbox []Claim) []Claim {
 		if c.Metric == NextReply {
 			m = t.NextReply
 		}
-		if c.Kind == Recovered || (m.Running() && m.Cycle == c.Cycle) {
+		// A claim stays while its clock runs; a breach's also once the
+		// clock was answered late (it is still to be sent), and
+		// recovered's.
+		sameCycle := m != nil && m.Cycle == c.Cycle
+		if c.Kind == Recovered || (sameCycle && (m.Running() || (c.Kind == Breach && m.Breach && m.RespondedAt != nil))) {
 			out = append(out, c)
 		}
 	}
