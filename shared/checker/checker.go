@@ -125,10 +125,14 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	}
 	q := &queue{}
 	breaches := map[string]int{} // per team, falling due in this run
+	var errs []error
 	for _, k := range keys {
 		t, err := c.Tickets.Get(ctx, k)
 		if err != nil {
-			return st, fmt.Errorf("checker: ticket %s/%s: %w", k.Source, k.ID, err)
+			// One unreadable ticket (throttled, a dropped connection) must
+			// not hold back every other alert: it stays due for the next run.
+			errs = append(errs, fmt.Errorf("checker: ticket %s/%s: %w", k.Source, k.ID, err))
+			continue
 		}
 		c.push(q, k, t, end)
 		for _, a := range t.Pending {
@@ -149,7 +153,6 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	}
 	held := map[string][]heldBreach{}
 
-	var errs []error
 	for q.Len() > 0 {
 		at := (*q)[0].at
 		if err := c.Clock.SleepUntil(ctx, at); err != nil {
