@@ -276,6 +276,10 @@ func (c *Checker) recordSent(ctx context.Context, k store.Key, keys []string) er
 	if len(keys) == 0 {
 		return nil
 	}
+	// What was published must be recorded even when the run's time is up:
+	// otherwise the claim's lease ends and a later run pages again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.lease()/2)
+	defer cancel()
 	now := c.Clock.Now()
 	_, err := c.Tickets.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
 		next, changed := sla.Record(t, keys, now)
