@@ -15,7 +15,7 @@ LAMBDA_BUILD = $(GO) build -buildvcs=false -tags lambda.norpc -trimpath -ldflags
 
 .PHONY: run test vet fmt-check bench fuzz build clean dynamodb-start dynamodb-stop sns-start sns-stop \
 	build-Webhook build-Tickets build-Acknowledger build-Checker deploy invoke-webhook invoke-checker \
-	sizes events
+	sizes events load
 
 ## run: start slawatch locally on the embedded default config (in-memory store, console alerts)
 run:
@@ -106,6 +106,12 @@ invoke-webhook: build
 ## invoke-checker: run the Checker function once in Docker on a scheduled event
 invoke-checker: build
 	sam local invoke Checker -e infra/events/schedule.json --env-vars infra/events/env.json
+
+## load: the load test (infra/load): every helpdesk's signed webhooks, with duplicates and
+## reordering, against `slawatch serve` on both stores, checked against the SLA model
+LOADFLAGS ?= -duration 60s -store both
+load:
+	GO='$(GO)' infra/local/dynamodb.sh run $(GO) run ./infra/load $(LOADFLAGS)
 
 ## sizes: each function's deployed bootstrap (linux/arm64), in bytes; the target is at most 12 MB
 FUNCTIONS = webhook tickets acknowledger checker

@@ -1,5 +1,7 @@
-// Package providertest loads the fixtures of a helpdesk adapter's tests:
-// realistic payloads kept in the package's testdata folder.
+// Package providertest loads the fixtures of a helpdesk adapter's tests —
+// realistic payloads kept in the package's testdata folder — and signs
+// requests with each helpdesk's real scheme (Sign), for tests and local
+// tooling that play a helpdesk.
 package providertest
 
 import (

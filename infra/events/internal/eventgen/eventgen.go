@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"mime"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -27,14 +28,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/provider"
-	"github.com/slawatch/slawatch/shared/provider/front"
-	"github.com/slawatch/slawatch/shared/provider/generic"
-	"github.com/slawatch/slawatch/shared/provider/github"
-	"github.com/slawatch/slawatch/shared/provider/helpscout"
-	"github.com/slawatch/slawatch/shared/provider/hubspot"
-	"github.com/slawatch/slawatch/shared/provider/intercom"
-	"github.com/slawatch/slawatch/shared/provider/jira"
-	"github.com/slawatch/slawatch/shared/provider/zendesk"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 // The API Gateway the events pretend to come through. The ids are fake;
@@ -49,7 +43,7 @@ const (
 
 // FreshdeskUser is the Basic-auth user name the Freshdesk set-up guide
 // tells admins to type; slawatch ignores it.
-const FreshdeskUser = "slawatch"
+const FreshdeskUser = providertest.FreshdeskUser
 
 // Template is one unsigned helpdesk request (infra/events/templates/*.json).
 type Template struct {
@@ -133,7 +127,7 @@ func build(opts Options, cfg *policy.Config, name string) (File, error) {
 	}
 	secret := opts.Secrets[src.SecretEnv]
 	if secret == "" {
-		return File{}, fmt.Errorf("env.json Webhook section has no %s", src.SecretEnv)
+		return File{}, fmt.Errorf("env.json Webhook.SLAWATCH_LOCAL_SECRETS has no %s", src.SecretEnv)
 	}
 	var body bytes.Buffer
 	if err := json.Compact(&body, t.Body); err != nil {
@@ -146,8 +140,12 @@ func build(opts Options, cfg *policy.Config, name string) (File, error) {
 	for k, v := range t.Headers {
 		headers[k] = v
 	}
-	if err := sign(src.Provider, headers, []byte(secret), body.Bytes(), "https://"+DomainName+rawPath, now); err != nil {
+	signed := provider.Request{Method: "POST", URL: "https://" + DomainName + rawPath, Header: http.Header{}, Body: body.Bytes()}
+	if err := providertest.Sign(src.Provider, []byte(secret), &signed, now); err != nil {
 		return File{}, err
+	}
+	for k := range signed.Header {
+		headers[k] = signed.Header.Get(k)
 	}
 	// API Gateway's own headers; the sender's win where both exist.
 	id := sha256.Sum256([]byte(name))
@@ -215,48 +213,9 @@ func build(opts Options, cfg *policy.Config, name string) (File, error) {
 	return File{Name: name, Source: t.Source, Provider: src.Provider, SignedAt: now, Data: buf.Bytes()}, nil
 }
 
-// sign adds the headers with which the provider's helpdesk authenticates a
-// request to h.
-func sign(prov string, h map[string]string, secret, body []byte, url string, now time.Time) error {
-	switch prov {
-	case "zendesk":
-		ts := now.Format("2006-01-02T15:04:05Z")
-		h[zendesk.TimestampHeader] = ts
-		h[zendesk.SignatureHeader] = zendesk.Sign(secret, ts, body)
-	case "freshdesk":
-		// Freshdesk signs nothing: the rule sends the secret as the
-		// Basic-auth password (docs/helpdesks/freshdesk.md).
-		h["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte(FreshdeskUser+":"+string(secret)))
-	case "intercom":
-		h[intercom.SignatureHeader] = intercom.Sign(secret, body)
-	case "helpscout":
-		h[helpscout.SignatureHeader] = helpscout.Sign(secret, body)
-	case "front":
-		// An application webhook (the recommended kind): signs the time.
-		ts := strconv.FormatInt(now.UnixMilli(), 10)
-		h[front.TimestampHeader] = ts
-		h[front.SignatureHeader] = front.SignApp(secret, ts, body)
-	case "jira":
-		h[jira.SignatureHeader] = jira.Sign(secret, body)
-	case "hubspot":
-		ts := strconv.FormatInt(now.UnixMilli(), 10)
-		h[hubspot.TimestampHeader] = ts
-		h[hubspot.SignatureHeader] = hubspot.Sign(secret, "POST", url, body, ts)
-	case "github":
-		// GitHub sends the legacy SHA-1 signature alongside SHA-256.
-		h["X-Hub-Signature"] = provider.Signature{Prefix: "sha1=", Hash: provider.SHA1, Encoding: provider.Hex}.Sign(secret, body)
-		h[github.SignatureHeader] = github.Sign(secret, body)
-	case "generic":
-		h[generic.SignatureHeader] = generic.Sign(secret, body)
-	default:
-		return fmt.Errorf("no signing scheme for provider %q", prov)
-	}
-	return nil
-}
-
 // TimeLimited lists the providers whose signature covers a timestamp that
 // slawatch refuses once it is older than the source's window.
-var TimeLimited = []string{"front", "hubspot", "zendesk"}
+var TimeLimited = providertest.TimeLimited
 
 // isText reports whether HTTP API passes a body of this content type as
 // text; it base64-encodes every other body (a missing type included).
@@ -326,7 +285,13 @@ func Generate(dir, out string, now func(name string) time.Time) ([]File, error) 
 	if err != nil {
 		return nil, err
 	}
-	files, err := Build(Options{Templates: os.DirFS(filepath.Join(dir, "templates")), Secrets: env["Webhook"], Now: now})
+	// The secrets are the Webhook section's SLAWATCH_LOCAL_SECRETS, the
+	// JSON object the function reads in place of Secrets Manager.
+	var secrets map[string]string
+	if err := json.Unmarshal([]byte(env["Webhook"]["SLAWATCH_LOCAL_SECRETS"]), &secrets); err != nil {
+		return nil, fmt.Errorf("eventgen: env.json Webhook.SLAWATCH_LOCAL_SECRETS: %w", err)
+	}
+	files, err := Build(Options{Templates: os.DirFS(filepath.Join(dir, "templates")), Secrets: secrets, Now: now})
 	if err != nil {
 		return nil, err
 	}
