@@ -52,11 +52,16 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 		claimed[c.Key()] = true
 	}
 	quiet := p.QuietHours && p.Calendar != nil && t.Priority != event.Urgent
-	var out []Alert
-	for _, m := range []struct {
+	type clock struct {
 		name string
 		m    *Metric
-	}{{FirstResponse, t.FirstResponse}, {NextReply, t.NextReply}} {
+	}
+	clocks := []clock{{FirstResponse, t.FirstResponse}, {NextReply, t.NextReply}}
+	for i := range t.LateCycles {
+		clocks = append(clocks, clock{NextReply, &t.LateCycles[i]})
+	}
+	var out []Alert
+	for _, m := range clocks {
 		if m.m == nil || m.m.DueAt == nil {
 			continue
 		}

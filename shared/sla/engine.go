@@ -142,6 +142,9 @@ func (r *replay) apply(e event.Event) {
 		case t.FirstResponse == nil && !t.AgentCreated:
 			t.FirstResponse = &Metric{StartedAt: at}
 		case !t.FirstResponse.Running() && !t.NextReply.Running():
+			if m := t.NextReply; m != nil && m.Breach && m.RespondedAt != nil {
+				t.LateCycles = append(t.LateCycles, *m)
+			}
 			t.NextReplyCycles++
 			t.NextReply = &Metric{Cycle: t.NextReplyCycles, StartedAt: at}
 			if t.Status.Paused() {
@@ -250,17 +253,30 @@ func deadline(cal *calendar.Calendar, start time.Time, pauses []Pause, d time.Du
 func live(t *Ticket, outbox []Claim) []Claim {
 	var out []Claim
 	for _, c := range outbox {
-		m := t.FirstResponse
-		if c.Metric == NextReply {
-			m = t.NextReply
-		}
+		m := t.metric(c.Metric, c.Cycle)
 		// A claim stays while its clock runs; a breach's also once the
 		// clock was answered late (it is still to be sent), and
 		// recovered's.
-		sameCycle := m != nil && m.Cycle == c.Cycle
-		if c.Kind == Recovered || (sameCycle && (m.Running() || (c.Kind == Breach && m.Breach && m.RespondedAt != nil))) {
+		if c.Kind == Recovered || (m != nil && (m.Running() || (c.Kind == Breach && m.Breach && m.RespondedAt != nil))) {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// metric returns the clock of a metric and cycle: the first response, the
+// current next-reply cycle, or an earlier one answered late; nil if none.
+func (t *Ticket) metric(name string, cycle int) *Metric {
+	if name == FirstResponse {
+		return t.FirstResponse
+	}
+	if t.NextReply != nil && t.NextReply.Cycle == cycle {
+		return t.NextReply
+	}
+	for i := range t.LateCycles {
+		if t.LateCycles[i].Cycle == cycle {
+			return &t.LateCycles[i]
+		}
+	}
+	return nil
 }

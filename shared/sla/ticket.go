@@ -42,6 +42,10 @@ type Ticket struct {
 	NextReply         *Metric `json:"next_reply"`
 	NextReplyCycles   int     `json:"next_reply_cycles"`
 	NextReplyBreaches int     `json:"next_reply_breaches"`
+	// LateCycles are earlier next-reply cycles answered past their
+	// deadline: they may still owe their breach and recovered alerts when
+	// a new cycle has replaced them as NextReply.
+	LateCycles []Metric `json:"late_cycles,omitempty"`
 
 	// Events is the de-duplicated event log, in replay order.
 	Events []event.Event `json:"events"`
