@@ -374,17 +374,22 @@ func TestColdStart(t *testing.T) {
 		{"acknowledger", "./functions/acknowledger", events.SQSEvent{Records: []events.SQSMessage{}}},
 		{"checker", "./functions/checker", map[string]any{"detail-type": "Scheduled Event", "source": "aws.events"}},
 	} {
-		var starts []time.Duration
+		var starts, warm []time.Duration
 		for range 3 {
 			f := w.start(c.name, c.pkg, 70*time.Second)
 			w.invoke(f, c.payload)
 			starts = append(starts, f.h.ColdStart())
+			// The same invocation warm: what of the cold start is the
+			// invocation's own work (the checker's due query) rather than
+			// the process starting and loading its configuration.
+			warm = append(warm, w.invoke(f, c.payload).Duration)
 			if err := f.h.Close(); err != nil {
 				t.Error(err)
 			}
 		}
 		slices.Sort(starts)
-		t.Logf("%-12s host bootstrap %4.1f MB, cold start median %v (of %v)", c.name, float64(w.fns[c.name].size)/1e6,
-			starts[1].Round(100*time.Microsecond), starts)
+		slices.Sort(warm)
+		t.Logf("%-12s host bootstrap %4.1f MB, cold start median %v (of %v); the same invocation warm %v",
+			c.name, float64(w.fns[c.name].size)/1e6, starts[1].Round(100*time.Microsecond), starts, warm[1].Round(100*time.Microsecond))
 	}
 }
