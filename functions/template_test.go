@@ -31,7 +31,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +42,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slawatch/slawatch/functions/internal/runtimeapi"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -1446,7 +1446,7 @@ var implicitMethods = []string{
 // implicitMethods are always reached. Packages outside the module are not
 // walked.
 func scanEnv(root, pkg string) (map[string]string, error) {
-	goBin, err := findGo()
+	goBin, err := runtimeapi.GoTool()
 	if err != nil {
 		return nil, err
 	}
@@ -1789,36 +1789,12 @@ func toolCommand(root, name string, args ...string) *exec.Cmd {
 
 func goTool(t *testing.T) string {
 	t.Helper()
-	p, err := findGo()
+	p, err := runtimeapi.GoTool()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
-
-// findGo returns the go command of the toolchain in use: $GOROOT/bin/go,
-// else the GOROOT `go env` reports, else the go on PATH.
-var findGo = sync.OnceValues(func() (string, error) {
-	exe := "go"
-	if runtime.GOOS == "windows" {
-		exe = "go.exe"
-	}
-	if root := os.Getenv("GOROOT"); root != "" {
-		if p := filepath.Join(root, "bin", exe); isFile(p) {
-			return p, nil
-		}
-	}
-	onPath, err := exec.LookPath("go")
-	if err != nil {
-		return "", fmt.Errorf("no go command: %w", err)
-	}
-	if out, err := exec.Command(onPath, "env", "GOROOT").Output(); err == nil {
-		if p := filepath.Join(strings.TrimSpace(string(out)), "bin", exe); isFile(p) {
-			return p, nil
-		}
-	}
-	return onPath, nil
-})
 
 func isFile(path string) bool {
 	fi, err := os.Stat(path)

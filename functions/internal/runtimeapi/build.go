@@ -113,6 +113,10 @@ var goToolOnce = sync.OnceValues(findGo)
 
 func goTool() (string, error) { return goToolOnce() }
 
+// GoTool returns the go command of the toolchain in use, for tests that
+// build or list packages themselves.
+func GoTool() (string, error) { return goTool() }
+
 // findGo returns the go command of the toolchain in use: $GOROOT/bin/go,
 // else GOROOT/bin/go as `go env GOROOT` reports it (which follows toolchain
 // switching), else the go on PATH. (runtime.GOROOT is deprecated since Go
