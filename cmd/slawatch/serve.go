@@ -157,6 +157,7 @@ func openNotifiers(ctx context.Context, stdout io.Writer, endpoint, alertTopic, 
 		if endpoint != "" {
 			o.BaseEndpoint = &endpoint
 		}
+		o.Retryer = awsconfig.SNSRetryer()
 	})
 	if alertTopic != "" {
 		arn, err := topicARN(ctx, client, endpoint, "--alert-topic", alertTopic)

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
@@ -64,4 +65,12 @@ func Endpoint(service string) *string {
 		}
 	}
 	return nil
+}
+
+// SNSRetryer is the SDK's standard retryer that also retries SNS's
+// "Throttled" error (HTTP 429), which the standard one does not count as
+// throttling: without it a throttled alert waits a whole claim lease (a
+// minute) for the checker's next run.
+func SNSRetryer() aws.Retryer {
+	return retry.AddWithErrorCodes(retry.NewStandard(), "Throttled")
 }

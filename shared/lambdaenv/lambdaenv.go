@@ -167,7 +167,10 @@ func (e *Env) Alerts() (notify.Notifier, error) {
 
 // SNS returns an SNS client.
 func (e *Env) SNS() *sns.Client {
-	return sns.NewFromConfig(e.aws, func(o *sns.Options) { o.BaseEndpoint = awsconfig.Endpoint("SNS") })
+	return sns.NewFromConfig(e.aws, func(o *sns.Options) {
+		o.BaseEndpoint = awsconfig.Endpoint("SNS")
+		o.Retryer = awsconfig.SNSRetryer()
+	})
 }
 
 // AckTopic returns the acknowledgement topic's publisher.
