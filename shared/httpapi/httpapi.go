@@ -71,7 +71,8 @@ func New(cfg *policy.Config, tickets store.Tickets, secret func(string) (string,
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/webhooks/{source}", a.webhook)
-	mux.HandleFunc("/tickets/{source}/{id}", a.ticket)
+	// {id...}: ticket ids may hold slashes (GitHub's "owner/repo#42").
+	mux.HandleFunc("/tickets/{source}/{id...}", a.ticket)
 	mux.HandleFunc("/queues", a.queues)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -27,6 +27,7 @@ var now = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
 type fixture struct {
 	srv     *httptest.Server
 	tickets *store.Memory
+	api     *httpapi.API
 }
 
 func newFixture(t *testing.T, cfgYAML string, secrets map[string]string) *fixture {
@@ -45,7 +46,7 @@ func newFixture(t *testing.T, cfgYAML string, secrets map[string]string) *fixtur
 	api.MaxBody = 4096
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, tickets: tickets}
+	return &fixture{srv: srv, tickets: tickets, api: api}
 }
 
 func (f *fixture) post(t *testing.T, path, contentType, sig, body string) (int, map[string]any) {
@@ -262,5 +263,27 @@ func TestServeAPIGateway(t *testing.T) {
 	}
 	if resp.Headers["Content-Type"] != "application/json" {
 		t.Errorf("Content-Type %q", resp.Headers["Content-Type"])
+	}
+}
+
+// A ticket id with a slash (GitHub's "owner/repo#42") is read back whole,
+// through the handler and through API Gateway's greedy {id+} route, whose
+// rawPath keeps the client's escapes.
+func TestTicketIDWithSlash(t *testing.T) {
+	f := newFixture(t, "", map[string]string{"SLAWATCH_GENERIC_SECRET": secret})
+	body := `{"ticket_id":"octo-org/helpdesk#42","event_id":"e1","kind":"ticket_created","occurred_at":"2026-11-23T09:00:00Z"}`
+	if status, resp := f.post(t, "/webhooks/generic", "application/json", sign(body), body); status != http.StatusOK {
+		t.Fatalf("post: %d %v", status, resp)
+	}
+	if got := f.ticket(t, "generic", "octo-org/helpdesk%2342"); got["ticket_id"] != "octo-org/helpdesk#42" {
+		t.Errorf("ticket_id %v", got["ticket_id"])
+	}
+	resp, err := httpapi.ServeAPIGateway(context.Background(), f.api.Handler(), events.APIGatewayV2HTTPRequest{
+		RawPath: "/tickets/generic/octo-org/helpdesk%2342",
+		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+			Method: http.MethodGet, Path: "/tickets/generic/octo-org/helpdesk#42"}},
+	})
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, `"ticket_id": "octo-org/helpdesk#42"`) {
+		t.Errorf("API Gateway: %v %d %s", err, resp.StatusCode, resp.Body)
 	}
 }

@@ -23,7 +23,13 @@ func ServeAPIGateway(ctx context.Context, h http.Handler, req events.APIGatewayV
 		}
 		body = b
 	}
+	// rawPath is the path as the client sent it, percent-escapes and all
+	// (a GitHub ticket id is "owner%2Frepo%2342" there); it is unescaped
+	// once, not escaped again.
 	u := &url.URL{Path: req.RawPath, RawQuery: req.RawQueryString}
+	if p, err := url.PathUnescape(req.RawPath); err == nil {
+		u.Path, u.RawPath = p, req.RawPath
+	}
 	if u.Path == "" {
 		u.Path = req.RequestContext.HTTP.Path
 	}
