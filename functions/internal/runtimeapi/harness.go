@@ -194,24 +194,27 @@ func (h *Harness) supervise(p *process, inv *invocation) (Result, error) {
 				return h.result(p, inv), nil
 			default:
 			}
-			if p.served.Load() && !replaced {
-				// A warm process exited: if that was between invocations
-				// (aws-lambda-go exits after reporting a panic), give this
-				// one to a new execution environment, as Lambda does.
-				// Starting it first ends the old process's claim on the
-				// invocation.
+			// A warm process exited between invocations (aws-lambda-go
+			// exits after reporting a panic): give this one to a new
+			// execution environment, as Lambda does. Whether the old process
+			// had fetched it is decided before the new one starts — the old
+			// one has exited and can fetch nothing more, while the new one
+			// may fetch it at once.
+			oldHadIt := false
+			select {
+			case <-inv.dispatched:
+				oldHadIt = true
+			default:
+			}
+			if p.served.Load() && !replaced && !oldHadIt {
 				np, err := h.process()
 				if err != nil {
 					h.srv.withdraw(inv)
 					return failed, err
 				}
-				select {
-				case <-inv.dispatched: // the old process had it
-				default:
-					p, replaced = np, true
-					initTimer.Reset(initTimeout)
-					continue
-				}
+				p, replaced = np, true
+				initTimer.Reset(initTimeout)
+				continue
 			}
 			h.srv.withdraw(inv)
 			select {
