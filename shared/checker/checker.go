@@ -322,12 +322,7 @@ func (c *Checker) publishDigest(ctx context.Context, st *Stats, team string, hs 
 	}
 }
 
-func (c *Checker) team(t sla.Ticket) string {
-	if p := c.Config.Policy(t.Policy); p != nil && p.Team != "" {
-		return p.Team
-	}
-	return "support"
-}
+func (c *Checker) team(t sla.Ticket) string { return c.Config.Team(t.Policy) }
 
 // alert builds the notification for one of t's alerts.
 func (c *Checker) alert(t sla.Ticket, a sla.Alert) notify.Alert {

@@ -387,7 +387,7 @@ func loopback(host string) bool {
 }
 
 func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
-	p := &Policy{Team: "support"}
+	p := &Policy{Team: DefaultTeam}
 	before := len(r.errs)
 	var calName string
 	var frNode, nrNode *yaml.Node

@@ -257,6 +257,18 @@ func (c *Config) Policy(name string) *Policy {
 	return nil
 }
 
+// DefaultTeam is the team of a policy that names none, and of tickets no
+// policy matches.
+const DefaultTeam = "support"
+
+// Team returns the team that answers for tickets of the named policy.
+func (c *Config) Team(policyName string) string {
+	if p := c.Policy(policyName); p != nil && p.Team != "" {
+		return p.Team
+	}
+	return DefaultTeam
+}
+
 //go:embed default.yaml
 var defaultYAML []byte
 

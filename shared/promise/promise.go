@@ -405,16 +405,12 @@ func (s *Service) deliver(ctx context.Context, t sla.Ticket, a *sla.Acknowledgem
 // predicted is the sla.predicted_breach alert for t: the promise is later
 // than the first-response deadline, so on-call hears of it now.
 func (s *Service) predicted(t sla.Ticket, a *sla.Acknowledgement) notify.Alert {
-	team := "support"
-	if p := s.Config.Policy(t.Policy); p != nil && p.Team != "" {
-		team = p.Team
-	}
 	now := s.now()
 	return notify.Alert{
 		ID: t.Source + "/" + t.ID + "/" + sla.FirstResponse + "/" + notify.KindPredicted, Kind: notify.KindPredicted,
 		Severity: notify.SeverityOf(notify.KindPredicted), Metric: sla.FirstResponse,
 		Source: t.Source, TicketID: t.ID, TicketURL: s.Config.Sources[t.Source].Link(t.ID),
-		Policy: t.Policy, Team: team, Priority: string(t.Priority), Channel: string(t.Channel),
+		Policy: t.Policy, Team: s.Config.Team(t.Policy), Priority: string(t.Priority), Channel: string(t.Channel),
 		DueAt: *t.FirstResponse.DueAt, At: now, SentAt: now,
 	}
 }
