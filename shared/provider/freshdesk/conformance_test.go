@@ -1,0 +1,194 @@
+package freshdesk_test
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/provider"
+	"github.com/slawatch/slawatch/shared/provider/freshdesk"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
+)
+
+// genuineDir holds Freshdesk webhook bodies captured by other projects,
+// byte for byte; testdata/genuine/SOURCES.md says where each comes from.
+const genuineDir = "testdata/genuine"
+
+// conformance is one genuine body and what slawatch must make of it,
+// written by hand from the body.
+type conformance struct {
+	file string
+	// As published: the ParseError's field, or the Ignored reason.
+	field, ignored string
+	// Rendered {{ticket.modified_on}}, which slawatch's rule body adds and
+	// these bodies lack, inserted at test time to check how the rest of the
+	// body maps; want is the result, or ignoredRendered the reason.
+	modifiedOn      string
+	want            []event.Event
+	ignoredRendered string
+}
+
+const modifiedOn = "2026-11-23 09:05:12 UTC"
+
+var modifiedAt = time.Date(2026, 11, 23, 9, 5, 12, 0, time.UTC)
+
+var conformanceCases = []conformance{
+	{
+		// {{triggered_event}} renders {ticket_action:created}; the status
+		// at creation is Pending, and no source is sent.
+		file: "zulip_ticket_created.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.TicketCreated, OccurredAt: modifiedAt,
+			Priority: event.High, Status: event.Pending, Author: event.Customer, Public: true}},
+	},
+	{
+		file: "zulip_inline_images.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
+		want: []event.Event{{Source: "freshdesk", TicketID: "12", Kind: event.TicketCreated, OccurredAt: modifiedAt,
+			Priority: event.Urgent, Status: event.Open, Author: event.Customer, Public: true}},
+	},
+	{
+		// {status:{from:4,to:6}}: to the custom status 6, rendered by name
+		// as "Waiting on Customer", which pauses like Pending.
+		file: "zulip_status_changed.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.StatusChanged, OccurredAt: modifiedAt,
+			Priority: event.Low, Status: event.Pending}},
+	},
+	{
+		// {priority:{from:3,to:1}}: High to Low, rendered by name.
+		file: "zulip_priority_changed.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.PriorityChanged, OccurredAt: modifiedAt,
+			Priority: event.Low}},
+	},
+	{
+		file: "zulip_private_note.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.InternalNote, OccurredAt: modifiedAt,
+			Priority: event.Normal, Author: event.Agent}},
+	},
+	{
+		// A public note counts as a response, as in Freshdesk's own metric.
+		file: "zulip_public_note.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.AgentReply, OccurredAt: modifiedAt,
+			Priority: event.Normal, Author: event.Agent, Public: true}},
+	},
+	{
+		// An event Freshdesk may add later is ignored, with or without a time.
+		file:       "zulip_unknown_payload.json",
+		ignored:    `freshdesk event "triggered_event {unknown_event:{from:3,to:1}}" is not tracked`,
+		modifiedOn: modifiedOn, ignoredRendered: `freshdesk event "triggered_event {unknown_event:{from:3,to:1}}" is not tracked`,
+	},
+	{
+		// Neither a rule event nor {{triggered_event}}: nothing says what
+		// happened.
+		file: "zulip_status_changed_missing_key.json", field: "freshdesk_webhook.event",
+	},
+}
+
+// TestConformance sends every genuine body with the credentials a
+// Freshdesk rule sends (the secret as the Basic-auth password), then
+// verifies and parses it as published and, where it lacks the update time,
+// with {{ticket.modified_on}} rendered into it.
+func TestConformance(t *testing.T) {
+	secret := []byte("freshdesk-conformance-secret")
+	s := provider.Settings{Source: "freshdesk", Secret: secret, Window: provider.DefaultWindow,
+		Now: func() time.Time { return modifiedAt.Add(time.Minute) }}
+	ids := map[string]string{}
+	for _, tt := range conformanceCases {
+		t.Run(tt.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(genuineDir, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			parse := func(body []byte) (provider.Result, error) {
+				t.Helper()
+				r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/freshdesk", Body: body}
+				if err := providertest.Sign("freshdesk", secret, &r, modifiedAt); err != nil {
+					t.Fatal(err)
+				}
+				if err := (freshdesk.Adapter{}).Verify(r, s); err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+				return freshdesk.Adapter{}.Parse(r, s)
+			}
+
+			res, err := parse(body)
+			if tt.field != "" {
+				var pe *provider.ParseError
+				if !errors.As(err, &pe) || pe.Field != tt.field {
+					t.Errorf("as published: Parse = %+v, %v; want a ParseError naming %s", res, err, tt.field)
+				}
+			} else if err != nil || res.Ignored != tt.ignored || res.Events != nil {
+				t.Errorf("as published: Parse = %+v, %v; want ignored %q", res, err, tt.ignored)
+			}
+			if tt.modifiedOn == "" {
+				return
+			}
+
+			rendered := strings.Replace(string(body), `"ticket_id"`, `"ticket_updated_at":"`+tt.modifiedOn+`","ticket_id"`, 1)
+			res, err = parse([]byte(rendered))
+			if err != nil {
+				t.Fatalf("with ticket_updated_at: Parse: %v", err)
+			}
+			if res.Ignored != tt.ignoredRendered {
+				t.Errorf("with ticket_updated_at: Ignored = %q, want %q", res.Ignored, tt.ignoredRendered)
+			}
+			// Freshdesk sends no event id: check the synthesized one apart,
+			// as stable across a retry and distinct between bodies.
+			got := slices.Clone(res.Events)
+			for i := range got {
+				if !strings.HasPrefix(got[i].ID, "syn-") {
+					t.Errorf("event id %q is not synthesized", got[i].ID)
+				}
+				if other, ok := ids[got[i].ID]; ok {
+					t.Errorf("event id %s is also %s's", got[i].ID, other)
+				}
+				ids[got[i].ID] = tt.file
+				got[i].ID = ""
+				if err := res.Events[i].Validate(); err != nil {
+					t.Errorf("invalid event: %v", err)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("with ticket_updated_at: events:\n got %+v\nwant %+v", got, tt.want)
+			}
+			again, err := parse([]byte(rendered))
+			if err != nil || !reflect.DeepEqual(again.Events, res.Events) {
+				t.Errorf("a retry of the same body parses to %+v, %v; want %+v", again.Events, err, res.Events)
+			}
+		})
+	}
+}
+
+// TestConformanceCoversEveryFile keeps a body dropped into testdata/genuine
+// from going untested, and the table from naming files that are not there.
+func TestConformanceCoversEveryFile(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(genuineDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var onDisk, inTable []string
+	for _, p := range paths {
+		onDisk = append(onDisk, filepath.Base(p))
+	}
+	for _, c := range conformanceCases {
+		inTable = append(inTable, c.file)
+	}
+	slices.Sort(inTable)
+	if !slices.Equal(onDisk, inTable) {
+		t.Errorf("testdata/genuine has %v,\nTestConformance covers %v", onDisk, inTable)
+	}
+	sources, err := os.ReadFile(filepath.Join(genuineDir, "SOURCES.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range onDisk {
+		if !strings.Contains(string(sources), "`"+f+"`") {
+			t.Errorf("SOURCES.md does not say where %s comes from", f)
+		}
+	}
+}
