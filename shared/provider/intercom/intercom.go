@@ -28,6 +28,10 @@
 //	ticket.note.created                internal_note
 //	ticket.state.updated               status_changed
 //
+// ticket.created sends the ticket as data.item; the other ticket topics wrap
+// it as data.item.ticket, with the part that triggered the notification in
+// data.item.ticket_part. Both shapes are read.
+//
 // The ping topic is answered 200 with a small JSON body; every other topic
 // is ignored. Back-office and tracker tickets are ignored: no customer waits
 // on them.

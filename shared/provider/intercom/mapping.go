@@ -80,7 +80,7 @@ func (env *envelope) result(s provider.Settings) (provider.Result, error) {
 	if !ok {
 		return provider.Ignore("%s is not tracked", env.Topic), nil
 	}
-	it := &env.Data.Item
+	it, at := env.subject(r)
 	if r.ticket {
 		if cat := it.category(); cat != "" && !strings.EqualFold(cat, "customer") {
 			return provider.Ignore("%s for a %s ticket is not tracked: no customer is waiting on it", env.Topic, cat), nil
@@ -90,7 +90,7 @@ func (env *envelope) result(s provider.Settings) (provider.Result, error) {
 		return provider.Result{}, provider.Missing("id")
 	}
 	if it.ID == "" {
-		return provider.Result{}, provider.Missing("data.item.id")
+		return provider.Result{}, provider.Missing(at + ".id")
 	}
 	e := event.Event{
 		Source:   s.Source,
@@ -113,11 +113,11 @@ func (env *envelope) result(s provider.Settings) (provider.Result, error) {
 	var err error
 	switch {
 	case r.kind == event.TicketCreated:
-		err = it.created(&e, r, s)
+		err = it.created(&e, r, at, s)
 	case r.part != noPart:
 		err = env.message(&e, r, s)
 	default:
-		e.OccurredAt, err = env.changedAt()
+		e.OccurredAt, err = env.changedAt(r)
 	}
 	if err != nil {
 		return provider.Result{}, err
@@ -139,7 +139,7 @@ func (env *envelope) result(s provider.Settings) (provider.Result, error) {
 		}
 	case event.StatusChanged:
 		if r.ticket {
-			if e.Status, err = ticketStatus(it.TicketState); err != nil {
+			if e.Status, err = ticketStatus(at+".ticket_state", it.TicketState); err != nil {
 				return provider.Result{}, err
 			}
 		}
@@ -149,12 +149,12 @@ func (env *envelope) result(s provider.Settings) (provider.Result, error) {
 
 // created fills in a ticket_created event: the time the item was created
 // and who started it.
-func (it *item) created(e *event.Event, r rule, s provider.Settings) error {
+func (it *item) created(e *event.Event, r rule, at string, s provider.Settings) error {
 	var err error
 	if it.CreatedAt == "" {
-		return provider.Missing("data.item.created_at")
+		return provider.Missing(at + ".created_at")
 	}
-	if e.OccurredAt, err = unixSeconds("data.item.created_at", it.CreatedAt); err != nil {
+	if e.OccurredAt, err = unixSeconds(at+".created_at", it.CreatedAt); err != nil {
 		return err
 	}
 	e.Author = r.author
@@ -183,10 +183,16 @@ func (it *item) created(e *event.Event, r rule, s provider.Settings) error {
 
 // message fills in an event carried by a conversation or ticket part.
 func (env *envelope) message(e *event.Event, r rule, s provider.Settings) error {
-	it := &env.Data.Item
-	parts, path := it.ConversationParts.Parts, "data.item.conversation_parts.conversation_parts"
+	it, at := env.subject(r)
+	parts, path := it.ConversationParts.Parts, at+".conversation_parts.conversation_parts"
 	if len(parts) == 0 {
-		parts, path = it.TicketParts.Parts, "data.item.ticket_parts.ticket_parts"
+		parts, path = it.TicketParts.Parts, at+".ticket_parts.ticket_parts"
+	}
+	field := func(i int) string { return fmt.Sprintf("%s[%d].created_at", path, i) }
+	if p := env.Data.Item.TicketPart; r.ticket && p != nil {
+		// The wrapped shape names the part that triggered the
+		// notification; the ticket's own part list may be absent or stale.
+		parts, field = []part{*p}, func(int) string { return "data.item.ticket_part.created_at" }
 	}
 	i := pick(parts, r.part)
 	if i < 0 {
@@ -194,17 +200,16 @@ func (env *envelope) message(e *event.Event, r rule, s provider.Settings) error 
 		// is missing, the topic alone still says what happened, at the
 		// notification's time.
 		var err error
-		e.OccurredAt, err = env.changedAt()
+		e.OccurredAt, err = env.changedAt(r)
 		e.Author = r.author
 		return err
 	}
 	p := parts[i]
-	field := fmt.Sprintf("%s[%d].created_at", path, i)
 	if p.CreatedAt == "" {
-		return provider.Missing(field)
+		return provider.Missing(field(i))
 	}
 	var err error
-	if e.OccurredAt, err = unixSeconds(field, p.CreatedAt); err != nil {
+	if e.OccurredAt, err = unixSeconds(field(i), p.CreatedAt); err != nil {
 		return err
 	}
 	e.Author = role(p.Author)
@@ -218,14 +223,25 @@ func (env *envelope) message(e *event.Event, r rule, s provider.Settings) error 
 	return nil
 }
 
+// subject returns the conversation or ticket a notification is about and
+// the path its fields are reported under. ticket.created sends the ticket
+// as data.item; the reply, note and state topics wrap it as
+// data.item.ticket, beside the part in data.item.ticket_part.
+func (env *envelope) subject(r rule) (*item, string) {
+	if t := env.Data.Item.Ticket; r.ticket && t != nil {
+		return t, "data.item.ticket"
+	}
+	return &env.Data.Item, "data.item"
+}
+
 // changedAt is when a change without a part of its own happened: the
 // notification's creation time, or else the item's last update.
-func (env *envelope) changedAt() (time.Time, error) {
+func (env *envelope) changedAt(r rule) (time.Time, error) {
 	if env.CreatedAt != "" {
 		return unixSeconds("created_at", env.CreatedAt)
 	}
-	if env.Data.Item.UpdatedAt != "" {
-		return unixSeconds("data.item.updated_at", env.Data.Item.UpdatedAt)
+	if it, at := env.subject(r); it.UpdatedAt != "" {
+		return unixSeconds(at+".updated_at", it.UpdatedAt)
 	}
 	return time.Time{}, provider.Missing("created_at")
 }
@@ -353,8 +369,7 @@ func (it *item) category() string {
 
 // ticketStatus maps a ticket state, given as a string (API 2.9–2.10) or as
 // an object with a category (later versions).
-func ticketStatus(raw json.RawMessage) (event.Status, error) {
-	const field = "data.item.ticket_state"
+func ticketStatus(field string, raw json.RawMessage) (event.Status, error) {
 	if len(raw) == 0 {
 		return "", provider.Missing(field)
 	}

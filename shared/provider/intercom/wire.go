@@ -49,6 +49,12 @@ type item struct {
 	TicketParts struct {
 		Parts []part `json:"ticket_parts"`
 	} `json:"ticket_parts"`
+
+	// Intercom's ticket reply, note and state topics do not send the
+	// ticket as the item: they wrap it, with the part that triggered the
+	// notification beside it (data.item.ticket, data.item.ticket_part).
+	Ticket     *item `json:"ticket"`
+	TicketPart *part `json:"ticket_part"`
 }
 
 // source is the conversation's first message and the channel it came in on.
