@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Kind says what happened to a ticket.
@@ -129,12 +131,27 @@ func (e Event) CountsAsResponse() bool {
 // ErrInvalid is wrapped by every validation error.
 var ErrInvalid = errors.New("invalid event")
 
+// FieldError is a validation error: the JSON field at fault and what is
+// wrong with it. It wraps ErrInvalid, and its message never quotes an id
+// (ids may hold control characters meant for a log or a terminal).
+type FieldError struct {
+	Field  string // the event's JSON field, e.g. "ticket_id"
+	Reason string // e.g. "longer than 512 bytes"
+}
+
+func (e *FieldError) Error() string {
+	return ErrInvalid.Error() + ": " + e.Field + ": " + e.Reason
+}
+
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func bad(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
 // Validate checks that the event is complete and its enumerations known.
-// Errors name the JSON field.
+// Errors are *FieldError.
 func (e Event) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrInvalid, field, fmt.Sprintf(format, args...))
-	}
 	switch {
 	case e.Source == "":
 		return bad("source", "required")
@@ -162,6 +179,87 @@ func (e Event) Validate() error {
 		return bad("priority", "required for kind %s", e.Kind)
 	case e.Kind == AgentReply && e.Author == "":
 		return bad("author", "required for kind %s", e.Kind)
+	}
+	return nil
+}
+
+// MaxIDBytes bounds ticket_id and event_id, in bytes of UTF-8. The ids
+// become DynamoDB partition keys, "T#<source>#<ticket id>" and
+// "E#<source>#<event id>", and a partition key holds at most 2,048 bytes:
+// with the longest source name (64 bytes) an id could take 1,981. The limit
+// is far lower because the ticket item repeats the ticket id in every event
+// of its log and a queue item holds up to 5,000 ticket ids, each within
+// DynamoDB's 400 KB item; real ids are short (GitHub's "owner/repo#123",
+// at most about 150 bytes, is the longest of the supported helpdesks).
+// The store's tests derive the worst-case keys from its own key functions.
+const MaxIDBytes = 512
+
+// DefaultMaxFutureSkew is how far past the time of receipt an event may be
+// dated when its source sets no max_future_skew. Helpdesks stamp events
+// when they happen, so a later date is a clock or time-zone error. A day is
+// more than any time-zone mistake (local time read as UTC is at most 14
+// hours ahead, in UTC+14) yet refuses a date that would hold a ticket's
+// clocks for weeks.
+const DefaultMaxFutureSkew = 24 * time.Hour
+
+// MinOccurredAt is the earliest time an event may be dated. Every supported
+// helpdesk is younger (Zendesk, the oldest, dates from 2007); an earlier
+// time is a unit error, typically Unix seconds read as milliseconds (which
+// lands in January 1970), and would open a ticket breached decades ago.
+var MinOccurredAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Check is Validate plus what an event received from outside must meet
+// before it is stored: ids that fit the store's keys and are printable
+// text (they reach logs, SMS and email), and a plausible time — from
+// MinOccurredAt to maxFutureSkew (DefaultMaxFutureSkew when 0) after now,
+// the time of receipt. Errors are *FieldError.
+//
+// Events older than the ticket's other events are not refused: delivery
+// order is not event order, and whether an event is refused must not
+// depend on which of a ticket's events arrived first.
+func (e Event) Check(now time.Time, maxFutureSkew time.Duration) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := checkID("ticket_id", e.TicketID); err != nil {
+		return err
+	}
+	if err := checkID("event_id", e.ID); err != nil {
+		return err
+	}
+	if maxFutureSkew <= 0 {
+		maxFutureSkew = DefaultMaxFutureSkew
+	}
+	switch {
+	case e.OccurredAt.Before(MinOccurredAt):
+		return bad("occurred_at", "%s is before %s: most likely a unit error (seconds read as milliseconds?)",
+			e.OccurredAt.UTC().Format(time.RFC3339), MinOccurredAt.Format("2006-01-02"))
+	case e.OccurredAt.After(now.Add(maxFutureSkew)):
+		return bad("occurred_at", "%s is more than %s after the time of receipt %s (max_future_skew)",
+			e.OccurredAt.UTC().Format(time.RFC3339), maxFutureSkew, now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// checkID refuses an id that is too long for the store's keys or holds
+// anything but printable characters: no control characters (NUL, CR, LF,
+// ESC), line or paragraph separators (U+2028, U+2029), or format
+// characters such as the bidirectional overrides (U+202E) that make a log
+// line or an SMS read other than it is. Spaces other than U+0020 are not
+// printable either. The value itself is never echoed.
+func checkID(field, id string) error {
+	if len(id) > MaxIDBytes {
+		return bad(field, "longer than %d bytes (%d)", MaxIDBytes, len(id))
+	}
+	for i, r := range id {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(id[i:]); size == 1 {
+				return bad(field, "not valid UTF-8 at byte %d", i)
+			}
+		}
+		if !unicode.IsPrint(r) {
+			return bad(field, "contains %U at byte %d: only printable characters are allowed", r, i)
+		}
 	}
 	return nil
 }

@@ -91,3 +91,98 @@ func TestParseUnknownGivesZero(t *testing.T) {
 		t.Errorf("ParsePriority(urgent) = %q, %v", p, ok)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	ok := func() event.Event {
+		return event.Event{Source: "s", TicketID: "1", ID: "e", Kind: event.CustomerMessage, OccurredAt: now.Add(-time.Minute)}
+	}
+	tests := []struct {
+		name   string
+		mutate func(*event.Event)
+		skew   time.Duration
+		field  string // "" when accepted
+		reason string // a part of the reason
+	}{
+		{"valid", func(*event.Event) {}, 0, "", ""},
+		{"Validate runs first", func(e *event.Event) { e.Kind, e.TicketID = "x", strings.Repeat("a", 600) }, 0, "kind", "unknown kind"},
+
+		// Lengths are bytes of UTF-8, not characters.
+		{"ticket_id of 512 bytes", func(e *event.Event) { e.TicketID = strings.Repeat("a", 512) }, 0, "", ""},
+		{"ticket_id of 513 bytes", func(e *event.Event) { e.TicketID = strings.Repeat("a", 513) }, 0, "ticket_id", "longer than 512 bytes (513)"},
+		{"ticket_id of 256 two-byte characters", func(e *event.Event) { e.TicketID = strings.Repeat("é", 256) }, 0, "", ""},
+		{"ticket_id of 257 two-byte characters", func(e *event.Event) { e.TicketID = strings.Repeat("é", 257) }, 0, "ticket_id", "longer than 512 bytes (514)"},
+		{"ticket_id of 10,000 bytes", func(e *event.Event) { e.TicketID = strings.Repeat("7", 10_000) }, 0, "ticket_id", "longer than 512 bytes (10000)"},
+		{"event_id of 512 bytes", func(e *event.Event) { e.ID = strings.Repeat("e", 512) }, 0, "", ""},
+		{"event_id of 5,000 bytes", func(e *event.Event) { e.ID = strings.Repeat("e", 5_000) }, 0, "event_id", "longer than 512 bytes (5000)"},
+
+		// Characters that rewrite a log line, an SMS or a terminal.
+		{"NUL", func(e *event.Event) { e.TicketID = "4\x002" }, 0, "ticket_id", "U+0000 at byte 1"},
+		{"CR LF", func(e *event.Event) { e.TicketID = "42\r\nlevel=ERROR" }, 0, "ticket_id", "U+000D at byte 2"},
+		{"ESC", func(e *event.Event) { e.ID = "\x1b[31mred" }, 0, "event_id", "U+001B at byte 0"},
+		{"tab", func(e *event.Event) { e.ID = "a\tb" }, 0, "event_id", "U+0009"},
+		{"DEL", func(e *event.Event) { e.TicketID = "42\x7f" }, 0, "ticket_id", "U+007F"},
+		{"C1 next line U+0085", func(e *event.Event) { e.TicketID = "42\u0085" }, 0, "ticket_id", "U+0085"},
+		{"line separator U+2028", func(e *event.Event) { e.TicketID = "42\u2028x" }, 0, "ticket_id", "U+2028 at byte 2"},
+		{"paragraph separator U+2029", func(e *event.Event) { e.TicketID = "42\u2029x" }, 0, "ticket_id", "U+2029"},
+		{"right-to-left override U+202E", func(e *event.Event) { e.TicketID = "42\u202egpj.exe" }, 0, "ticket_id", "U+202E at byte 2"},
+		{"zero-width space U+200B", func(e *event.Event) { e.ID = "e\u200b" }, 0, "event_id", "U+200B"},
+		{"no-break space U+00A0", func(e *event.Event) { e.ID = "e\u00a01" }, 0, "event_id", "U+00A0"},
+		{"byte-order mark U+FEFF", func(e *event.Event) { e.ID = "\ufeffe" }, 0, "event_id", "U+FEFF at byte 0"},
+		{"invalid UTF-8", func(e *event.Event) { e.TicketID = "4\xff2" }, 0, "ticket_id", "not valid UTF-8 at byte 1"},
+		{"truncated UTF-8 sequence", func(e *event.Event) { e.TicketID = "42\xc3" }, 0, "ticket_id", "not valid UTF-8 at byte 2"},
+		// Printable text, whatever the script, passes.
+		{"GitHub id with slash, hash and space", func(e *event.Event) { e.TicketID = "octo org/help desk#42" }, 0, "", ""},
+		{"letters and symbols beyond ASCII", func(e *event.Event) { e.TicketID, e.ID = "Ärger-7·票", "ü€😀" }, 0, "", ""},
+		{"U+FFFD itself", func(e *event.Event) { e.TicketID = "4\uFFFD2" }, 0, "", ""},
+
+		// Times.
+		{"exactly 24h ahead", func(e *event.Event) { e.OccurredAt = now.Add(24 * time.Hour) }, 0, "", ""},
+		{"24h and 1ns ahead", func(e *event.Event) { e.OccurredAt = now.Add(24*time.Hour + 1) }, 0, "occurred_at", "more than 24h0m0s after the time of receipt 2026-11-23T09:30:00Z"},
+		{"in 2100", func(e *event.Event) { e.OccurredAt = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) }, 0, "occurred_at", "2100-01-01T00:00:00Z is more than"},
+		{"2h ahead with a 1h skew", func(e *event.Event) { e.OccurredAt = now.Add(2 * time.Hour) }, time.Hour, "occurred_at", "more than 1h0m0s"},
+		{"2h ahead with a 48h skew", func(e *event.Event) { e.OccurredAt = now.Add(2 * time.Hour) }, 48 * time.Hour, "", ""},
+		{"30h ahead with a 48h skew", func(e *event.Event) { e.OccurredAt = now.Add(30 * time.Hour) }, 48 * time.Hour, "", ""},
+		{"a year ago", func(e *event.Event) { e.OccurredAt = now.AddDate(-1, 0, 0) }, 0, "", ""},
+		{"2000-01-01T00:00:00Z", func(e *event.Event) { e.OccurredAt = event.MinOccurredAt }, 0, "", ""},
+		{"1999-12-31T23:59:59Z", func(e *event.Event) { e.OccurredAt = event.MinOccurredAt.Add(-time.Second) }, 0, "occurred_at", "before 2000-01-01"},
+		// 1795424400 (2026-11-23T09:00:00Z) in seconds read as milliseconds.
+		{"seconds read as milliseconds", func(e *event.Event) { e.OccurredAt = time.UnixMilli(1795424400) }, 0, "occurred_at", "1970-01-21T18:43:44Z is before 2000-01-01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := ok()
+			tt.mutate(&e)
+			err := e.Check(now, tt.skew)
+			if tt.field == "" {
+				if err != nil {
+					t.Errorf("Check = %v, want nil", err)
+				}
+				return
+			}
+			var fe *event.FieldError
+			if !errors.As(err, &fe) || !errors.Is(err, event.ErrInvalid) {
+				t.Fatalf("Check = %v, want a *FieldError wrapping ErrInvalid", err)
+			}
+			if fe.Field != tt.field || !strings.Contains(fe.Reason, tt.reason) {
+				t.Errorf("Check = field %q reason %q, want field %q with %q", fe.Field, fe.Reason, tt.field, tt.reason)
+			}
+			if want := "invalid event: " + fe.Field + ": " + fe.Reason; err.Error() != want {
+				t.Errorf("Error() = %q, want %q", err.Error(), want)
+			}
+		})
+	}
+}
+
+// TestCheckNeverEchoesIDs: the reason goes to logs and to the sender; an
+// id's own bytes must not, whatever they are.
+func TestCheckNeverEchoesIDs(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	for _, id := range []string{"SECRET\x00", "SECRET\r\nfake log line", "SECRET\u202e", strings.Repeat("SECRET", 100)} {
+		e := event.Event{Source: "s", TicketID: id, ID: "e", Kind: event.CustomerMessage, OccurredAt: now}
+		err := e.Check(now, 0)
+		if err == nil || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("Check(%q) = %v, want an error that does not quote the id", id, err)
+		}
+	}
+}
