@@ -302,7 +302,7 @@ func (r *reader) holidays(n *yaml.Node, path string) []calendar.Option {
 func (r *reader) source(name string, n *yaml.Node, path string) Source {
 	s := Source{Name: name, SecretEnv: SecretEnvName(name)}
 	var apiURLAt, tokenEnvAt *yaml.Node // the keys' values, when given
-	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "ack_author", "url", "ticket_url", "api_url", "api_token_env") {
+	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "max_future_skew", "ack_author", "url", "ticket_url", "api_url", "api_token_env") {
 		switch f.key {
 		case "provider":
 			s.Provider = r.str(f.node, f.path)
@@ -315,6 +315,8 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 			s.Insecure = r.boolean(f.node, f.path)
 		case "timestamp_window":
 			s.Window = r.duration(f.node, f.path)
+		case "max_future_skew":
+			s.MaxFutureSkew = r.duration(f.node, f.path)
 		case "ack_author":
 			s.AckAuthor = r.str(f.node, f.path)
 		case "ticket_url":

@@ -120,6 +120,10 @@ type Source struct {
 	// Window is how far a signed timestamp may be from now, for helpdesks
 	// that sign one; 0 means the default (5 minutes).
 	Window time.Duration
+	// MaxFutureSkew is how far past the time of receipt an event may be
+	// dated; a later one is refused (event.Check). 0 means the default
+	// (event.DefaultMaxFutureSkew, 24 hours).
+	MaxFutureSkew time.Duration
 	// AckAuthor is the helpdesk user id slawatch posts acknowledgements as.
 	AckAuthor string
 	// URL is the exact URL the helpdesk posts to, for schemes that sign the
