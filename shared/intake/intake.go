@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/sla"
@@ -16,19 +17,58 @@ import (
 type Service struct {
 	Policies sla.Policies
 	Tickets  store.Tickets
+	// Now is the time of receipt that events' dates are checked against
+	// (event.Check); nil means time.Now.
+	Now func() time.Time
+	// MaxFutureSkew returns how far past the time of receipt a source's
+	// events may be dated; nil, or 0 for a source, means
+	// event.DefaultMaxFutureSkew.
+	MaxFutureSkew func(source string) time.Duration
 }
 
 // Result counts what a batch of events did.
 type Result struct {
 	Applied    int `json:"applied"`
 	Duplicates int `json:"duplicates"`
+	// Refused lists the events event.Check refused, in batch order.
+	Refused []Refusal `json:"refused,omitempty"`
 }
 
-// Ingest applies each event to its ticket. A duplicate event id leaves the
-// ticket unchanged and is counted, not refused: helpdesks redeliver.
+// Refusal is an event that was not stored because event.Check refused it.
+type Refusal struct {
+	Event  int    `json:"event"` // its index in the batch, from 0
+	Field  string `json:"field"` // the canonical event's field, e.g. "ticket_id"
+	Reason string `json:"reason"`
+}
+
+func (r Refusal) Error() string { return r.Field + ": " + r.Reason }
+
+// Ingest checks each event (event.Check) and applies those that pass to
+// their tickets. A refused event reaches no store call at all, so nothing
+// of it is kept; the other events of the batch are applied all the same:
+// the sender will not make a refused event valid by sending it again, and
+// refusing its neighbours too would lose them (HubSpot batches events of
+// many tickets and retries no 4xx). A duplicate event id leaves the ticket
+// unchanged and is counted, not refused: helpdesks redeliver.
 func (s *Service) Ingest(ctx context.Context, events []event.Event) (Result, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
 	var res Result
-	for _, ev := range events {
+	for i, ev := range events {
+		var skew time.Duration
+		if s.MaxFutureSkew != nil {
+			skew = s.MaxFutureSkew(ev.Source)
+		}
+		if err := ev.Check(now(), skew); err != nil {
+			var fe *event.FieldError
+			if !errors.As(err, &fe) {
+				return res, fmt.Errorf("intake: event %d: %w", i, err)
+			}
+			res.Refused = append(res.Refused, Refusal{Event: i, Field: fe.Field, Reason: fe.Reason})
+			continue
+		}
 		applied := false
 		_, err := s.Tickets.Update(ctx, store.Key{Source: ev.Source, ID: ev.TicketID}, ev.ID, func(t sla.Ticket) (sla.Ticket, bool, error) {
 			next, changed, err := sla.Apply(s.Policies, t, ev)
