@@ -38,12 +38,13 @@ func TestPayloadsSayWhatIsMeant(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			kinds := map[event.Kind]int{}
 			statuses := map[event.Status]bool{}
-			ignored := 0
+			echoes := 0 // events whose id an earlier delivery of the ticket carried
 			for range 60 {
 				tk, err := g.ticket(r, v, now)
 				if err != nil {
 					t.Fatal(err)
 				}
+				seen := map[string]bool{}
 				for _, d := range tk.deliveries {
 					if d.at.After(now) {
 						t.Errorf("%s: a webhook about %s, later than now", tk.id, d.at)
@@ -56,14 +57,15 @@ func TestPayloadsSayWhatIsMeant(t *testing.T) {
 					if err := builtin.Adapters()[v.name].Verify(req, s); err != nil {
 						t.Fatalf("%s: signed webhook refused: %v", tk.id, err)
 					}
-					if len(d.events) == 0 {
-						ignored++
-					}
 					// Redeliveries renumber these (sender.send).
 					if marker := map[string]string{"hubspot": `"attemptNumber":0`, "intercom": `"delivery_attempts":1`}[v.name]; marker != "" && !strings.Contains(string(d.body), marker) {
 						t.Errorf("%s: no %s in the body to count redeliveries with", tk.id, marker)
 					}
 					for _, e := range d.events {
+						if seen[e.ID] {
+							echoes++
+						}
+						seen[e.ID] = true
 						kinds[e.Kind]++
 						if e.Kind == event.StatusChanged {
 							statuses[e.Status] = true
@@ -92,7 +94,7 @@ func TestPayloadsSayWhatIsMeant(t *testing.T) {
 			if !statuses[event.Solved] && !statuses[event.Closed] {
 				t.Errorf("no ticket was solved or closed: %v", statuses)
 			}
-			if v.name == "jira" && ignored == 0 {
+			if v.name == "jira" && echoes == 0 {
 				t.Error("Jira's jira:issue_updated echo of a comment never came up")
 			}
 		})

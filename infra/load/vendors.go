@@ -632,13 +632,13 @@ func renderJira(g *generator, r *rand.Rand, t *ticket, s step) []*delivery {
 			set(doc, "comment.author.accountId", fmt.Sprintf("qm:%d", customerID(t)))
 		}
 		ds := one(doc, header(), w)
-		// Jira also fires jira:issue_updated for every comment; slawatch
-		// must ignore it rather than count the comment twice.
+		// Jira also fires jira:issue_updated (issue_commented) for every
+		// comment: the same event id, which slawatch must count once.
 		dup := g.fx.get("jira", "issue_updated_comment.json")
 		issue(dup)
 		set(dup, "timestamp", num(s.at.UnixMilli()+1000))
 		set(dup, "comment", get(doc, "comment"))
-		return append(ds, &delivery{header: header(), body: encode(dup), at: s.at.Add(time.Second)})
+		return append(ds, &delivery{header: header(), body: encode(dup), at: s.at.Add(time.Second), want: []event.Event{w}})
 	case s.kind == stepStatus:
 		set(doc, "changelog.id", strconv.FormatInt(200000+g.ids.next(), 10))
 		set(doc, "changelog.items.0.fromString", jiraStatuses[t.status].name)

@@ -17,15 +17,36 @@ import (
 type payload struct {
 	Timestamp    json.RawMessage `json:"timestamp"`
 	WebhookEvent string          `json:"webhookEvent"`
-	User         *user           `json:"user"`
-	Issue        *issue          `json:"issue"`
-	Changelog    *changelog      `json:"changelog"`
-	Comment      *comment        `json:"comment"`
+	// EventType is issue_event_type_name: what a jira:issue_updated is
+	// about (issue_commented, issue_comment_edited, issue_resolved, …).
+	// Jira Server before 7.x sends none.
+	EventType string     `json:"issue_event_type_name"`
+	User      *user      `json:"user"`
+	Issue     *issue     `json:"issue"`
+	Changelog *changelog `json:"changelog"`
+	Comment   *comment   `json:"comment"`
 }
 
 type user struct {
-	AccountID   string `json:"accountId"`
+	AccountID   string `json:"accountId"`   // Cloud
 	AccountType string `json:"accountType"` // customer, atlassian or app (Cloud only)
+	Key         string `json:"key"`         // Server and Data Center
+	Name        string `json:"name"`        // Server and Data Center
+}
+
+// same reports whether u and v are the same Jira user: by accountId on
+// Cloud, by user key (else user name) on Server and Data Center, which have
+// no accountId.
+func (u *user) same(v *user) bool {
+	switch {
+	case u == nil || v == nil:
+		return false
+	case u.AccountID != "" || v.AccountID != "":
+		return u.AccountID == v.AccountID
+	case u.Key != "" || v.Key != "":
+		return u.Key == v.Key
+	}
+	return u.Name != "" && strings.EqualFold(u.Name, v.Name) // user names are case-insensitive
 }
 
 type issue struct {
@@ -70,6 +91,7 @@ type comment struct {
 	JSDPublic  *bool           `json:"jsdPublic"`
 	Visibility json.RawMessage `json:"visibility"`
 	Created    string          `json:"created"`
+	Updated    string          `json:"updated"`
 }
 
 // Parse returns the events a Jira webhook carries.
@@ -85,11 +107,19 @@ func (Adapter) Parse(r provider.Request, s provider.Settings) (provider.Result, 
 	default:
 		return provider.Ignore("jira event %q is not tracked", p.WebhookEvent), nil
 	}
-	if p.Issue == nil {
-		return provider.Result{}, provider.Missing("issue")
-	}
-	if p.Issue.Key == "" {
-		return provider.Result{}, provider.Missing("issue.key")
+	if p.Issue == nil || p.Issue.Key == "" {
+		// Not the sender's error, and a 400 would have Jira retry and
+		// eventually disable the webhook. Jira Server and Data Center send
+		// every comment_created without the issue; the same comment comes
+		// again, with its issue, as jira:issue_updated (issue_commented).
+		if p.WebhookEvent == "comment_created" {
+			return provider.Ignore("jira comment_created without an issue (Jira Server/Data Center): the comment is taken from its jira:issue_updated issue_commented delivery"), nil
+		}
+		missing := "issue"
+		if p.Issue != nil {
+			missing = "issue.key"
+		}
+		return provider.Ignore("jira %s without %s cannot be placed on a ticket", p.WebhookEvent, missing), nil
 	}
 	d := delivery{p: p, s: s, id: strings.TrimSpace(r.Header.Get(IdentifierHeader))}
 	var evs []event.Event
@@ -206,7 +236,13 @@ func (d delivery) commented() ([]event.Event, error) {
 		return nil, provider.Missing("comment.id")
 	}
 	e := d.base(event.InternalNote, at)
-	e.ID = d.eventID(cid)
+	// Jira sends every comment twice, as comment_created and as
+	// jira:issue_updated (issue_commented), each with its own delivery id:
+	// the comment id makes both one event, which the store counts once.
+	e.ID = "comment:" + cid
+	if cid == "" {
+		e.ID = d.eventID()
+	}
 
 	var authorID, accountType string
 	if c.Author != nil {
@@ -217,7 +253,7 @@ func (d delivery) commented() ([]event.Event, error) {
 		// Jira Data Center sends no accountType: the reporter commenting
 		// is the customer, anyone else is taken for an agent.
 		r = event.Agent
-		if rep := d.p.Issue.Fields.Reporter; rep != nil && rep.AccountID != "" && rep.AccountID == authorID {
+		if c.Author.same(d.p.Issue.Fields.Reporter) {
 			r = event.Customer
 		}
 	}
@@ -301,11 +337,28 @@ func (d delivery) updated() ([]event.Event, string, error) {
 			evs = append(evs, e)
 		}
 	}
+	if d.p.Comment != nil {
+		switch {
+		case d.p.EventType == "issue_comment_edited" || d.p.EventType == "issue_comment_deleted":
+			// An edit is not a second reply.
+		case d.p.EventType == "" && d.p.Comment.Updated != "" && d.p.Comment.Updated != d.p.Comment.Created:
+			// Jira Server before 7.x names no event type: an edited
+			// comment is told by its later updated time.
+		default:
+			// issue_commented, or a transition made with a comment. The
+			// comment's own event id de-duplicates it with comment_created.
+			ce, err := d.commented()
+			if err != nil {
+				return nil, "", err
+			}
+			evs = append(evs, ce...)
+		}
+	}
 	if len(evs) > 0 {
 		return evs, "", nil
 	}
 	if d.p.Comment != nil {
-		return nil, "jira:issue_updated for a comment duplicates comment_created", nil
+		return nil, "jira:issue_updated for an edited or deleted comment is not tracked", nil
 	}
 	return nil, "jira:issue_updated without a status, priority or labels change is not tracked", nil
 }
