@@ -33,7 +33,7 @@ const usage = `usage:
   slawatch config default
   slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--burst-day 14] [--burst-days 2]
                  [--burst-factor 3] [--channel email] [--seed 1] [--start 2026-11-02]
-                 [--config FILE --calendar NAME]
+                 [--closed-unanswered 0.06] [--config FILE --calendar NAME]
   slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
                  (both: without --calendar, Mon-Fri 09:00-17:00 America/New_York)
   slawatch report [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]

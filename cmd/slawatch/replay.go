@@ -47,6 +47,7 @@ func replayGenerate(args []string, stdout io.Writer) error {
 	channel := fs.String("channel", string(event.Email), "the tickets' channel")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same trace")
 	start := fs.String("start", "2026-11-02", "first day, YYYY-MM-DD in the calendar's zone")
+	closedShare := fs.Float64("closed-unanswered", 0, "share of tickets closed without a reply (spam, duplicates), between 0 and 1")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: replay generate: %v", errUsage, err)
 	}
@@ -62,6 +63,8 @@ func replayGenerate(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: --arrivals times --burst-factor must be at most %d a day", errUsage, maxGenerateArrivals)
 	case *burstDay < 0 || *burstDays < 0:
 		return fmt.Errorf("%w: --burst-day and --burst-days must not be negative", errUsage)
+	case !(*closedShare >= 0 && *closedShare < 1):
+		return fmt.Errorf("%w: --closed-unanswered %v: want a share from 0 to below 1, e.g. 0.06", errUsage, *closedShare)
 	}
 	ch, ok := event.ParseChannel(*channel)
 	if !ok {
@@ -78,7 +81,7 @@ func replayGenerate(args []string, stdout io.Writer) error {
 	trace := replay.Generate(replay.Scenario{
 		Start: time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, cal.Location()), Days: *days, Calendar: cal,
 		ArrivalsPerDay: *arrivals, BurstDay: *burstDay, BurstDays: *burstDays, BurstFactor: *burstFactor,
-		AgentsPerHour: *agents, Channel: ch, Seed: *seed,
+		AgentsPerHour: *agents, Channel: ch, Seed: *seed, ClosedUnanswered: *closedShare,
 	})
 	return replay.WriteTrace(stdout, trace)
 }

@@ -131,16 +131,9 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	for i, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
 		answered := false
 		_, err := s.Queues.UpdateQueue(ctx, q.String(), func(st queue.Stats) (queue.Stats, bool, error) {
-			switch {
-			case m.RespondedAt != nil:
-				answered = st.Answer(queue.Answer{Ticket: t.ID, Started: m.StartedAt, At: *m.RespondedAt,
-					Calendar: s.calendar(m), Promise: promised(t.Ack)})
-				return st, answered, nil
-			case m.StoppedAt != nil:
-				return st, st.Drop(t.ID), nil
-			default:
-				return st, st.Arrive(t.ID, m.StartedAt), nil
-			}
+			var changed bool
+			changed, answered = Track(&st, t, s.calendar(t.FirstResponse))
+			return st, changed, nil
 		})
 		if err != nil {
 			return fmt.Errorf("promise: queue %s: %w", q, err)
@@ -150,6 +143,33 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 		}
 	}
 	return nil
+}
+
+// Track records in st where t stands in its wait for a first response:
+// waiting, answered (its wait measured on cal, nil for calendar time), or
+// dropped — solved or closed without a reply, so it no longer holds up the
+// tickets behind it. It reports whether st changed and whether this call
+// recorded the answer. Tickets without a first-response clock, and those an
+// agent started, are not queued.
+//
+// It is the one place queue history follows tickets: Observe uses it for
+// every queue a ticket is in, and package replay on its virtual clock, so
+// a calibration replay measures what production does.
+func Track(st *queue.Stats, t sla.Ticket, cal *calendar.Calendar) (changed, answered bool) {
+	m := t.FirstResponse
+	if m == nil || t.AgentCreated {
+		return false, false
+	}
+	switch {
+	case m.RespondedAt != nil:
+		answered = st.Answer(queue.Answer{Ticket: t.ID, Started: m.StartedAt, At: *m.RespondedAt,
+			Calendar: cal, Promise: promised(t.Ack)})
+		return answered, answered
+	case m.StoppedAt != nil:
+		return st.Drop(t.ID), false
+	default:
+		return st.Arrive(t.ID, m.StartedAt), false
+	}
 }
 
 // recordAnswer adds a first response to the metrics.

@@ -493,3 +493,35 @@ func TestPromiseTracking(t *testing.T) {
 		t.Errorf("metrics %v, want %v", m.v, want)
 	}
 }
+
+// Track follows a ticket through its queue: waiting, then answered or,
+// closed without a reply, dropped; an outbound ticket never queues.
+func TestTrack(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { v := t0.Add(d); return &v }
+	tests := []struct {
+		name              string
+		ticket            sla.Ticket
+		changed, answered bool
+		waiting, replies  int
+	}{
+		{"waiting", sla.Ticket{ID: "w", FirstResponse: &sla.Metric{StartedAt: t0}}, true, false, 2, 0},
+		{"answered", sla.Ticket{ID: "a", FirstResponse: &sla.Metric{StartedAt: t0, RespondedAt: at(time.Hour)}}, true, true, 0, 1},
+		{"closed unanswered", sla.Ticket{ID: "a", FirstResponse: &sla.Metric{StartedAt: t0, StoppedAt: at(time.Hour)}}, true, false, 0, 0},
+		{"outbound", sla.Ticket{ID: "o", AgentCreated: true, FirstResponse: &sla.Metric{StartedAt: t0}}, false, false, 1, 0},
+		{"no clock", sla.Ticket{ID: "n"}, false, false, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st queue.Stats
+			st.Arrive("a", t0) // already waiting
+			changed, answered := promise.Track(&st, tt.ticket, nil)
+			if changed != tt.changed || answered != tt.answered {
+				t.Errorf("changed %v answered %v, want %v %v", changed, answered, tt.changed, tt.answered)
+			}
+			if len(st.Open) != tt.waiting || len(st.Replies) != tt.replies {
+				t.Errorf("%d waiting, %d replies; want %d, %d", len(st.Open), len(st.Replies), tt.waiting, tt.replies)
+			}
+		})
+	}
+}

@@ -33,6 +33,12 @@ type Scenario struct {
 	AgentsPerHour float64
 	Channel       event.Channel
 	Seed          uint64
+	// ClosedUnanswered is the share of tickets, between 0 and 1, closed
+	// without any reply: spam, duplicates, a customer who found the answer.
+	// Agents close them at triage, when they reach them in arrival order,
+	// taking no service time; each gets a status change to closed instead
+	// of a reply.
+	ClosedUnanswered float64
 }
 
 // hourly is the share of a day's arrivals in each local hour: quiet nights,
@@ -50,10 +56,12 @@ var hourly = func() [24]float64 {
 }()
 
 // Generate returns the trace: for each ticket, its created event and the
-// agent's first public reply, sorted by time. Agents answer in arrival
-// order, only during the calendar's hours, at the scenario's pace.
+// agent's first public reply (or, for the ClosedUnanswered share, its
+// closing), sorted by time. Agents answer in arrival order, only during the
+// calendar's hours, at the scenario's pace.
 func Generate(s Scenario) []event.Event {
 	r := rand.New(rand.NewPCG(s.Seed, 0x5eed))
+	closes := rand.New(rand.NewPCG(s.Seed, 0xc105ed))
 	loc := s.Calendar.Location()
 	var arrivals []time.Time
 	for d := range s.Days {
@@ -81,6 +89,13 @@ func Generate(s Scenario) []event.Event {
 		out = append(out, event.Event{Source: "sim", TicketID: id, ID: id + "-c", Kind: event.TicketCreated,
 			OccurredAt: at, Channel: s.Channel, Priority: event.Normal, Author: event.Customer})
 		start := s.Calendar.NextOpen(later(free, at))
+		// A separate stream decides closures, so that a scenario without
+		// any gives the same trace as before the option existed.
+		if s.ClosedUnanswered > 0 && closes.Float64() < s.ClosedUnanswered {
+			out = append(out, event.Event{Source: "sim", TicketID: id, ID: id + "-x", Kind: event.StatusChanged,
+				OccurredAt: start, Status: event.Closed, Author: event.Agent})
+			continue
+		}
 		work := time.Duration(r.ExpFloat64() * float64(time.Hour) / s.AgentsPerHour).Truncate(time.Second)
 		reply := s.Calendar.Add(start, max(work, time.Minute))
 		free = reply

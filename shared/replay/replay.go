@@ -6,7 +6,10 @@ import (
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/eta"
 	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/queue"
+	"github.com/slawatch/slawatch/shared/sla"
 )
 
 // Options configure a replay.
@@ -33,56 +36,74 @@ type Result struct {
 }
 
 // Run replays a trace (sorted by occurred-at) on a virtual clock through
-// the same queue state and estimate production uses: every new ticket gets
-// a promise from what was known at that instant — earlier first responses,
-// the tickets still waiting, the recent pace — and every first reply is
-// checked against it.
+// the same ticket state, queue bookkeeping and estimate production uses:
+// each event goes through the SLA engine (sla.Apply), and each ticket it
+// touches through promise.Track, as promise.Service.Observe does after a
+// webhook. A ticket whose first-response clock starts gets a promise from
+// what was known at that instant — earlier first responses, the tickets
+// still waiting, the recent pace — and every first reply is checked
+// against it. A ticket solved or closed without a reply (spam, a duplicate,
+// a customer who found the answer) leaves the backlog then, as it does in
+// production, instead of holding up every later promise.
+//
+// Each source has one queue (production's coarsest, queue.Keys): ticket
+// ids are unique per source only.
 func Run(events []event.Event, o Options) Result {
 	if o.Window <= 0 {
 		o.Window = 7 * 24 * time.Hour
 	}
-	var q queue.Stats
-	created := map[string]time.Time{}
+	queues := map[string]*queue.Stats{}
+	tickets := map[string]sla.Ticket{}
 	promised := map[string]eta.Promise{}
 	var promises, actuals []time.Duration
 	res := Result{}
 	for _, e := range events {
 		now := e.OccurredAt
-		id := e.Source + "/" + e.TicketID // ticket ids are unique per source
-		switch {
-		case e.Kind == event.TicketCreated:
-			if _, seen := created[id]; seen {
-				continue
-			}
-			created[id] = now
-			if o.Fixed > 0 {
-				promised[id] = eta.Promise{By: now.Add(o.Fixed)}
-			} else {
-				in := q.Input(id, now, o.Window)
-				in.Calendar, in.Target, in.Quantile = o.Calendar, o.Target, o.Quantile
-				promised[id] = eta.Estimate(in)
-			}
-			q.Arrive(id, now)
-		case e.CountsAsResponse():
-			c, ok := created[id]
-			if !ok {
-				continue
-			}
-			p := promised[id]
-			var pp *eta.Promise
-			if o.Fixed == 0 {
-				pp = &p
-			}
-			if !q.Answer(queue.Answer{Ticket: id, Started: c, At: now, Calendar: o.Calendar, Promise: pp}) {
-				continue
-			}
-			res.Tickets++
-			if !now.After(p.By) {
-				res.Kept++
-			}
-			promises = append(promises, p.By.Sub(c))
-			actuals = append(actuals, now.Sub(c))
+		id := e.Source + "/" + e.TicketID
+		t, ok := tickets[id]
+		if !ok {
+			t = sla.New(e.Source, e.TicketID)
 		}
+		t, changed, err := sla.Apply(noPolicy{}, t, e)
+		if err != nil || !changed {
+			continue // ReadTrace validated the events; a repeat changes nothing
+		}
+		q := queues[e.Source]
+		if q == nil {
+			q = &queue.Stats{}
+			queues[e.Source] = q
+		}
+		m := t.FirstResponse
+		if _, done := promised[id]; !done && m.Running() && !t.AgentCreated {
+			// The clock has just started: promise a time, as the
+			// acknowledgement does.
+			var p eta.Promise
+			if o.Fixed > 0 {
+				p = eta.Promise{By: m.StartedAt.Add(o.Fixed)}
+			} else {
+				in := q.Input(t.ID, m.StartedAt, o.Window)
+				in.Calendar, in.Target, in.Quantile = o.Calendar, o.Target, o.Quantile
+				p = eta.Estimate(in)
+				// Recorded as sent, so the reply's residual feeds later
+				// estimates; a canned promise has no model to correct.
+				t.Ack = &sla.Acknowledgement{SentAt: &now, PromisedBy: p.By, Mean: p.Mean, Spread: p.Spread}
+			}
+			promised[id] = p
+		}
+		tickets[id] = t
+		if _, answered := promise.Track(q, t, o.Calendar); !answered {
+			continue
+		}
+		p, ok := promised[id]
+		if !ok {
+			continue
+		}
+		res.Tickets++
+		if !m.RespondedAt.After(p.By) {
+			res.Kept++
+		}
+		promises = append(promises, p.By.Sub(m.StartedAt))
+		actuals = append(actuals, m.RespondedAt.Sub(m.StartedAt))
 	}
 	if res.Tickets > 0 {
 		res.KeptRate = float64(res.Kept) / float64(res.Tickets)
@@ -90,3 +111,10 @@ func Run(events []event.Event, o Options) Result {
 	}
 	return res
 }
+
+// noPolicy matches no ticket to a policy: the replay needs the engine's
+// clocks (started, answered, stopped), not deadlines or alerts, and takes
+// its target from Options.
+type noPolicy struct{}
+
+func (noPolicy) Match(policy.Ticket) *policy.Policy { return nil }

@@ -64,7 +64,11 @@ func TestRunCountsKeptAndBroken(t *testing.T) {
 	cal := office(t)
 	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, cal.Location()) // Monday
 	ev := func(id string, k event.Kind, at time.Time) event.Event {
-		return event.Event{Source: "sim", TicketID: id, ID: id + string(k), Kind: k, OccurredAt: at, Author: event.Agent, Public: true}
+		e := event.Event{Source: "sim", TicketID: id, ID: id + string(k), Kind: k, OccurredAt: at, Author: event.Customer}
+		if k == event.AgentReply {
+			e.Author, e.Public = event.Agent, true
+		}
+		return e
 	}
 	// Cold start: both are promised the 2h target, said "within 2 hours":
 	// a at 12:00, b at 12:05. a answered 11:30 (kept), b at 12:10 (broken).
