@@ -12,13 +12,12 @@ import (
 // deadline prints when a business duration from a start instant ends.
 func deadline(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("deadline", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default)")
 	calName := fs.String("calendar", "", "calendar name from the configuration")
 	start := fs.String("start", "", "start instant, RFC 3339")
 	dur := fs.Duration("duration", 0, "business duration, e.g. 8h or 90m")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: deadline: %v", errUsage, err)
+	if err := parseFlags(fs, "deadline", args, stdout); err != nil {
+		return err
 	}
 	if *calName == "" || *start == "" || *dur <= 0 {
 		return fmt.Errorf("%w: deadline needs --calendar, --start and a positive --duration", errUsage)

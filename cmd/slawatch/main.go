@@ -45,19 +45,36 @@ var errUsage = errors.New("usage")
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
 	stop()
+	os.Exit(code)
+}
+
+// exitCode reports err on stderr and returns the exit status: 0, 2 for a
+// mistake in the command line (with the usage), 1 for any other failure.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
+	case err == nil:
+		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(os.Stderr, "slawatch: %v\n%s", err, usage)
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintf(os.Stderr, "slawatch: %v\n", err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "slawatch: %v\n%s", err, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "slawatch: %v\n", err)
+		return 1
 	}
 }
 
+// run runs the command line; a help request is a success.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, os.Stdin, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("%w: no command", errUsage)
 	}
@@ -71,11 +88,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "report":
 		return report(ctx, rest, stdout)
 	case "replay":
-		return replayCmd(rest, os.Stdin, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+		return replayCmd(rest, stdin, stdout)
+	case "help":
+		return help(ctx, rest, stdout)
 	default:
+		if isHelp(cmd) {
+			return help(ctx, nil, stdout)
+		}
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
 }
@@ -101,6 +120,12 @@ func loadConfig(path string) (*policy.Config, ack.Templates, error) {
 
 func configCmd(args []string, stdout io.Writer) error {
 	switch {
+	case len(args) >= 1 && isHelp(args[0]):
+		printUsage(stdout, "config", nil)
+		return errHelp
+	case len(args) >= 2 && (args[0] == "check" || args[0] == "default") && isHelp(args[1]):
+		printUsage(stdout, "config "+args[0], nil)
+		return errHelp
 	case len(args) == 1 && args[0] == "default":
 		_, err := stdout.Write(policy.DefaultYAML())
 		return err

@@ -35,7 +35,6 @@ func replayCmd(args []string, stdin io.Reader, stdout io.Writer) error {
 // replayGenerate writes a synthetic trace as JSON Lines.
 func replayGenerate(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("replay generate", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default); needs --calendar")
 	calName := fs.String("calendar", "", "calendar name from the configuration (default: Mon-Fri 09:00-17:00 America/New_York)")
 	days := fs.Int("days", 30, "days of trace")
@@ -48,8 +47,8 @@ func replayGenerate(args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same trace")
 	start := fs.String("start", "2026-11-02", "first day, YYYY-MM-DD in the calendar's zone")
 	closedShare := fs.Float64("closed-unanswered", 0, "share of tickets closed without a reply (spam, duplicates), between 0 and 1")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: replay generate: %v", errUsage, err)
+	if err := parseFlags(fs, "replay generate", args, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: replay generate takes no arguments, only flags (got %q)", errUsage, fs.Arg(0))
@@ -90,7 +89,6 @@ func replayGenerate(args []string, stdout io.Writer) error {
 // span, and prints how each fared.
 func replayRun(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	configPath := fs.String("config", "", "configuration file (default: the embedded default); needs --calendar")
 	calName := fs.String("calendar", "", "calendar name from the configuration (default: Mon-Fri 09:00-17:00 America/New_York)")
 	target := fs.Duration("target", 8*time.Hour, "first-response target, in business time: the promise until the queue has history")
@@ -100,8 +98,8 @@ func replayRun(args []string, stdin io.Reader, stdout io.Writer) error {
 	// Flags may come after the file too: slawatch replay trace.jsonl --json.
 	var files []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return fmt.Errorf("%w: replay: %v", errUsage, err)
+		if err := parseFlags(fs, "replay", args, stdout); err != nil {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break

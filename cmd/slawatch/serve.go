@@ -31,7 +31,6 @@ import (
 // deadline checker in one process, on the in-memory store.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	defAddr := os.Getenv("SLAWATCH_ADDR")
 	if defAddr == "" {
 		defAddr = "127.0.0.1:8080"
@@ -46,8 +45,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	snsEndpoint := fs.String("sns-endpoint", os.Getenv("SLAWATCH_SNS_ENDPOINT"), "SNS endpoint, e.g. a local SNS server (env SLAWATCH_SNS_ENDPOINT)")
 	alertTopic := fs.String("alert-topic", os.Getenv("SLAWATCH_ALERT_TOPIC"), "publish alerts to this SNS topic ARN, or topic name to create on --sns-endpoint (env SLAWATCH_ALERT_TOPIC); empty: console")
 	ackTopic := fs.String("ack-topic", os.Getenv("SLAWATCH_ACK_TOPIC"), "publish acknowledgements to this SNS topic ARN, or topic name to create on --sns-endpoint (env SLAWATCH_ACK_TOPIC); empty: console")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: serve: %v", errUsage, err)
+	if err := parseFlags(fs, "serve", args, stdout); err != nil {
+		return err
 	}
 	if *storeKind != "memory" && *storeKind != "dynamodb" {
 		return fmt.Errorf("%w: --store %q: want memory or dynamodb", errUsage, *storeKind)

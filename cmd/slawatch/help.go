@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// errHelp: the command printed its usage because it was asked to (-h,
+// --help); run reports success.
+var errHelp = errors.New("help printed")
+
+// Each command's synopsis, as its --help prints it above the flags.
+var synopses = map[string]string{
+	"serve": `slawatch serve [--config FILE] [--addr HOST:PORT] [--check-every 5s]
+               [--store memory|dynamodb] [--dynamodb-endpoint URL] [--table NAME] [--create-table]
+               [--sns-endpoint URL] [--alert-topic ARN|NAME] [--ack-topic ARN|NAME]
+
+Runs the webhook intake, the ticket API and the deadline checker in one process.`,
+	"deadline": `slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
+
+Prints when a business duration from a start instant ends, in the calendar's zone.
+The configuration needs only its calendars.`,
+	"config": `slawatch config check FILE
+       slawatch config default
+
+check validates a configuration file; default prints the embedded default.`,
+	"config check": `slawatch config check FILE
+
+Validates a configuration file and its acknowledgement templates.`,
+	"config default": `slawatch config default
+
+Prints the embedded default configuration (YAML).`,
+	"replay": `slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
+       slawatch replay generate [flags] > trace.jsonl
+
+Replays a trace (JSON Lines of canonical events) against the promise estimate and a
+fixed promise, and prints how many promises each kept. Without --calendar:
+Mon-Fri 09:00-17:00 America/New_York. See slawatch replay generate --help.`,
+	"replay generate": `slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--burst-day 14] [--burst-days 2]
+               [--burst-factor 3] [--channel email] [--seed 1] [--start 2026-11-02]
+               [--closed-unanswered 0.06] [--config FILE --calendar NAME]
+
+Writes a synthetic trace as JSON Lines to standard output.`,
+	"report": `slawatch report [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+               [--window 168h] [--json]
+
+Prints each queue's promise-kept rate and reply times.`,
+}
+
+// isHelp reports whether arg asks for help, as the flag package
+// understands it.
+func isHelp(arg string) bool {
+	return slices.Contains([]string{"-h", "-help", "--help", "--h"}, arg)
+}
+
+// printUsage writes the command's synopsis and, if it has any, its flags.
+func printUsage(w io.Writer, cmd string, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: %s\n", synopses[cmd])
+	if fs == nil {
+		return
+	}
+	has := false
+	fs.VisitAll(func(*flag.Flag) { has = true })
+	if !has {
+		return
+	}
+	fmt.Fprint(w, "\nflags:\n")
+	out := fs.Output()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+}
+
+// parseFlags parses a command's flags quietly: mistakes come back as usage
+// errors naming the command, and -h or --help prints the command's usage
+// to stdout and returns errHelp.
+func parseFlags(fs *flag.FlagSet, cmd string, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout, cmd, fs)
+		return errHelp
+	case err != nil:
+		return fmt.Errorf("%w: %s: %v", errUsage, cmd, err)
+	}
+	return nil
+}
+
+// help prints the usage of the command named in args (slawatch help
+// replay generate), or the overview.
+func help(ctx context.Context, args []string, stdout io.Writer) error {
+	name := strings.Join(args, " ")
+	switch name {
+	case "":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, "usage: slawatch help [COMMAND [SUBCOMMAND]]\n")
+		return nil
+	}
+	if isHelp(name) {
+		return help(ctx, []string{"help"}, stdout)
+	}
+	if _, ok := synopses[name]; !ok {
+		return fmt.Errorf("%w: help: unknown command %q", errUsage, name)
+	}
+	// The command's own --help, so the flags listed are the ones it takes.
+	return dispatch(ctx, append(slices.Clone(args), "--help"), nil, stdout, io.Discard)
+}
