@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/slawatch/slawatch/shared/policy"
 )
 
 // deadline prints when a business duration from a start instant ends.
@@ -26,14 +28,19 @@ func deadline(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: --start %q is not an RFC 3339 time (e.g. 2026-11-23T09:30:00-05:00)", errUsage, *start)
 	}
-	cfg, _, err := loadConfig(*configPath)
-	if err != nil {
-		return err
+	// Only the calendars matter here: a file describing business hours
+	// without any policy is enough.
+	cals := policy.Default().Calendars
+	if *configPath != "" {
+		var err error
+		if cals, err = policy.LoadCalendars(*configPath); err != nil {
+			return err
+		}
 	}
-	cal, ok := cfg.Calendars[*calName]
+	cal, ok := cals[*calName]
 	if !ok {
-		names := make([]string, 0, len(cfg.Calendars))
-		for n := range cfg.Calendars {
+		names := make([]string, 0, len(cals))
+		for n := range cals {
 			names = append(names, n)
 		}
 		slices.Sort(names)

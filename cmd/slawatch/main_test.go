@@ -71,6 +71,21 @@ func TestDeadline(t *testing.T) {
 	}
 }
 
+// deadline --config accepts a file with calendars and no policies ("policies:
+// required" before); config check still wants them.
+func TestDeadlineCalendarsOnly(t *testing.T) {
+	p := writeFile(t, "calendars:\n  office:\n    timezone: Europe/Paris\n    hours: {mon: [\"09:00-17:00\"], fri: [\"09:00-17:00\"]}\n")
+	// Friday 27 Nov 16:00 Paris + 3h: one hour on Friday, two on Monday.
+	code, out, errOut := cli("deadline", "--config", p, "--calendar", "office", "--start", "2026-11-27T16:00:00+01:00", "--duration", "3h")
+	if code != 0 || strings.TrimSpace(out) != "2026-11-30T11:00:00+01:00" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and 2026-11-30T11:00:00+01:00", code, out, errOut)
+	}
+	code, _, errOut = cli("config", "check", p)
+	if code != 1 || !strings.Contains(errOut, "policies: required") {
+		t.Errorf("config check: exit %d, stderr %q; want 1, policies required", code, errOut)
+	}
+}
+
 func TestCommandErrors(t *testing.T) {
 	bad := writeFile(t, "calendars:\n  support:\n    timezone: Nowhere/City\n    hours: {mon: [\"09:00-17:00\"]}\npolicies: []\n")
 	tests := []struct {

@@ -35,7 +35,21 @@ func weekday(key string) time.Weekday { return time.Weekday((slices.Index(weekda
 
 // Parse parses and validates a YAML configuration. On failure the error is
 // an Errors listing every problem found.
-func Parse(b []byte) (*Config, error) {
+func Parse(b []byte) (*Config, error) { return parse(b, &reader{}) }
+
+// ParseCalendars parses and validates a configuration for its calendars
+// only: policies may be missing, as in a file that only describes business
+// hours for slawatch deadline. Everything present is validated as Parse
+// does.
+func ParseCalendars(b []byte) (map[string]*calendar.Calendar, error) {
+	c, err := parse(b, &reader{calendarsOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	return c.Calendars, nil
+}
+
+func parse(b []byte, r *reader) (*Config, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil {
@@ -52,7 +66,6 @@ func Parse(b []byte) (*Config, error) {
 	case root.Kind != yaml.MappingNode:
 		return nil, Errors{{Path: "(document)", Line: root.Line, Msg: "want a mapping of calendars, sources and policies, got " + kind(root)}}
 	}
-	r := &reader{}
 	c := r.config(root)
 	if len(r.errs) > 0 {
 		return nil, r.errs
@@ -119,8 +132,10 @@ func (r *reader) config(n *yaml.Node) *Config {
 	if _, ok := c.Sources["generic"]; !ok && len(c.Sources) == 0 {
 		c.Sources["generic"] = Source{Name: "generic", Provider: "generic", SecretEnv: SecretEnvName("generic")}
 	}
-	if policies == nil {
-		r.fail(n, "policies", "required: at least one policy")
+	if policies == nil || (r.calendarsOnly && policies.Kind == yaml.SequenceNode && len(policies.Content) == 0) {
+		if !r.calendarsOnly {
+			r.fail(n, "policies", "required: at least one policy")
+		}
 		return c
 	}
 	if policies.Kind != yaml.SequenceNode || len(policies.Content) == 0 {

@@ -301,6 +301,20 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
+// LoadCalendars reads the configuration file at path for its calendars
+// only (see ParseCalendars).
+func LoadCalendars(path string) (map[string]*calendar.Calendar, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	cals, err := ParseCalendars(b)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %s:\n%w", path, err)
+	}
+	return cals, nil
+}
+
 // SecretEnvName is the default environment variable for a source's secret.
 func SecretEnvName(source string) string {
 	return "SLAWATCH_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(source)) + "_SECRET"

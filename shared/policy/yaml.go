@@ -37,6 +37,9 @@ func (es Errors) Error() string {
 // stopping at the first, so one run of `config check` shows them all.
 type reader struct {
 	errs Errors
+	// calendarsOnly: the caller needs the calendars; policies may be
+	// missing (ParseCalendars).
+	calendarsOnly bool
 }
 
 func (r *reader) fail(n *yaml.Node, path, format string, args ...any) {
