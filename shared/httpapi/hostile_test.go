@@ -12,6 +12,14 @@ package httpapi_test
 // out the same. Only request framing (a lying Content-Length, CL and TE
 // together) cannot be expressed as an API Gateway event — the gateway
 // de-frames the body — and is tested over raw TCP in TestHostileFraming.
+//
+// Every case runs on the in-memory store and, when `make test` provides
+// DynamoDB Local (SLAWATCH_TEST_DYNAMODB_ENDPOINT), on the DynamoDB store
+// too, each case on a fresh table: DynamoDB refuses what memory accepts (a
+// key over 2,048 bytes), so only it shows whether a request the suite
+// expects to be refused would otherwise have failed with a 500. On DynamoDB
+// the cases run through net/http only: the transports differ before the
+// store, not in it.
 
 import (
 	"bufio"
@@ -28,14 +36,17 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/policy"
@@ -77,6 +88,9 @@ sources:
   hubspot-b: {provider: hubspot, url: "https://hooks.example.test/webhooks/hubspot-b"}
   github: {provider: github}
   github-b: {provider: github}
+  # The longest source name the configuration accepts (64 bytes): with it,
+  # ids at event.MaxIDBytes make the longest keys the store writes.
+  generic-longest-name-0123456789abcdefghijklmnopqrstuvwxyz-012345: {provider: generic}
 policies:
   - name: all
     first_response: {within: 1h}
@@ -106,17 +120,70 @@ func secretFor(source string) []byte {
 	return []byte(secret)
 }
 
-// countingTickets is the in-memory store with every Update counted: a
-// refused request must not reach the store at all, not even with an update
-// that would write nothing.
+// countingTickets is a store with every Update counted: a refused request
+// must not reach the store at all, not even with an update that would write
+// nothing.
 type countingTickets struct {
-	*store.Memory
+	store.Tickets
 	updates atomic.Int64
 }
 
 func (c *countingTickets) Update(ctx context.Context, k store.Key, eventID string, fn store.UpdateFunc) (sla.Ticket, error) {
 	c.updates.Add(1)
-	return c.Memory.Update(ctx, k, eventID, fn)
+	return c.Tickets.Update(ctx, k, eventID, fn)
+}
+
+// hostileStore makes the store a case runs on.
+type hostileStore struct {
+	name       string
+	transports []transport
+	open       func(tb testing.TB) store.Tickets
+}
+
+// hostileStores are the in-memory store and, with DynamoDB Local, the
+// DynamoDB store.
+func hostileStores() []hostileStore {
+	stores := []hostileStore{{"memory", transports, func(testing.TB) store.Tickets { return store.NewMemory() }}}
+	if os.Getenv(dynamoDBEndpointEnv) != "" {
+		stores = append(stores, hostileStore{"dynamodb", transports[:1], freshDynamoDB})
+	}
+	return stores
+}
+
+// dynamoDBEndpointEnv names DynamoDB Local's endpoint, which `make test`
+// sets (infra/local/dynamodb.sh).
+const dynamoDBEndpointEnv = "SLAWATCH_TEST_DYNAMODB_ENDPOINT"
+
+var (
+	dynamoOnce   sync.Once
+	dynamoClient *dynamodb.Client
+	dynamoErr    error
+	dynamoTables atomic.Int64
+)
+
+// freshDynamoDB is the DynamoDB store on a new table of DynamoDB Local.
+func freshDynamoDB(tb testing.TB) store.Tickets {
+	tb.Helper()
+	dynamoOnce.Do(func() {
+		dynamoClient, dynamoErr = store.NewDynamoDBClient(context.Background(), os.Getenv(dynamoDBEndpointEnv), func(o *dynamodb.Options) {
+			o.DisableValidateResponseChecksum = true // DynamoDB Local's responses draw checksum warnings
+		})
+	})
+	if dynamoErr != nil {
+		tb.Fatal(dynamoErr)
+	}
+	table := fmt.Sprintf("slawatch-hostile-%d-%d", time.Now().UnixNano(), dynamoTables.Add(1))
+	if err := store.CreateTable(context.Background(), dynamoClient, table); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_, _ = dynamoClient.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
+	})
+	s, err := store.NewDynamoDB(dynamoClient, table, func() time.Time { return now })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 type hostileAPI struct {
@@ -125,7 +192,7 @@ type hostileAPI struct {
 	sources []string
 }
 
-func newHostileAPI(tb testing.TB) *hostileAPI {
+func newHostileAPI(tb testing.TB, tickets store.Tickets) *hostileAPI {
 	tb.Helper()
 	cfg, err := policy.Parse([]byte(hostileConfig))
 	if err != nil {
@@ -135,12 +202,12 @@ func newHostileAPI(tb testing.TB) *hostileAPI {
 	for name, src := range cfg.Sources {
 		secrets[src.SecretEnv] = string(secretFor(name))
 	}
-	tickets := &countingTickets{Memory: store.NewMemory()}
-	api := httpapi.New(cfg, tickets, func(n string) (string, bool) { v, ok := secrets[n]; return v, ok },
+	counting := &countingTickets{Tickets: tickets}
+	api := httpapi.New(cfg, counting, func(n string) (string, bool) { v, ok := secrets[n]; return v, ok },
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api.Now = func() time.Time { return now }
 	// MaxBody stays 0: the production default is what is under test.
-	return &hostileAPI{handler: api.Handler(), tickets: tickets, sources: slices.Sorted(maps.Keys(cfg.Sources))}
+	return &hostileAPI{handler: api.Handler(), tickets: counting, sources: slices.Sorted(maps.Keys(cfg.Sources))}
 }
 
 // attack is one hostile request and what must come of it.
@@ -164,6 +231,7 @@ type attack struct {
 	tickets []string // ticket ids the payload names: none may exist afterwards
 	stores  bool     // a control: accepted and stored under the posted source
 	after   func(t *testing.T, tickets store.Tickets)
+	answer  func(t *testing.T, body map[string]any) // more checks of the JSON answer
 }
 
 type reply struct {
@@ -255,18 +323,22 @@ func viaGateway(b64 bool) func(t *testing.T, h http.Handler, c attack) reply {
 
 func runAttacks(t *testing.T, cases []attack) {
 	t.Helper()
-	for _, tr := range transports {
-		t.Run(tr.name, func(t *testing.T) {
-			for _, c := range cases {
-				t.Run(c.name, func(t *testing.T) { checkAttack(t, tr, c) })
+	for _, st := range hostileStores() {
+		t.Run(st.name, func(t *testing.T) {
+			for _, tr := range st.transports {
+				t.Run(tr.name, func(t *testing.T) {
+					for _, c := range cases {
+						t.Run(c.name, func(t *testing.T) { checkAttack(t, st, tr, c) })
+					}
+				})
 			}
 		})
 	}
 }
 
-func checkAttack(t *testing.T, tr transport, c attack) {
+func checkAttack(t *testing.T, st hostileStore, tr transport, c attack) {
 	t.Helper()
-	api := newHostileAPI(t)
+	api := newHostileAPI(t, st.open(t))
 	start := time.Now()
 	rep := tr.do(t, api.handler, c)
 	took := time.Since(start)
@@ -303,6 +375,9 @@ func checkJSONAnswer(t *testing.T, c attack, rep reply) {
 	msg, _ := body["error"].(string)
 	if c.status >= 400 && msg == "" {
 		t.Errorf("no error message in %v", body)
+	}
+	if c.answer != nil {
+		c.answer(t, body)
 	}
 	if c.errHas != "" && !strings.Contains(msg, c.errHas) {
 		t.Errorf("error %q, want it to mention %q", msg, c.errHas)
@@ -836,8 +911,16 @@ func TestHostileJSON(t *testing.T) {
 			a := gen("control: invalid UTF-8 in ticket_id is stored as U+FFFD", strings.Replace(created, `"42"`, "\"4\xff2\"", 1), 200, "", "", "4\uFFFD2")
 			a.stores = true
 			a.after = func(t *testing.T, tickets store.Tickets) {
-				if _, err := tickets.Get(context.Background(), store.Key{Source: "generic", ID: "4\xff2"}); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("raw invalid UTF-8 id stored: %v", err)
+				got, err := tickets.Get(context.Background(), store.Key{Source: "generic", ID: "4\xff2"})
+				switch {
+				case errors.Is(err, store.ErrNotFound):
+					// Memory compares keys byte for byte.
+				case err != nil:
+					t.Errorf("Get: %v", err)
+				case got.ID != "4\uFFFD2":
+					t.Errorf("raw invalid UTF-8 id stored: %q", got.ID)
+					// Else DynamoDB: the SDK sends keys as JSON, which turns
+					// the invalid byte of the lookup into U+FFFD too.
 				}
 			}
 			return a
@@ -908,18 +991,10 @@ func TestHostileJSON(t *testing.T) {
 		gen("raw NUL inside a string", strings.Replace(created, `"42"`, "\"4\x002\"", 1), 400, "", bad, "4\x002", "4"),
 		gen("raw NUL after the object", created+"\x00", 400, "", "trailing data", "42"),
 		gen("raw NUL before the object", "\x00"+created, 400, "", "JSON object", "42"),
-		// Control: an escaped NUL is a legal character; the id is kept
-		// whole, never truncated onto ticket "4".
-		func() attack {
-			a := gen(`control: \u0000 in ticket_id is kept, not truncated`, strings.Replace(created, `"42"`, `"4\u00002"`, 1), 200, "", "", "4\x002")
-			a.stores = true
-			a.after = func(t *testing.T, tickets store.Tickets) {
-				if _, err := tickets.Get(context.Background(), store.Key{Source: "generic", ID: "4"}); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("id truncated at NUL: %v", err)
-				}
-			}
-			return a
-		}(),
+		// An escaped NUL is legal JSON, but no id may hold a control
+		// character (event.Check): refused, and neither stored whole nor
+		// truncated onto ticket "4".
+		gen(`\u0000 in ticket_id`, strings.Replace(created, `"42"`, `"4\u00002"`, 1), 400, "ticket_id", "U+0000", "4\x002", "4"),
 
 		// Values that are not an event object.
 		gen("bare string", `"ticket_created"`, 400, "", "JSON object"),
@@ -1086,7 +1161,7 @@ func TestHostileFraming(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api := newHostileAPI(t)
+			api := newHostileAPI(t, store.NewMemory())
 			srv := httptest.NewServer(api.handler)
 			defer srv.Close()
 			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -1145,7 +1220,7 @@ func FuzzWebhookNeverStoresUnsigned(f *testing.F) {
 	f.Add(true, []byte(zBody), base64.StdEncoding.EncodeToString(make([]byte, 32)), "", "application/json", false)
 	f.Add(true, []byte(`{"event":"agent_public_reply","ticket_id":"9"}`), "AAAA", "not a time", "application/json", false)
 
-	api := newHostileAPI(f)
+	api := newHostileAPI(f, store.NewMemory())
 	f.Fuzz(func(t *testing.T, toZendesk bool, body []byte, sig, ts, contentType string, base64Body bool) {
 		source, sigHeader := "generic", generic.SignatureHeader
 		if toZendesk {
@@ -1173,5 +1248,134 @@ func FuzzWebhookNeverStoresUnsigned(f *testing.F) {
 		if n := api.tickets.updates.Load(); n != 0 {
 			t.Fatalf("%d store update(s) from unsigned requests", n)
 		}
+	})
+}
+
+// longestSource is hostileConfig's source with the longest name the
+// configuration accepts.
+const longestSource = "generic-longest-name-0123456789abcdefghijklmnopqrstuvwxyz-012345"
+
+// TestHostileIDsAndTimes: validly signed events whose ids could not be
+// stored (DynamoDB refuses keys over 2,048 bytes, so these were a 500 that
+// the helpdesk retried for ever), ids with characters that rewrite a log
+// line, an SMS or a terminal, and impossible times. event.Check refuses
+// them after any adapter's Parse, with a 400 naming the canonical field;
+// the suite's DynamoDB run shows that the ids at the limit are storable.
+func TestHostileIDsAndTimes(t *testing.T) {
+	if len(longestSource) != 64 {
+		t.Fatalf("longestSource has %d bytes, want 64", len(longestSource))
+	}
+	body := func(ticket, id, at string) string {
+		b, err := json.Marshal(map[string]string{"ticket_id": ticket, "event_id": id, "kind": "ticket_created", "occurred_at": at, "channel": "chat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	const at = "2026-11-23T09:00:00Z"
+	to := func(source, name, b string) attack {
+		return attack{name: name, path: "/webhooks/" + source, body: []byte(b),
+			header: http.Header{"Content-Type": {"application/json"}, generic.SignatureHeader: {generic.Sign(secretFor(source), []byte(b))}}}
+	}
+	// tickets lists what must not exist afterwards; ids over DynamoDB's
+	// key limit are left out (DynamoDB cannot even look them up): for
+	// them, no store update at all is the proof.
+	refused := func(name, b, field, errHas string, tickets ...string) attack {
+		a := to("generic", name, b)
+		a.status, a.field, a.errHas, a.tickets = http.StatusBadRequest, field, errHas, tickets
+		a.answer = func(t *testing.T, body map[string]any) {
+			if body["applied"] != 0.0 || len(body["refused"].([]any)) != 1 {
+				t.Errorf("answer %v, want applied 0 and one refusal", body)
+			}
+		}
+		return a
+	}
+	accepted := func(source, name, b string, ticket string) attack {
+		a := to(source, name, b)
+		a.status, a.stores, a.tickets = http.StatusOK, true, []string{ticket}
+		return a
+	}
+	max, over := strings.Repeat("x", 512), strings.Repeat("x", 513)
+	twoByte := strings.Repeat("é", 256) // 512 bytes, 256 characters
+	const tooLong = "longer than 512 bytes"
+
+	vendorPost := func(label, name string, b []byte, field, errHas string, tickets ...string) attack {
+		a := hostileVendor(label).post(name, b)
+		a.status, a.field, a.errHas, a.tickets = http.StatusBadRequest, field, errHas, tickets
+		return a
+	}
+	ghDelivery := hostileVendor("github").post("5,000-byte X-GitHub-Delivery", githubOpened("43"))
+	// The vendor's header map is keyed as GitHub spells the name.
+	ghDelivery.header[github.DeliveryHeader] = []string{strings.Repeat("d", 5_000)}
+	ghDelivery.status, ghDelivery.field, ghDelivery.errHas, ghDelivery.tickets = http.StatusBadRequest, "event_id", tooLong, []string{"octo-org/helpdesk#43"}
+
+	// A HubSpot batch of two tickets, one dated two days ahead: HubSpot
+	// retries no 4xx, so the other is stored, not refused with it.
+	hubspotTwo := []byte(`[{"eventId":9100011,"subscriptionId":2480551,"portalId":62515,"appId":54321,"occurredAt":1795424400000,` +
+		`"subscriptionType":"ticket.creation","attemptNumber":0,"objectId":5111,"changeFlag":"CREATED"},` +
+		`{"eventId":9100012,"subscriptionId":2480551,"portalId":62515,"appId":54321,"occurredAt":` + strconv.FormatInt(now.Add(48*time.Hour).UnixMilli(), 10) + `,` +
+		`"subscriptionType":"ticket.creation","attemptNumber":0,"objectId":5112,"changeFlag":"CREATED"}]`)
+	hsBatch := hostileVendor("hubspot").post("batch with one event two days ahead: the other is stored", hubspotTwo)
+	hsBatch.status, hsBatch.field, hsBatch.errHas, hsBatch.stores, hsBatch.tickets = http.StatusBadRequest, "occurred_at", "more than 24h0m0s", true, []string{"5111"}
+	hsBatch.after = func(t *testing.T, tickets store.Tickets) {
+		if _, err := tickets.Get(context.Background(), store.Key{Source: "hubspot", ID: "5112"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("future-dated ticket 5112: Get = %v, want ErrNotFound", err)
+		}
+	}
+	hsBatch.answer = func(t *testing.T, body map[string]any) {
+		rf, _ := body["refused"].([]any)
+		if body["applied"] != 1.0 || len(rf) != 1 || rf[0].(map[string]any)["event"] != 1.0 {
+			t.Errorf("answer %v, want applied 1 and event 1 refused", body)
+		}
+	}
+
+	// The same in the generic format's array form.
+	mixed := to("generic", "array with a valid event and a 10,000-byte ticket_id", "["+body("42", "e1", at)+","+body(strings.Repeat("7", 10_000), "e2", at)+"]")
+	mixed.status, mixed.field, mixed.errHas, mixed.stores, mixed.tickets = http.StatusBadRequest, "ticket_id", tooLong, true, []string{"42"}
+	mixed.answer = func(t *testing.T, body map[string]any) {
+		if body["applied"] != 1.0 || body["error"] != "ticket_id: longer than 512 bytes (10000)" {
+			t.Errorf("answer %v, want applied 1 and the ticket_id error", body)
+		}
+	}
+
+	runAttacks(t, []attack{
+		// Lengths: the defect's own cases, then the boundary.
+		refused("10,000-byte ticket_id", body(strings.Repeat("7", 10_000), "e1", at), "ticket_id", "ticket_id: longer than 512 bytes (10000)"),
+		refused("5,000-byte event_id", body("42", strings.Repeat("e", 5_000), at), "event_id", "event_id: longer than 512 bytes (5000)", "42"),
+		accepted(longestSource, "control: ticket_id and event_id of exactly 512 bytes, longest source name", body(max, max, at), max),
+		accepted(longestSource, "control: ticket_id of 256 two-byte characters (512 bytes)", body(twoByte, "e1", at), twoByte),
+		refused("ticket_id of 513 bytes", body(over, "e1", at), "ticket_id", tooLong+" (513)", over),
+		refused("event_id of 513 bytes", body("42", over, at), "event_id", tooLong+" (513)", "42"),
+		refused("ticket_id of 257 two-byte characters (514 bytes)", body(twoByte+"é", "e1", at), "ticket_id", tooLong+" (514)", twoByte+"é"),
+
+		// Characters: control characters, line breaks and bidirectional
+		// overrides in ids (JSON escapes are legal; the decoded id is what
+		// is checked).
+		refused("NUL in ticket_id", body("4\x002", "e1", at), "ticket_id", "U+0000", "4\x002", "4"),
+		refused("CR LF in ticket_id", body("42\r\nlevel=ERROR msg=forged", "e1", at), "ticket_id", "U+000D", "42\r\nlevel=ERROR msg=forged", "42"),
+		refused("ESC in ticket_id", body("\x1b[2J42", "e1", at), "ticket_id", "U+001B", "\x1b[2J42"),
+		refused("U+2028 in ticket_id", body("42\u2028x", "e1", at), "ticket_id", "U+2028", "42\u2028x"),
+		refused("U+202E in ticket_id", body("42\u202eexe.pdf", "e1", at), "ticket_id", "U+202E", "42\u202eexe.pdf"),
+		refused("CR LF in event_id", body("42", "e1\r\nx", at), "event_id", "U+000D", "42"),
+		refused("U+202E in event_id", body("42", "e\u202e1", at), "event_id", "U+202E", "42"),
+		accepted("generic", "control: printable text beyond ASCII", body("Ärger 42·票", "ü€😀", at), "Ärger 42·票"),
+
+		// Times: past max_future_skew (24h by default) ahead, before 2000.
+		accepted("generic", "control: exactly 24h ahead", body("42", "e1", "2026-11-24T09:30:00Z"), "42"),
+		refused("24h and 1s ahead", body("42", "e1", "2026-11-24T09:30:01Z"), "occurred_at", "more than 24h0m0s after the time of receipt", "42"),
+		refused("in 2100", body("42", "e1", "2100-01-01T00:00:00Z"), "occurred_at", "2100-01-01T00:00:00Z is more than", "42"),
+		refused("9999-12-31", body("42", "e1", "9999-12-31T23:59:59Z"), "occurred_at", "more than 24h0m0s", "42"),
+		accepted("generic", "control: 2000-01-01", body("42", "e1", "2000-01-01T00:00:00Z"), "42"),
+		refused("1999-12-31T23:59:59Z", body("42", "e1", "1999-12-31T23:59:59Z"), "occurred_at", "before 2000-01-01", "42"),
+		refused("seconds read as milliseconds (1970)", body("42", "e1", "1970-01-21T18:43:44Z"), "occurred_at", "unit error", "42"),
+
+		// The same check after other adapters' Parse.
+		vendorPost("zendesk", "10,000-byte ticket id", []byte(zendeskEvent("ticket.created", "evt-h9", at, strings.Repeat("7", 10_000), `{}`)), "ticket_id", tooLong),
+		vendorPost("zendesk", "5,000-byte event id", []byte(zendeskEvent("ticket.created", strings.Repeat("e", 5_000), at, "709", `{}`)), "event_id", tooLong, "709"),
+		vendorPost("zendesk", "dated two days ahead", []byte(zendeskEvent("ticket.created", "evt-h10", "2026-11-25T09:30:00Z", "710", `{}`)), "occurred_at", "more than 24h0m0s", "710"),
+		vendorPost("front-rule", "U+202E in the conversation id", []byte(frontEvent("evt_h9", "inbound", "cnv_\u202eh9", "1795424400", "null")), "ticket_id", "U+202E", "cnv_\u202eh9"),
+		ghDelivery,
+		hsBatch,
+		mixed,
 	})
 }

@@ -56,15 +56,22 @@ type API struct {
 // New returns the API over tickets with slawatch's built-in adapters and
 // the real clock; fields can be changed before Handler is called.
 func New(cfg *policy.Config, tickets store.Tickets, secret func(string) (string, bool), log *slog.Logger) *API {
-	return &API{
+	a := &API{
 		Config:   cfg,
-		Intake:   &intake.Service{Policies: cfg, Tickets: tickets},
 		Tickets:  tickets,
 		Adapters: builtin.Adapters(),
 		Secret:   secret,
 		Now:      time.Now,
 		Log:      log,
 	}
+	a.Intake = &intake.Service{
+		Policies: cfg, Tickets: tickets,
+		// Through a, so that a clock set after New is the one events are
+		// checked against.
+		Now:           func() time.Time { return a.Now() },
+		MaxFutureSkew: func(source string) time.Duration { return cfg.Sources[source].MaxFutureSkew },
+	}
+	return a
 }
 
 // Handler returns the routes.
@@ -188,17 +195,51 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal error", nil)
 		return
 	}
-	log.InfoContext(r.Context(), "webhook applied", "events", len(events), "applied", res.Applied, "duplicates", res.Duplicates)
+	log.InfoContext(r.Context(), "webhook applied", "events", len(events), "applied", res.Applied, "duplicates", res.Duplicates, "refused", len(res.Refused))
 	metrics.Or(a.Metrics).Add(metrics.EventsApplied, metrics.Count, float64(res.Applied))
 	metrics.Or(a.Metrics).Add(metrics.EventsDuplicate, metrics.Count, float64(res.Duplicates))
-	if a.Promises != nil && !a.observe(r, log, events) {
+	stored := events
+	if len(res.Refused) > 0 {
+		stored = make([]event.Event, 0, len(events)-len(res.Refused))
+		refused := map[int]bool{}
+		for _, rf := range res.Refused {
+			refused[rf.Event] = true
+			// The reason names the field and never quotes it: ids may be
+			// built to forge log lines.
+			log.WarnContext(r.Context(), "event refused", "event", rf.Event, "field", rf.Field, "reason", rf.Reason)
+		}
+		for i, e := range events {
+			if !refused[i] {
+				stored = append(stored, e)
+			}
+		}
+	}
+	if a.Promises != nil && len(stored) > 0 && !a.observe(r, log, stored) {
 		// The events are stored, but a queue or acknowledgement claim could
 		// not be written: the helpdesk's retry redoes that part (its events
 		// are duplicates by then).
 		writeError(w, http.StatusServiceUnavailable, "stored, but follow-up work failed; retry", nil)
 		return
 	}
+	if len(res.Refused) > 0 {
+		// 400 although the batch's other events are stored: the sender's
+		// delivery log shows the failure, and a sender that retries a 4xx
+		// anyway only redelivers duplicates.
+		msg := res.Refused[0].Error()
+		metrics.Or(a.Metrics).Add(metrics.WebhooksRefused, metrics.Count, 1)
+		log.WarnContext(r.Context(), "webhook refused", "status", http.StatusBadRequest, "reason", msg)
+		writeJSON(w, http.StatusBadRequest, refusedBody{Error: msg, Field: res.Refused[0].Field, Result: res})
+		return
+	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// refusedBody answers a webhook with refused events: the first refusal as
+// the error and its field, what was stored, and every refusal.
+type refusedBody struct {
+	Error string `json:"error"`
+	Field string `json:"field"`
+	intake.Result
 }
 
 // Observer is told of a ticket after its events are stored.
