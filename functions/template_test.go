@@ -214,7 +214,7 @@ func TestFunctionsBuild(t *testing.T) {
 				t.Errorf("%s: Architectures is %v, want [arm64] (the Makefile builds GOARCH=arm64)", id, got)
 			}
 			dir := functionDir(t, tp, id)
-			cmd := toolCommand(tp.Root, goBin, "build", "-tags", "lambda.norpc", "-o", os.DevNull, "./functions/"+dir)
+			cmd := lambdaGoCommand(tp.Root, goBin, "build", "-o", os.DevNull, "./functions/"+dir)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%s: %s: %v\n%s", id, strings.Join(cmd.Args, " "), err, out)
 			}
@@ -1454,7 +1454,7 @@ func scanEnv(root, pkg string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := toolCommand(root, goBin, "list", "-deps", "-export", "-tags", "lambda.norpc",
+	cmd := lambdaGoCommand(root, goBin, "list", "-deps", "-export",
 		"-json=ImportPath,Name,Dir,GoFiles,CgoFiles,Export,Error", pkg)
 	out, err := cmd.Output()
 	if err != nil {
@@ -1784,6 +1784,17 @@ func toolCommand(root, name string, args ...string) *exec.Cmd {
 		k, _, _ := strings.Cut(kv, "=")
 		return slices.Contains([]string{"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARTIFACTS_DIR", "GO"}, k)
 	})
+	return cmd
+}
+
+// lambdaGoCommand runs a go subcommand (build, list) with the settings the
+// bootstraps are built with (runtimeapi.Build): CGO off, -trimpath, the
+// lambda.norpc tag. Besides checking the code as it is deployed, this finds
+// the packages TestMain compiled in the build cache instead of compiling
+// them again with other flags inside a test.
+func lambdaGoCommand(root, goBin, sub string, args ...string) *exec.Cmd {
+	cmd := toolCommand(root, goBin, append([]string{sub, "-tags", "lambda.norpc", "-trimpath"}, args...)...)
+	cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
 	return cmd
 }
 

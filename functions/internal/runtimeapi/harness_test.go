@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -404,4 +406,14 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 	ax, _ := json.Marshal(x)
 	by, _ := json.Marshal(y)
 	return bytes.Equal(ax, by)
+}
+
+// TestMain builds the echo function before the tests, whose invocations
+// have deadlines of a few seconds, start their clocks.
+func TestMain(m *testing.M) {
+	if err := runtimeapi.Prebuild(echoPkg); err != nil {
+		fmt.Fprintln(os.Stderr, "runtimeapi: build the echo function:", err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
 }
