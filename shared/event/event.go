@@ -187,19 +187,21 @@ func (e Event) Validate() error {
 // become DynamoDB partition keys, "T#<source>#<ticket id>" and
 // "E#<source>#<event id>", and a partition key holds at most 2,048 bytes:
 // with the longest source name (64 bytes) an id could take 1,981. The limit
-// is far lower because the ticket item repeats the ticket id in every event
-// of its log and a queue item holds up to 5,000 ticket ids, each within
-// DynamoDB's 400 KB item; real ids are short (GitHub's "owner/repo#123",
-// at most about 150 bytes, is the longest of the supported helpdesks).
-// The store's tests derive the worst-case keys from its own key functions.
+// is lower because ids also fill DynamoDB's 400 KB items: the ticket item
+// repeats the ticket id in every event of its log, and a queue item holds
+// up to 5,000 ticket ids (docs/data-model.md). Real ids are short: GitHub's
+// "owner/repo#123", at most about 150 bytes, is the longest of the
+// supported helpdesks. The store's tests derive the worst-case keys from
+// its own key functions.
 const MaxIDBytes = 512
 
 // DefaultMaxFutureSkew is how far past the time of receipt an event may be
 // dated when its source sets no max_future_skew. Helpdesks stamp events
 // when they happen, so a later date is a clock or time-zone error. A day is
 // more than any time-zone mistake (local time read as UTC is at most 14
-// hours ahead, in UTC+14) yet refuses a date that would hold a ticket's
-// clocks for weeks.
+// hours ahead, in UTC+14), yet refuses the dates that would sort an event
+// after everything the ticket will receive for weeks, so that later
+// replies seem to come before it.
 const DefaultMaxFutureSkew = 24 * time.Hour
 
 // MinOccurredAt is the earliest time an event may be dated. Every supported
