@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -108,7 +110,7 @@ func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs slawatch")
 	}
-	o := options{duration: 3 * time.Second, concurrency: 4, tickets: 30, stores: []string{"memory"}, dup: 0.2, reorder: 0.2, seed: 3, progress: io.Discard}
+	o := options{binary: slawatchBinary, duration: 3 * time.Second, concurrency: 4, tickets: 30, stores: []string{"memory"}, dup: 0.2, reorder: 0.2, seed: 3, progress: io.Discard}
 	runs, err := run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -146,4 +148,28 @@ func sortedKeys(m map[int]int) []int {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// slawatchBinary is the slawatch that TestLoad runs, built by TestMain.
+var slawatchBinary string
+
+// TestMain builds slawatch before the tests: on a new machine compiling it
+// takes minutes, which must not count against go test's -timeout (whose
+// alarm m.Run starts) nor delay the load's own timers.
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		root, err := moduleRoot()
+		if err == nil {
+			var dir string
+			if dir, err = os.MkdirTemp("", "slawatch-load-test-"); err == nil {
+				defer os.RemoveAll(dir)
+				slawatchBinary, err = build(context.Background(), root, dir)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load: build slawatch:", err)
+			return 1
+		}
+		return m.Run()
+	}())
 }

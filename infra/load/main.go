@@ -60,6 +60,7 @@ type options struct {
 	seed        uint64
 	endpoint    string    // DynamoDB Local, for the dynamodb store
 	progress    io.Writer // what is happening, for the impatient
+	binary      string    // a built slawatch to run; empty: build one
 }
 
 func main() {
@@ -173,10 +174,12 @@ func run(ctx context.Context, o options) ([]*runResult, error) {
 	if err := os.WriteFile(cfgPath, []byte(configYAML), 0o600); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(o.progress, "load: building slawatch\n")
-	bin, err := build(ctx, root, dir)
-	if err != nil {
-		return nil, err
+	bin := o.binary
+	if bin == "" {
+		fmt.Fprintf(o.progress, "load: building slawatch\n")
+		if bin, err = build(ctx, root, dir); err != nil {
+			return nil, err
+		}
 	}
 	var runs []*runResult
 	for i, store := range o.stores {
