@@ -11,9 +11,12 @@
 // customer_message / agent_reply / internal_note (by the author's
 // accountType and the comment's jsdPublic), and the status, priority and
 // labels items of a jira:issue_updated changelog → status_changed,
-// priority_changed, tags_changed. The ticket id is the issue key (SUP-123);
-// the idempotency key is the X-Atlassian-Webhook-Identifier header, stable
-// across Jira's retries.
+// priority_changed, tags_changed. A comment also comes as jira:issue_updated
+// (issue_commented), the only delivery that names its issue on Jira Server
+// and Data Center; both deliveries carry the event id comment:<id>, so the
+// comment counts once. The ticket id is the issue key (SUP-123); other
+// events' idempotency key is the X-Atlassian-Webhook-Identifier header,
+// stable across Jira's retries.
 package jira
 
 import (
