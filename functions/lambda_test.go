@@ -92,6 +92,13 @@ func endpoints(t *testing.T) (dynamo, snsEP string) {
 
 func newWorld(t *testing.T) *world {
 	dynamo, snsEP := endpoints(t)
+	// The 2 minutes are for the story, not for compiling: on a new machine
+	// building the bootstraps alone takes longer (TestMain does it).
+	for _, pkg := range bootstraps {
+		if !runtimeapi.Built(pkg) {
+			t.Fatalf("%s is not built before the test's clock starts", pkg)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	creds := credentials.NewStaticCredentialsProvider("local", "local", "")

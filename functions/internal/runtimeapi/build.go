@@ -45,6 +45,14 @@ func Build(t testing.TB, pkg string) string {
 	return builds.paths[pkg]
 }
 
+// Built reports whether pkg is built already, so that Build returns at once.
+func Built(pkg string) bool {
+	builds.Lock()
+	defer builds.Unlock()
+	_, ok := builds.paths[pkg]
+	return ok
+}
+
 // Prebuild builds the packages Build would, in one go command so that
 // their common dependencies compile once, and caches the results for Build.
 // Packages already built in this process are skipped.
