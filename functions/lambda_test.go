@@ -316,7 +316,7 @@ func TestLambdaStory(t *testing.T) {
 		t.Fatalf("acknowledger: %v %+v\n%s", err, batch, acker.out.String())
 	}
 	ack := w.receive(acks, 1)
-	if len(ack) != 1 || !strings.Contains(ack[0].body, `"ticket_id":"T-1"`) || !strings.Contains(ack[0].body, "slawatch:ack") {
+	if len(ack) != 1 || !strings.Contains(ack[0].body, `"ticket_id":"T-1"`) || strings.Contains(ack[0].body, "slawatch:ack") {
 		t.Fatalf("acknowledgements: %v", ack)
 	}
 

@@ -43,9 +43,7 @@ Our team is offline right now and back Monday 09:00 EST. You'll hear from a pers
 
 There is no need to write again. If you have more details, reply to this message and they will join the same conversation.
 
-Acme Support
-
-ref: slawatch:ack`},
+Acme Support`},
 		{event.Web, ack.Data{Promise: "within 8 hours"}, `Hello,
 
 Thanks for your message — it reached us.
@@ -54,11 +52,9 @@ You'll hear from a person on our team within 8 hours.
 
 There is no need to write again. If you have more details, reply to this message and they will join the same conversation.
 
-The support team
-
-ref: slawatch:ack`},
-		{event.SMS, closed, "Thanks, your message reached us. We're offline now and back Monday 09:00 EST; a person will reply by Monday 11:00 (EST).\nref: slawatch:ack"},
-		{event.Chat, open, "Thanks, your message reached us. A person from our team will reply within 2 hours.\nref: slawatch:ack"},
+The support team`},
+		{event.SMS, closed, "Thanks, your message reached us. We're offline now and back Monday 09:00 EST; a person will reply by Monday 11:00 (EST)."},
+		{event.Chat, open, "Thanks, your message reached us. A person from our team will reply within 2 hours."},
 	}
 	for _, tt := range tests {
 		got, err := ack.Default().Render(tt.channel, tt.data)
@@ -89,8 +85,10 @@ func TestDefaultRenderEveryChannel(t *testing.T) {
 			if d.ClosedNow && !strings.Contains(got, d.OpensAt) {
 				t.Errorf("Render(%q, closed) does not say when the team is back:\n%s", ch, got)
 			}
-			if !strings.HasSuffix(got, "\nref: slawatch:ack") || !provider.IsAck(provider.Settings{}, "", got) {
-				t.Errorf("Render(%q, closed=%v) is not recognised as an acknowledgement:\n%s", ch, d.ClosedNow, got)
+			// What the customer reads: no internal marker (SNS publishes
+			// exactly this; write-back hides it in an HTML comment).
+			if strings.Contains(got, provider.AckMarker) || strings.Contains(got, "ref:") {
+				t.Errorf("Render(%q, closed=%v) shows a marker to the customer:\n%s", ch, d.ClosedNow, got)
 			}
 		}
 	}
@@ -302,7 +300,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("Parse kept %q / %q", tpl.Text(ack.ClassEmail), tpl.Text(ack.ClassRealtime))
 	}
 	got, err := tpl.Render(event.Web, open)
-	if want := "Got it. A person replies within 2 hours.\n\nref: slawatch:ack"; err != nil || got != want {
+	if want := "Got it. A person replies within 2 hours."; err != nil || got != want {
 		t.Errorf("Render(web) = %q, %v; want %q", got, err, want)
 	}
 	got, err = tpl.Render(event.Messaging, open)
@@ -324,11 +322,14 @@ func TestParse(t *testing.T) {
 			`template "realtime": "—" is not in the GSM 7-bit SMS alphabet`,
 		}},
 		{map[string]string{ack.ClassRealtime: "Thank you very much for your message to the {{.TeamName}} team. We have it, and it is filed as ticket {{.TicketID}}. " +
-			"{{if .ClosedNow}}We are back {{.OpensAt}} and a{{else}}A{{end}} person will reply {{.Promise}}."}, nil, []string{
-			`template "realtime": too long for one SMS: 167 characters with sample data`,
+			"{{if .ClosedNow}}We are back {{.OpensAt}} and a{{else}}A{{end}} person will reply {{.Promise}}. You need not write again."}, nil, []string{
+			// 149 characters with the sample data (167 with the old
+			// 18-character marker line), plus the 26 of " You need not
+			// write again.".
+			`template "realtime": too long for one SMS: 175 characters with sample data`,
 		}},
-		{map[string]string{ack.ClassEmail: "A person replies {{.Promise}}.\nOn Monday, Support wrote:"}, nil, []string{
-			`template "email": the marker "slawatch:ack" Render appends would be read as quoted text`,
+		{map[string]string{ack.ClassEmail: "A person replies {{.Promise}}.\n\nref: slawatch:ack"}, nil, []string{
+			`template "email": writes the internal marker "slawatch:ack", which customers would read`,
 		}},
 		// An extra phrase checks the defaults too.
 		{nil, []string{"reached us"}, []string{

@@ -80,12 +80,12 @@ func TestAcknowledgementsConfig(t *testing.T) {
 			c.Acks.Enabled, c.Acks.Quantile, c.Acks.TeamName, c.Acks.MaxAge)
 	}
 	got, err := tpl.Render(event.Email, ack.Data{Promise: "by Monday 11:00 (EST)", ClosedNow: true, OpensAt: "Monday 09:00 EST", TicketID: "7"})
-	want := "Hello,\n\nYour message reached us as ticket 7.\nWe are back Monday 09:00 EST. A person will answer by Monday 11:00 (EST).\n\nref: slawatch:ack"
+	want := "Hello,\n\nYour message reached us as ticket 7.\nWe are back Monday 09:00 EST. A person will answer by Monday 11:00 (EST)."
 	if err != nil || got != want {
 		t.Errorf("email = %q, %v\nwant %q", got, err, want)
 	}
 	got, err = tpl.Render(event.SMS, ack.Data{Promise: "within 1 hour"})
-	if want := "Got it. A person replies within 1 hour.\nref: slawatch:ack"; err != nil || got != want {
+	if want := "Got it. A person replies within 1 hour."; err != nil || got != want {
 		t.Errorf("sms = %q, %v\nwant %q", got, err, want)
 	}
 	// Only email given: realtime keeps the default.

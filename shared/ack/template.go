@@ -10,31 +10,27 @@
 // templates that blame the customer or the volume of requests, make empty or
 // canned promises, or do not state the computed time.
 //
-// # The acknowledgement marker
+// # No marker in what customers read
 //
 // Helpdesks echo every message slawatch posts back as a webhook, and the
 // adapters must not count it as the team's response (event.Event's
-// Acknowledgement). They recognise it by provider.IsAck: the message is by
-// the source's ack_author, or its unquoted text contains provider.AckMarker
-// ("slawatch:ack"). Render appends the marker to every message, after the
-// template's text, so that a custom template cannot drop it:
+// Acknowledgement, decided by provider.IsAck). Render returns exactly the
+// template's text: an internal reference such as "ref: slawatch:ack" in a
+// customer's email or chat reads as a robot. The echo is recognised
+// instead by how each delivery is made:
 //
-//   - email class: a final paragraph "ref: slawatch:ack". Plain-text email
-//     has no invisible place (an HTML comment would show, or be stripped by
-//     helpdesks that convert to text); a reference line after the signature
-//     is what customers are used to seeing and ignore. It is outside any
-//     quotation, so an agent's reply that quotes the acknowledgement is not
-//     taken for one (provider.IsAck drops quoted text).
-//   - realtime class: a final line "ref: slawatch:ack" too, 18 characters
-//     counted in the SMS bound. Chat and messaging platforms (and SMS
-//     gateways) may rewrite or trim message text, so the write-back should
-//     also post as the source's ack_author wherever the helpdesk allows an
-//     author: the marker is the fallback, the author the primary signal.
+//   - the acknowledgement topic (SNS) hands the text to the team's own
+//     mailer or SMS sender; it never enters a helpdesk, so it never echoes
+//     back and needs no marker;
+//   - helpdesk write-back (package writeback: Zendesk, Freshdesk) posts as
+//     the source's ack_author, which the configuration requires with
+//     api_url, and appends provider.AckMarkerHTML, an HTML comment, to the
+//     HTML body it sends: invisible to the customer, recognised by
+//     provider.IsAck in raw bodies outside quoted text.
 //
-// Render refuses to return a message that provider.IsAck would not
-// recognise (a template line "On … wrote:" hides everything after it).
+// Lint refuses a template that writes the marker itself.
 //
-// The one-SMS bound (160 GSM 7-bit characters, marker line included) is
+// The one-SMS bound (160 GSM 7-bit characters) is
 // checked by Parse with realistic sample data — long day names, time-zone
 // abbreviations, "by Wednesday 11:00 (your time)" — not enforced by Render:
 // an unusually long team name makes a two-part SMS, which is still
@@ -50,7 +46,6 @@ import (
 	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
-	"github.com/slawatch/slawatch/shared/provider"
 )
 
 // The template classes: the keys of Parse's map and of the configuration's
@@ -87,19 +82,6 @@ type Data struct {
 	TicketID string
 	// Channel is the ticket's channel; Render sets it when empty.
 	Channel event.Channel
-}
-
-// Marker lines Render appends, by class.
-const (
-	emailMarker    = "\n\nref: " + provider.AckMarker
-	realtimeMarker = "\nref: " + provider.AckMarker
-)
-
-func markerFor(class string) string {
-	if class == ClassRealtime {
-		return realtimeMarker
-	}
-	return emailMarker
 }
 
 // Templates holds one parsed template per class. The zero value renders the
@@ -178,8 +160,8 @@ func (t Templates) Text(class string) string {
 	return t.text[class]
 }
 
-// Render renders the acknowledgement for a ticket on channel, with the
-// acknowledgement marker appended (see the package comment).
+// Render renders the acknowledgement for a ticket on channel: the text the
+// customer reads, with no marker (see the package comment).
 func (t Templates) Render(channel event.Channel, d Data) (string, error) {
 	if t.tmpl == nil {
 		t = defaults
@@ -194,10 +176,6 @@ func (t Templates) Render(channel event.Channel, d Data) (string, error) {
 	}
 	if strings.TrimSpace(out) == "" {
 		return "", fmt.Errorf("ack: the %s acknowledgement rendered empty", class)
-	}
-	out += markerFor(class)
-	if !provider.IsAck(provider.Settings{}, "", out) {
-		return "", fmt.Errorf("ack: the %s acknowledgement hides its marker %q in quoted text (a line starting with '>' or an \"On … wrote:\" header)", class, provider.AckMarker)
 	}
 	return out, nil
 }
@@ -219,7 +197,7 @@ func (l *limited) Write(p []byte) (int, error) {
 }
 
 // execute runs tmpl and trims trailing white space (YAML block scalars end
-// in a newline) so the marker follows the text directly.
+// in a newline).
 func execute(tmpl *template.Template, d Data) (string, error) {
 	var b limited
 	if err := tmpl.Execute(&b, d); err != nil {

@@ -14,7 +14,7 @@ import (
 func sampleAck(ticket, channel string) Ack {
 	return Ack{
 		ID: "zendesk/" + ticket + "/ack", Source: "zendesk", TicketID: ticket, Channel: channel, Class: "realtime",
-		Locale: "en", Text: "Thanks, your message reached us. A person from our team will reply within 1 hour.\nref: slawatch:ack",
+		Locale: "en", Text: "Thanks, your message reached us.\nA person from our team will reply within 1 hour.",
 		Promise: "within 1 hour", PromisedBy: time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC), SentAt: time.Date(2026, 11, 23, 10, 0, 2, 0, time.UTC),
 	}
 }
@@ -64,7 +64,7 @@ func TestAckConsole(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], `ACK {"schema":"slawatch.ack/1","id":"zendesk/1/ack"`) ||
-		lines[2] != "      | ref: slawatch:ack" {
+		lines[2] != "      | A person from our team will reply within 1 hour." {
 		t.Errorf("console output:\n%s", b.String())
 	}
 }
@@ -90,7 +90,7 @@ func TestAckSNSFilterPolicy(t *testing.T) {
 		if err := json.Unmarshal([]byte(env.Message), &doc); err != nil {
 			t.Fatalf("%v: %s", err, env.Message)
 		}
-		if doc.Schema != AckSchema || !strings.HasSuffix(doc.Text, "ref: slawatch:ack") || env.MessageAttributes["ticket"].Value != doc.TicketID {
+		if doc.Schema != AckSchema || !strings.HasSuffix(doc.Text, "within 1 hour.") || env.MessageAttributes["ticket"].Value != doc.TicketID {
 			t.Errorf("delivered %+v, attributes %v", doc, env.MessageAttributes)
 		}
 		tickets = append(tickets, doc.TicketID)

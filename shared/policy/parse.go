@@ -365,6 +365,11 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 	case tokenEnvAt != nil && apiURLAt == nil:
 		r.fail(tokenEnvAt, join(path, "api_url"), "required with api_token_env: the helpdesk's base URL, such as https://acme.zendesk.com")
 	}
+	if apiURLAt != nil && s.AckAuthor == "" {
+		// The acknowledgement shows customers no marker: its echo is told
+		// from the team's response by who posted it.
+		r.fail(apiURLAt, join(path, "ack_author"), "required with api_url: the helpdesk user id the acknowledgement is posted as, so that its echo is not counted as the team's response")
+	}
 	if s.Provider == "" && n.Kind == yaml.MappingNode {
 		if slices.Contains(Providers, name) {
 			s.Provider = name // a source named after its provider may omit it

@@ -1182,10 +1182,10 @@ func TestSourceAPI(t *testing.T) {
     ack_author: "1900000001"
     api_url: https://acme.zendesk.com
     api_token_env: SLAWATCH_ZENDESK_API_TOKEN
-  freshdesk: {api_url: "http://127.0.0.1:8080", api_token_env: FD_KEY_2}
-  local: {provider: freshdesk, api_url: "http://localhost:9000/", api_token_env: _K}
-  ipv6: {provider: zendesk, api_url: "http://[::1]:8443", api_token_env: K}
-  proxied: {provider: zendesk, api_url: "https://proxy.example.com/zendesk", api_token_env: K}
+  freshdesk: {api_url: "http://127.0.0.1:8080", api_token_env: FD_KEY_2, ack_author: "5"}
+  local: {provider: freshdesk, api_url: "http://localhost:9000/", api_token_env: _K, ack_author: "5"}
+  ipv6: {provider: zendesk, api_url: "http://[::1]:8443", api_token_env: K, ack_author: "5"}
+  proxied: {provider: zendesk, api_url: "https://proxy.example.com/zendesk", api_token_env: K, ack_author: "5"}
   github: {}
 policies:
   - name: a
@@ -1209,17 +1209,36 @@ policies:
 	}
 }
 
+// Write-back without ack_author is refused: the acknowledgement shows the
+// customer no marker, so its echo is recognised by who posted it.
+func TestSourceAPINeedsAckAuthor(t *testing.T) {
+	errs := parseErrors(t, `sources:
+  zendesk:
+    api_url: https://acme.zendesk.com
+    api_token_env: SLAWATCH_ZENDESK_API_TOKEN
+policies:
+  - name: a
+    first_response: {within: 1h}
+`)
+	if len(errs) != 1 || errs[0].Path != "sources.zendesk.ack_author" || errs[0].Line != 3 || !strings.Contains(errs[0].Msg, "required with api_url") {
+		t.Errorf("errors %v, want sources.zendesk.ack_author required with api_url at line 3", errs)
+	}
+}
+
 // A credential pasted where a name or URL belongs is refused without being
 // repeated: `config check` output ends up in CI logs.
 func TestSourceAPICredentialNotEchoed(t *testing.T) {
 	errs := parseErrors(t, `sources:
   zendesk:
+    ack_author: "1900000001"
     api_url: https://agent%40example.com:Zk8sQ2mWp@acme.zendesk.com
     api_token_env: agent@example.com/token:Zk8sQ2mWp
   freshdesk:
+    ack_author: "501003979303"
     api_url: https://acme.freshdesk.com
     api_token_env: Fq7HdKeY3xLmP0aB9cZt
   freshdesk-eu:
+    ack_author: "501003979303"
     provider: freshdesk
     api_url: "https://agent:Qv9 Lw2@acme.freshdesk.com"
     api_token_env: SLAWATCH_FRESHDESK_EU_API_KEY

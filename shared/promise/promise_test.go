@@ -253,8 +253,13 @@ func TestPromiseTexts(t *testing.T) {
 				}
 			}
 			if a.Source != "desk" || a.TicketID != tt.ev.TicketID || a.Channel != string(tt.ev.Channel) || a.Locale != "en" ||
-				a.ID != "desk/"+tt.ev.TicketID+"/ack" || !strings.HasSuffix(a.Text, "ref: slawatch:ack") {
+				a.ID != "desk/"+tt.ev.TicketID+"/ack" {
 				t.Errorf("message %+v", a)
+			}
+			// The topic's message reaches the customer through the team's
+			// own mailer or SMS and never echoes back: no marker to read.
+			if strings.Contains(a.Text, "slawatch:ack") || strings.Contains(a.Text, "ref:") {
+				t.Errorf("the customer would read a marker:\n%s", a.Text)
 			}
 			if len(f.replier.posts) != 1 || !strings.HasPrefix(f.replier.posts[0], tt.ev.TicketID+": ") {
 				t.Errorf("write-back %q", f.replier.posts)

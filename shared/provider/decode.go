@@ -209,14 +209,23 @@ func SynthID(parts ...string) string {
 	return "syn-" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// AckMarker is the text slawatch puts in every acknowledgement it posts
-// back into a helpdesk, so that the echoed webhook is recognised.
+// AckMarker identifies slawatch's own acknowledgement in a message body.
+// Customers never see it: write-back puts it in AckMarkerHTML, which the
+// helpdesk and mail clients do not display, and the acknowledgement topic's
+// message carries none (it goes out through the team's own mailer or SMS
+// and never comes back as a webhook).
 const AckMarker = "slawatch:ack"
+
+// AckMarkerHTML is the marker as write-back appends it to an HTML reply
+// body: an HTML comment, invisible where the body is shown.
+const AckMarkerHTML = "<!-- " + AckMarker + " -->"
 
 // IsAck reports whether a message by authorID with the given body is
 // slawatch's own acknowledgement: posted as the configured acknowledgement
-// author, or carrying the marker outside quoted text — an agent's email
-// reply that quotes the acknowledgement is still a real answer.
+// author (the primary signal: write-back posts as ack_author), or carrying
+// the marker outside quoted text — in the raw HTML body as AckMarkerHTML,
+// or as plain text in acknowledgements sent before the marker was hidden.
+// An agent's reply that quotes the acknowledgement is still a real answer.
 func IsAck(s Settings, authorID, body string) bool {
 	return (s.AckAuthor != "" && authorID == s.AckAuthor) || strings.Contains(unquoted(body), AckMarker)
 }

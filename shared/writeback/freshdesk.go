@@ -6,6 +6,8 @@ import (
 	"html"
 	"net/http"
 	"strings"
+
+	"github.com/slawatch/slawatch/shared/provider"
 )
 
 // freshdesk replies to a ticket through API v2's Create a Reply,
@@ -14,34 +16,41 @@ import (
 // the password.
 type freshdesk struct {
 	api    *api
-	author int64 // user_id of the replying agent; 0: the API key's agent
+	author int64 // user_id of the replying agent: the source's ack_author
 }
 
 var _ Replier = (*freshdesk)(nil)
 
 type freshdeskReply struct {
 	Body   string `json:"body"` // HTML
-	UserID int64  `json:"user_id,omitempty"`
+	UserID int64  `json:"user_id"`
 }
 
 // Reply posts body to the ticket as a reply by the source's ack_author
-// (the API key's agent when none is set).
+// (user_id, "ID of the agent who is adding the note" in Freshdesk's Create a
+// Reply), as HTML with the hidden marker (see htmlBody). Freshdesk's rule
+// webhooks have no placeholder for who replied, so the marker in the
+// reply's {{ticket.latest_public_comment}} is what recognises the echo.
 func (f *freshdesk) Reply(ctx context.Context, ticketID, body string) error {
 	id, err := ticketPath(ticketID)
 	if err != nil {
 		return fmt.Errorf("freshdesk: reply to ticket: %w", err)
 	}
-	r := freshdeskReply{Body: textHTML(body), UserID: f.author}
+	r := freshdeskReply{Body: htmlBody(body), UserID: f.author}
 	if err := f.api.send(ctx, http.MethodPost, "/api/v2/tickets/"+id+"/reply", r); err != nil {
 		return fmt.Errorf("freshdesk: reply to ticket %s: %w", ticketID, err)
 	}
 	return nil
 }
 
-// textHTML turns plain text into the HTML Freshdesk wants for a reply
-// body: escaped, with each line break a <br>. Text without markup
-// characters, such as the marker line "ref: slawatch:ack", stays as it is.
-func textHTML(text string) string {
+// htmlBody turns the acknowledgement's plain text into the HTML body both
+// helpdesks take: escaped, each line break a <br>, then the marker as an
+// HTML comment (provider.AckMarkerHTML) that neither the helpdesk nor the
+// customer's mail client displays. The text is one line of HTML, and the
+// marker on a line of its own after it, so no quoted-text rule in
+// provider.IsAck (a line starting with ">", an "On … wrote:" header) can
+// hide the marker.
+func htmlBody(text string) string {
 	text = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(text)
-	return strings.ReplaceAll(html.EscapeString(text), "\n", "<br>")
+	return strings.ReplaceAll(html.EscapeString(text), "\n", "<br>") + "\n" + provider.AckMarkerHTML
 }

@@ -40,8 +40,13 @@ func newFreshdeskAPI() *fakeAPI[freshdeskReply] {
 	}
 }
 
+// freshdeskReplier is New's Replier for a Freshdesk source at apiURL;
+// posting as agent 501003979303 when ackAuthor is "".
 func freshdeskReplier(t *testing.T, apiURL, ackAuthor string) writeback.Replier {
 	t.Helper()
+	if ackAuthor == "" {
+		ackAuthor = "501003979303"
+	}
 	src := policy.Source{Name: "freshdesk", Provider: "freshdesk", APIURL: apiURL, APITokenEnv: "SLAWATCH_FRESHDESK_API_KEY", AckAuthor: ackAuthor}
 	r, err := writeback.New(src, &http.Client{Timeout: 5 * time.Second}, env(map[string]string{"SLAWATCH_FRESHDESK_API_KEY": freshdeskKey}))
 	if err != nil || r == nil {
@@ -56,24 +61,35 @@ func TestFreshdeskReply(t *testing.T) {
 		text      string
 		ackAuthor string
 		wantBody  string
-		wantUser  int64 // 0: user_id absent
+		wantUser  int64
 	}{
 		{
 			name:      "acknowledgement as ack_author",
 			text:      ackText,
 			ackAuthor: "501003979303",
-			wantBody:  "Hi Ana,<br><br>thanks for writing in. Our team will answer by Tuesday 11:00 (your time).<br><br>ref: slawatch:ack",
+			wantBody:  ackHTML,
 			wantUser:  501003979303,
 		},
 		{
+			name:      "another agent",
+			text:      ackText,
+			ackAuthor: "501003979304",
+			wantBody:  ackHTML,
+			wantUser:  501003979304,
+		},
+		{
+			// Text that writes a comment of its own cannot end it early
+			// or fake one: it is escaped.
 			name:     "markup in the text is escaped",
-			text:     "Re: <script>alert(1)</script> & \"Q3\" isn't <b>bold</b>\r\nref: slawatch:ack",
-			wantBody: "Re: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Q3&#34; isn&#39;t &lt;b&gt;bold&lt;/b&gt;<br>ref: slawatch:ack",
+			text:     "Re: <script>alert(1)</script> & \"Q3\" isn't <b>bold</b> <!-- x -->\r\nbye",
+			wantBody: "Re: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Q3&#34; isn&#39;t &lt;b&gt;bold&lt;/b&gt; &lt;!-- x --&gt;<br>bye\n<!-- slawatch:ack -->",
+			wantUser: 501003979303,
 		},
 		{
 			name:     "lone carriage returns and a trailing newline",
 			text:     "one\rtwo\n",
-			wantBody: "one<br>two<br>",
+			wantBody: "one<br>two<br>\n<!-- slawatch:ack -->",
+			wantUser: 501003979303,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,13 +101,7 @@ func TestFreshdeskReply(t *testing.T) {
 			if got.Body == nil || *got.Body != tc.wantBody {
 				t.Errorf("body\n got %v\nwant %q", deref(got.Body), tc.wantBody)
 			}
-			if got.Body != nil && !strings.Contains(*got.Body, "ref: slawatch:ack") && strings.Contains(tc.text, "slawatch:ack") {
-				t.Errorf("the marker did not survive: %q", *got.Body)
-			}
-			switch {
-			case tc.wantUser == 0 && got.UserID != nil:
-				t.Errorf("user_id = %d, want it omitted", *got.UserID)
-			case tc.wantUser != 0 && (got.UserID == nil || *got.UserID != tc.wantUser):
+			if got.UserID == nil || *got.UserID != tc.wantUser {
 				t.Errorf("user_id = %v, want %d", got.UserID, tc.wantUser)
 			}
 			if agent != "slawatch" || accept != "application/json" {

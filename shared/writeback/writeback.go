@@ -38,8 +38,9 @@ type Replier interface {
 // api_url (write-back off). It returns an error when api_url is set but the
 // provider has no write-back (only "zendesk" and "freshdesk" do), when the
 // environment variable named by api_token_env is empty or malformed, or
-// when ack_author is not a numeric user id. getenv is os.Getenv in
-// production.
+// when ack_author is missing or not a numeric user id: the author is how
+// the reply's echo is told from the team's response, since the reply shows
+// the customer no marker. getenv is os.Getenv in production.
 func New(src policy.Source, client *http.Client, getenv func(string) string) (Replier, error) {
 	if src.APIURL == "" {
 		return nil, nil
@@ -64,12 +65,12 @@ func New(src policy.Source, client *http.Client, getenv func(string) string) (Re
 	if cred == "" {
 		return fail("environment variable %s (api_token_env) is empty: it must hold the %s API credential", src.APITokenEnv, src.Provider)
 	}
-	var author int64
-	if src.AckAuthor != "" {
-		author, err = strconv.ParseInt(src.AckAuthor, 10, 64)
-		if err != nil || author <= 0 {
-			return fail("ack_author %q is not a numeric %s user id", src.AckAuthor, src.Provider)
-		}
+	if src.AckAuthor == "" {
+		return fail("api_url is set but ack_author is not: the reply must be posted as the %s user slawatch's webhooks recognise as its own", src.Provider)
+	}
+	author, err := strconv.ParseInt(src.AckAuthor, 10, 64)
+	if err != nil || author <= 0 {
+		return fail("ack_author %q is not a numeric %s user id", src.AckAuthor, src.Provider)
 	}
 	switch src.Provider {
 	case "zendesk":

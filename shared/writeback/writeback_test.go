@@ -18,9 +18,13 @@ import (
 	"github.com/slawatch/slawatch/shared/writeback"
 )
 
-// ackText is an acknowledgement as shared/ack renders it: plain text, a
-// paragraph break, the marker line last.
-const ackText = "Hi Ana,\n\nthanks for writing in. Our team will answer by Tuesday 11:00 (your time).\n\nref: slawatch:ack"
+// ackText is an acknowledgement as shared/ack renders it: plain text with
+// a paragraph break, and no marker.
+const ackText = "Hi Ana,\n\nthanks for writing in. Our team will answer by Tuesday 11:00 (your time)."
+
+// ackHTML is ackText as both helpdesks get it: HTML, the marker hidden in
+// a comment on its own line.
+const ackHTML = "Hi Ana,<br><br>thanks for writing in. Our team will answer by Tuesday 11:00 (your time).\n<!-- slawatch:ack -->"
 
 // answer is a fake helpdesk's response.
 type answer struct {
@@ -142,7 +146,7 @@ func TestNewWriteBackOff(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	const token = "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv"
-	zendesk := policy.Source{Name: "zendesk", Provider: "zendesk", APIURL: "https://acme.zendesk.com", APITokenEnv: "SLAWATCH_ZENDESK_API_TOKEN"}
+	zendesk := policy.Source{Name: "zendesk", Provider: "zendesk", APIURL: "https://acme.zendesk.com", APITokenEnv: "SLAWATCH_ZENDESK_API_TOKEN", AckAuthor: "1900000001"}
 	good := env(map[string]string{"SLAWATCH_ZENDESK_API_TOKEN": "agent@example.com/token:" + token, "FD_KEY": "Fq7HdKeY3xLmP0aB9cZt"})
 	with := func(f func(*policy.Source)) policy.Source { s := zendesk; f(&s); return s }
 	for _, tc := range []struct {
@@ -166,6 +170,8 @@ func TestNewErrors(t *testing.T) {
 			"must hold {email}/token:{api_token}"},
 		{"no api_token_env", with(func(s *policy.Source) { s.APITokenEnv = "" }), http.DefaultClient, good,
 			"writeback: source zendesk: api_url is set but api_token_env is not"},
+		{"no ack_author", with(func(s *policy.Source) { s.AckAuthor = "" }), http.DefaultClient, good,
+			"writeback: source zendesk: api_url is set but ack_author is not"},
 		{"ack_author not a number", with(func(s *policy.Source) { s.AckAuthor = "slawatch-bot" }), http.DefaultClient, good,
 			`writeback: source zendesk: ack_author "slawatch-bot" is not a numeric zendesk user id`},
 		{"ack_author not positive", with(func(s *policy.Source) { s.AckAuthor = "-7" }), http.DefaultClient, good,
@@ -197,9 +203,9 @@ func TestNewErrors(t *testing.T) {
 func TestNewRepliers(t *testing.T) {
 	getenv := env(map[string]string{"Z": "agent@example.com/token:abc123", "F": "Fq7HdKeY3xLmP0aB9cZt"})
 	for _, src := range []policy.Source{
-		{Name: "zendesk", Provider: "zendesk", APIURL: "https://acme.zendesk.com", APITokenEnv: "Z"},
+		{Name: "zendesk", Provider: "zendesk", APIURL: "https://acme.zendesk.com", APITokenEnv: "Z", AckAuthor: "1900000001"},
 		{Name: "freshdesk", Provider: "freshdesk", APIURL: "https://acme.freshdesk.com/", APITokenEnv: "F", AckAuthor: "501003979303"},
-		{Name: "local", Provider: "freshdesk", APIURL: "http://localhost:8080", APITokenEnv: "F"},
+		{Name: "local", Provider: "freshdesk", APIURL: "http://localhost:8080", APITokenEnv: "F", AckAuthor: "7"},
 	} {
 		r, err := writeback.New(src, http.DefaultClient, getenv)
 		if err != nil || r == nil {

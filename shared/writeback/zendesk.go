@@ -12,15 +12,17 @@ import (
 // "{email}/token" as the user and the API token as the password.
 type zendesk struct {
 	api    *api
-	author int64 // comment author_id; 0: the API user
+	author int64 // comment author_id: the source's ack_author
 }
 
 var _ Replier = (*zendesk)(nil)
 
 type zendeskComment struct {
-	Body     string `json:"body"` // plain text; line breaks are kept
+	// HTMLBody rather than body, so the marker can be an HTML comment
+	// the customer never sees.
+	HTMLBody string `json:"html_body"`
 	Public   bool   `json:"public"`
-	AuthorID int64  `json:"author_id,omitempty"`
+	AuthorID int64  `json:"author_id"`
 }
 
 type zendeskUpdate struct {
@@ -30,14 +32,17 @@ type zendeskUpdate struct {
 }
 
 // Reply adds body to the ticket as a public comment by the source's
-// ack_author (the API user when none is set).
+// ack_author, as HTML with the hidden marker (see htmlBody). Zendesk's
+// webhooks give the comment's author (event subscriptions: author.id;
+// triggers: the actor field), which is how the echo is recognised: their
+// comment body is plain text, where an HTML comment does not survive.
 func (z *zendesk) Reply(ctx context.Context, ticketID, body string) error {
 	id, err := ticketPath(ticketID)
 	if err != nil {
 		return fmt.Errorf("zendesk: reply to ticket: %w", err)
 	}
 	var u zendeskUpdate
-	u.Ticket.Comment = zendeskComment{Body: body, Public: true, AuthorID: z.author}
+	u.Ticket.Comment = zendeskComment{HTMLBody: htmlBody(body), Public: true, AuthorID: z.author}
 	if err := z.api.send(ctx, http.MethodPut, "/api/v2/tickets/"+id+".json", u); err != nil {
 		return fmt.Errorf("zendesk: reply to ticket %s: %w", ticketID, err)
 	}

