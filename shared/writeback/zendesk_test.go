@@ -71,7 +71,7 @@ func TestZendeskReply(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		ackAuthor  string
-		slash      bool  // api_url ends with "/"
+		slash      bool // api_url ends with "/"
 		wantAuthor int64
 	}{
 		{name: "as ack_author", ackAuthor: "1900000001", wantAuthor: 1900000001},
