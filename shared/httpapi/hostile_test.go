@@ -133,17 +133,19 @@ func (c *countingTickets) Update(ctx context.Context, k store.Key, eventID strin
 	return c.Tickets.Update(ctx, k, eventID, fn)
 }
 
-// hostileStore makes the store a case runs on.
+// hostileStore makes the store a case runs on. open returns it with the
+// function to call when the case is over, told whether the case called
+// Update: a store nobody wrote to can serve the next case.
 type hostileStore struct {
 	name       string
 	transports []transport
-	open       func(tb testing.TB) store.Tickets
+	open       func(tb testing.TB) (tickets store.Tickets, done func(written bool))
 }
 
 // hostileStores are the in-memory store and, with DynamoDB Local, the
 // DynamoDB store.
 func hostileStores() []hostileStore {
-	stores := []hostileStore{{"memory", transports, func(testing.TB) store.Tickets { return store.NewMemory() }}}
+	stores := []hostileStore{{"memory", transports, func(testing.TB) (store.Tickets, func(bool)) { return store.NewMemory(), func(bool) {} }}}
 	if os.Getenv(dynamoDBEndpointEnv) != "" {
 		stores = append(stores, hostileStore{"dynamodb", transports[:1], freshDynamoDB})
 	}
@@ -159,10 +161,15 @@ var (
 	dynamoClient *dynamodb.Client
 	dynamoErr    error
 	dynamoTables atomic.Int64
+	// cleanTables are tables no case has written to. Most cases are
+	// refused before the store, and creating a table for each would
+	// double the suite's time on DynamoDB.
+	cleanTables = make(chan string, 8)
 )
 
-// freshDynamoDB is the DynamoDB store on a new table of DynamoDB Local.
-func freshDynamoDB(tb testing.TB) store.Tickets {
+// freshDynamoDB is the DynamoDB store on a table of DynamoDB Local that
+// nothing was ever written to.
+func freshDynamoDB(tb testing.TB) (store.Tickets, func(bool)) {
 	tb.Helper()
 	dynamoOnce.Do(func() {
 		dynamoClient, dynamoErr = store.NewDynamoDBClient(context.Background(), os.Getenv(dynamoDBEndpointEnv), func(o *dynamodb.Options) {
@@ -172,18 +179,29 @@ func freshDynamoDB(tb testing.TB) store.Tickets {
 	if dynamoErr != nil {
 		tb.Fatal(dynamoErr)
 	}
-	table := fmt.Sprintf("slawatch-hostile-%d-%d", time.Now().UnixNano(), dynamoTables.Add(1))
-	if err := store.CreateTable(context.Background(), dynamoClient, table); err != nil {
-		tb.Fatal(err)
+	var table string
+	select {
+	case table = <-cleanTables:
+	default:
+		table = fmt.Sprintf("slawatch-hostile-%d-%d", time.Now().UnixNano(), dynamoTables.Add(1))
+		if err := store.CreateTable(context.Background(), dynamoClient, table); err != nil {
+			tb.Fatal(err)
+		}
 	}
-	tb.Cleanup(func() {
-		_, _ = dynamoClient.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
-	})
 	s, err := store.NewDynamoDB(dynamoClient, table, func() time.Time { return now })
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return s
+	return s, func(written bool) {
+		if !written {
+			select {
+			case cleanTables <- table:
+				return
+			default:
+			}
+		}
+		_, _ = dynamoClient.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
+	}
 }
 
 type hostileAPI struct {
@@ -338,7 +356,9 @@ func runAttacks(t *testing.T, cases []attack) {
 
 func checkAttack(t *testing.T, st hostileStore, tr transport, c attack) {
 	t.Helper()
-	api := newHostileAPI(t, st.open(t))
+	tickets, done := st.open(t)
+	api := newHostileAPI(t, tickets)
+	defer func() { done(api.tickets.updates.Load() > 0) }()
 	start := time.Now()
 	rep := tr.do(t, api.handler, c)
 	took := time.Since(start)
