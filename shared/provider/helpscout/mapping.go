@@ -272,10 +272,13 @@ func (c *conversation) channel() event.Channel {
 	case "phone":
 		return event.Phone
 	case "email":
-		switch strings.ToLower(c.Source.Type) {
-		case "beacon", "web", "form":
+		src := strings.ToLower(c.Source.Type)
+		switch {
+		// Beacon 2.0 conversations say "beacon-v2", which the docs'
+		// list of source types leaves out.
+		case strings.HasPrefix(src, "beacon"), src == "web", src == "form":
 			return event.Web
-		case "api":
+		case src == "api":
 			return event.API
 		}
 		return event.Email
