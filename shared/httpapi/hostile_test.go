@@ -1397,5 +1397,12 @@ func TestHostileIDsAndTimes(t *testing.T) {
 		ghDelivery,
 		hsBatch,
 		mixed,
+
+		// The read API: a ticket id no webhook could have stored is not
+		// found, on DynamoDB too (where the lookup itself would fail).
+		{name: "GET of a ticket with a 10,000-byte id", method: http.MethodGet, path: "/tickets/generic/" + strings.Repeat("7", 10_000),
+			status: http.StatusNotFound, errHas: "no ticket with an id longer than 512 bytes"},
+		{name: "control: GET of a ticket with a 512-byte id, not stored", method: http.MethodGet, path: "/tickets/generic/" + max,
+			status: http.StatusNotFound, errHas: "no ticket"},
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -281,6 +282,12 @@ func (a *API) ticket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k := store.Key{Source: r.PathValue("source"), ID: r.PathValue("id")}
+	if len(k.ID) > event.MaxIDBytes {
+		// No such ticket can be stored (event.Check), and DynamoDB would
+		// answer a key this long with an error, not with "not found".
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no ticket with an id longer than %d bytes", event.MaxIDBytes), nil)
+		return
+	}
 	t, err := a.Tickets.Get(r.Context(), k)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
