@@ -63,8 +63,8 @@ func TestConformance(t *testing.T) {
 			TicketID: "cnv_a73yqx", ID: "evt_11aqjdt", Kind: event.StatusChanged, Status: event.Solved,
 			OccurredAt: time.UnixMilli(1509001146525).UTC(), Tags: []string{},
 		}}},
-		// Archived by a teammate; Zulip's copy of the same event with the
-		// source cut to {"_meta": {"type": "gmail"}, "data": null}.
+		// One archive event in two Zulip copies: source a teammate, and
+		// source {"_meta": {"type": "gmail"}, "data": null}.
 		{file: "zulip-conversation_archived.json", want: []event.Event{{
 			TicketID: "cnv_keo696", ID: "evt_28du7y2", Kind: event.StatusChanged, Status: event.Solved,
 			OccurredAt: time.UnixMilli(1518307966678).UTC(), Tags: []string{},
