@@ -3,8 +3,6 @@ package freshdesk_test
 import (
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -17,12 +15,10 @@ import (
 	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
-// genuineDir holds Freshdesk webhook bodies captured by other projects,
-// byte for byte; testdata/genuine/SOURCES.md says where each comes from.
-const genuineDir = "testdata/genuine"
-
-// conformance is one genuine body and what slawatch must make of it,
-// written by hand from the body.
+// conformance is one genuine body — a Freshdesk webhook body captured by
+// other projects, byte for byte; testdata/genuine/SOURCES.md says where
+// each comes from — and what slawatch must make of it, written by hand
+// from the body.
 type conformance struct {
 	file string
 	// As published: the ParseError's field, or the Ignored reason.
@@ -100,20 +96,11 @@ func TestConformance(t *testing.T) {
 	ids := map[string]string{}
 	for _, tt := range conformanceCases {
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(genuineDir, tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			body := providertest.Genuine(t, tt.file)
 			parse := func(body []byte) (provider.Result, error) {
 				t.Helper()
 				r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/freshdesk", Body: body}
-				if err := providertest.Sign("freshdesk", secret, &r, modifiedAt); err != nil {
-					t.Fatal(err)
-				}
-				if err := (freshdesk.Adapter{}).Verify(r, s); err != nil {
-					t.Fatalf("Verify: %v", err)
-				}
-				return freshdesk.Adapter{}.Parse(r, s)
+				return providertest.Deliver(t, freshdesk.Adapter{}, providertest.SignAs("freshdesk", secret, modifiedAt), r, s)
 			}
 
 			res, err := parse(body)
@@ -165,30 +152,12 @@ func TestConformance(t *testing.T) {
 }
 
 // TestConformanceCoversEveryFile keeps a body dropped into testdata/genuine
-// from going untested, and the table from naming files that are not there.
+// from going untested or without provenance, and the table from naming
+// files that are not there.
 func TestConformanceCoversEveryFile(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(genuineDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var onDisk, inTable []string
-	for _, p := range paths {
-		onDisk = append(onDisk, filepath.Base(p))
-	}
+	var files []string
 	for _, c := range conformanceCases {
-		inTable = append(inTable, c.file)
+		files = append(files, c.file)
 	}
-	slices.Sort(inTable)
-	if !slices.Equal(onDisk, inTable) {
-		t.Errorf("testdata/genuine has %v,\nTestConformance covers %v", onDisk, inTable)
-	}
-	sources, err := os.ReadFile(filepath.Join(genuineDir, "SOURCES.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range onDisk {
-		if !strings.Contains(string(sources), "`"+f+"`") {
-			t.Errorf("SOURCES.md does not say where %s comes from", f)
-		}
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }

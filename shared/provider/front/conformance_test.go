@@ -1,14 +1,13 @@
 package front_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/front"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 // TestConformance runs every genuine Front payload (testdata/genuine, see
@@ -107,43 +106,26 @@ func TestConformance(t *testing.T) {
 		{file: "zulip-rule.json", ignored: `front event "assign" is not tracked`},
 	}
 
-	covered := map[string]bool{}
+	// A rule webhook signs the body alone, with the API secret.
+	signRule := func(r *provider.Request) error {
+		r.Header.Set(front.SignatureHeader, front.SignRule([]byte(ruleSecret), r.Body))
+		return nil
+	}
+	var files []string
 	for _, tt := range tests {
-		covered[tt.file] = true
+		files = append(files, tt.file)
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", "genuine", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := settings(ruleSecret)
 			r := provider.Request{Method: "POST", URL: "https://slawatch.example/webhooks/front",
-				Header: ruleHeader(front.SignRule([]byte(ruleSecret), body)), Body: body}
-			if err := (front.Adapter{}).Verify(r, s); err != nil {
-				t.Fatalf("Verify = %v", err)
-			}
-			res, err := front.Adapter{}.Parse(r, s)
-			if err != nil {
-				t.Fatalf("Parse = %v", err)
-			}
+				Header: ruleHeader(""), Body: providertest.Genuine(t, tt.file)}
+			res := providertest.Parsed(t, front.Adapter{}, signRule, r, settings(ruleSecret))
 			if res.Ignored != tt.ignored || res.Reply != nil {
 				t.Fatalf("Ignored = %q, Reply = %v; want ignored %q", res.Ignored, res.Reply, tt.ignored)
 			}
 			for i := range tt.want {
 				tt.want[i].Source = "front"
 			}
-			assertEvents(t, res.Events, tt.want)
+			providertest.CheckEvents(t, res.Events, tt.want)
 		})
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "genuine", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no genuine payloads: %v", err)
-	}
-	for _, f := range files {
-		if !covered[filepath.Base(f)] {
-			t.Errorf("%s is not in TestConformance's table", f)
-		}
-	}
-	if len(covered) != len(files) {
-		t.Errorf("table names %d files, testdata/genuine has %d", len(covered), len(files))
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }

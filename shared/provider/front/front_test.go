@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -233,25 +232,7 @@ func TestParseFixtures(t *testing.T) {
 	}
 }
 
-func assertEvents(t *testing.T, got, want []event.Event) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("got %d events %+v, want %d", len(got), got, len(want))
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		if !g.OccurredAt.Equal(w.OccurredAt) {
-			t.Errorf("event %d: OccurredAt = %s, want %s", i, g.OccurredAt, w.OccurredAt)
-		}
-		g.OccurredAt, w.OccurredAt = time.Time{}, time.Time{}
-		if !reflect.DeepEqual(g, w) {
-			t.Errorf("event %d:\n got %#v\nwant %#v", i, g, w)
-		}
-		if err := got[i].Validate(); err != nil {
-			t.Errorf("event %d does not validate: %v", i, err)
-		}
-	}
-}
+var assertEvents = providertest.CheckEvents
 
 func TestParseChallenge(t *testing.T) {
 	h := appHeader(appTS, "x")

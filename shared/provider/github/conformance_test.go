@@ -2,9 +2,6 @@ package github_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
 	"testing"
 	"time"
 
@@ -65,66 +62,27 @@ func TestConformance(t *testing.T) {
 		{file: "issue_comment.deleted.payload.json", ignored: "issue_comment.deleted is not tracked"},
 	}
 
-	covered := map[string]bool{}
+	var files []string
 	for _, tt := range tests {
-		covered[tt.file] = true
+		files = append(files, tt.file)
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", "genuine", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
 			h := http.Header{}
 			h.Set(github.EventHeader, eventOf(tt.file))
 			h.Set(github.DeliveryHeader, dlv)
-			r := provider.Request{Method: "POST", URL: "https://slawatch.example/webhooks/github", Header: h, Body: body}
+			r := provider.Request{Method: "POST", URL: "https://slawatch.example/webhooks/github", Header: h,
+				Body: providertest.Genuine(t, tt.file)}
 			s := settings()
-			if err := providertest.Sign("github", s.Secret, &r, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			if err := (github.Adapter{}).Verify(r, s); err != nil {
-				t.Fatalf("Verify = %v", err)
-			}
-			res, err := github.Adapter{}.Parse(r, s)
-			if err != nil {
-				t.Fatalf("Parse = %v", err)
-			}
+			res := providertest.Parsed(t, github.Adapter{}, providertest.SignAs("github", s.Secret, time.Now()), r, s)
 			if res.Ignored != tt.ignored || res.Reply != nil {
 				t.Fatalf("Ignored = %q, Reply = %v; want ignored %q", res.Ignored, res.Reply, tt.ignored)
 			}
-			if tt.want == nil {
-				if len(res.Events) != 0 {
-					t.Fatalf("got events %+v, want none", res.Events)
-				}
-				return
+			var want []event.Event
+			if tt.want != nil {
+				want = []event.Event{*tt.want}
+				want[0].Source = "github"
 			}
-			want := *tt.want
-			want.Source = "github"
-			if len(res.Events) != 1 {
-				t.Fatalf("got %d events %+v, want 1", len(res.Events), res.Events)
-			}
-			got := res.Events[0]
-			if !got.OccurredAt.Equal(want.OccurredAt) {
-				t.Errorf("OccurredAt = %s, want %s", got.OccurredAt, want.OccurredAt)
-			}
-			got.OccurredAt, want.OccurredAt = time.Time{}, time.Time{}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("\n got %#v\nwant %#v", got, want)
-			}
-			if err := res.Events[0].Validate(); err != nil {
-				t.Errorf("event does not validate: %v", err)
-			}
+			providertest.CheckEvents(t, res.Events, want)
 		})
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "genuine", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no genuine payloads: %v", err)
-	}
-	for _, f := range files {
-		if !covered[filepath.Base(f)] {
-			t.Errorf("%s is not in TestConformance's table", f)
-		}
-	}
-	if len(covered) != len(files) {
-		t.Errorf("table names %d files, testdata/genuine has %d", len(covered), len(files))
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }

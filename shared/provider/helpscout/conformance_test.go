@@ -2,11 +2,7 @@ package helpscout_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,14 +12,11 @@ import (
 	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
-// genuineDir holds Help Scout conversation bodies captured from a live
-// account by another project; testdata/genuine/SOURCES.md says where each
-// comes from and what was changed.
-const genuineDir = "testdata/genuine"
-
-// conformance is one genuine body, the X-HelpScout-Event it is sent with,
-// and what slawatch must make of it. The expected events are written by
-// hand from the body.
+// conformance is one genuine body — a Help Scout conversation captured from
+// a live account by another project; testdata/genuine/SOURCES.md says where
+// each comes from and what was changed — the X-HelpScout-Event it is sent
+// with, and what slawatch must make of it. The expected events are written
+// by hand from the body.
 type conformance struct {
 	file    string
 	event   string
@@ -96,69 +89,26 @@ func TestConformance(t *testing.T) {
 	secret := []byte("helpscout-conformance-secret")
 	for _, tt := range conformanceCases(t) {
 		t.Run(tt.file+"/"+tt.event, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(genuineDir, tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/helpscout", Body: body}
-			if err := providertest.Sign("helpscout", secret, &r, time.Now()); err != nil {
-				t.Fatal(err)
-			}
-			r.Header.Set(helpscout.EventHeader, tt.event)
+			h := http.Header{}
+			h.Set(helpscout.EventHeader, tt.event)
+			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/helpscout",
+				Header: h, Body: providertest.Genuine(t, tt.file)}
 			s := provider.Settings{Source: source, Secret: secret}
-			a := helpscout.Adapter{}
-			if err := a.Verify(r, s); err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			res, err := a.Parse(r, s)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if res.Ignored != tt.ignored {
-				t.Errorf("Ignored = %q, want %q", res.Ignored, tt.ignored)
-			}
-			if !reflect.DeepEqual(res.Events, tt.want) {
-				t.Errorf("events:\n got %+v\nwant %+v", res.Events, tt.want)
-			}
-			for _, e := range res.Events {
-				if err := e.Validate(); err != nil {
-					t.Errorf("invalid event: %v", err)
-				}
-				if e.CountsAsResponse() != tt.counts {
-					t.Errorf("CountsAsResponse = %v, want %v", e.CountsAsResponse(), tt.counts)
-				}
-			}
+			res := providertest.Parsed(t, helpscout.Adapter{}, providertest.SignAs("helpscout", secret, time.Now()), r, s)
+			providertest.CheckResult(t, res, tt.want, tt.ignored, tt.counts)
 		})
 	}
 }
 
 // TestConformanceCoversEveryFile keeps a body dropped into testdata/genuine
-// from going untested, and every body's provenance recorded.
+// from going untested, and every body's provenance recorded. A body sent
+// with several event headers is one file.
 func TestConformanceCoversEveryFile(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(genuineDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var onDisk, inTable []string
-	for _, p := range paths {
-		onDisk = append(onDisk, filepath.Base(p))
-	}
+	var files []string
 	for _, c := range conformanceCases(t) {
-		if !slices.Contains(inTable, c.file) {
-			inTable = append(inTable, c.file)
+		if !slices.Contains(files, c.file) {
+			files = append(files, c.file)
 		}
 	}
-	slices.Sort(inTable)
-	if !slices.Equal(onDisk, inTable) {
-		t.Errorf("testdata/genuine has %v,\nTestConformance covers %v", onDisk, inTable)
-	}
-	sources, err := os.ReadFile(filepath.Join(genuineDir, "SOURCES.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range onDisk {
-		if !strings.Contains(string(sources), "`"+f+"`") {
-			t.Errorf("SOURCES.md does not say where %s comes from", f)
-		}
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }

@@ -2,11 +2,6 @@ package hubspot_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,12 +11,10 @@ import (
 	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
-// genuineDir holds event batches HubSpot sent to other projects, as they
-// published them; testdata/genuine/SOURCES.md says where each comes from.
-const genuineDir = "testdata/genuine"
-
-// conformance is one genuine batch and what slawatch must make of it. The
-// expected result is written by hand from the batch.
+// conformance is one genuine batch — as HubSpot sent it to another project,
+// which published it; testdata/genuine/SOURCES.md says where each comes
+// from — and what slawatch must make of it. The expected result is written
+// by hand from the batch.
 type conformance struct {
 	file    string
 	want    []event.Event
@@ -48,35 +41,14 @@ func TestConformance(t *testing.T) {
 	now := time.Now()
 	for _, tt := range conformanceCases() {
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(genuineDir, tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/hubspot", Body: body}
-			if err := providertest.Sign("hubspot", secret, &r, now); err != nil {
-				t.Fatal(err)
-			}
+			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/hubspot",
+				Body: providertest.Genuine(t, tt.file)}
 			s := provider.Settings{Source: "hubspot", Secret: secret, Window: provider.DefaultWindow,
 				Now: func() time.Time { return now }}
-			a := hubspot.Adapter{}
-			if err := a.Verify(r, s); err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			res, err := a.Parse(r, s)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if res.Ignored != tt.ignored {
-				t.Errorf("Ignored = %q, want %q", res.Ignored, tt.ignored)
-			}
-			if !reflect.DeepEqual(res.Events, tt.want) {
-				t.Errorf("events:\n got %+v\nwant %+v", res.Events, tt.want)
-			}
-			for _, e := range res.Events {
-				if err := e.Validate(); err != nil {
-					t.Errorf("invalid event: %v", err)
-				}
-			}
+			res := providertest.Parsed(t, hubspot.Adapter{}, providertest.SignAs("hubspot", secret, now), r, s)
+			// No batch here carries an agent's reply: a MESSAGE does not
+			// say who wrote it.
+			providertest.CheckResult(t, res, tt.want, tt.ignored, false)
 		})
 	}
 }
@@ -85,28 +57,9 @@ func TestConformance(t *testing.T) {
 // testdata/genuine from going untested, and every batch's provenance
 // recorded.
 func TestConformanceCoversEveryFile(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(genuineDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var onDisk, inTable []string
-	for _, p := range paths {
-		onDisk = append(onDisk, filepath.Base(p))
-	}
+	var files []string
 	for _, c := range conformanceCases() {
-		inTable = append(inTable, c.file)
+		files = append(files, c.file)
 	}
-	slices.Sort(inTable)
-	if !slices.Equal(onDisk, inTable) {
-		t.Errorf("testdata/genuine has %v,\nTestConformance covers %v", onDisk, inTable)
-	}
-	sources, err := os.ReadFile(filepath.Join(genuineDir, "SOURCES.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range onDisk {
-		if !strings.Contains(string(sources), "`"+f+"`") {
-			t.Errorf("SOURCES.md does not say where %s comes from", f)
-		}
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }

@@ -2,9 +2,6 @@ package intercom_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
 	"testing"
 	"time"
 
@@ -73,53 +70,16 @@ func TestConformance(t *testing.T) {
 	}
 
 	secret := []byte("intercom-client-secret")
-	covered := map[string]bool{}
+	var files []string
 	for _, tt := range tests {
-		covered[tt.file] = true
+		files = append(files, tt.file)
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", "genuine", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/intercom", Body: body}
-			if err := providertest.Sign("intercom", secret, &r, time.Now()); err != nil {
-				t.Fatal(err)
-			}
+			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/intercom",
+				Body: providertest.Genuine(t, tt.file)}
 			s := provider.Settings{Source: source, Secret: secret}
-			if err := (intercom.Adapter{}).Verify(r, s); err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			res, err := intercom.Adapter{}.Parse(r, s)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if res.Ignored != tt.ignored {
-				t.Errorf("Ignored = %q, want %q", res.Ignored, tt.ignored)
-			}
-			if !reflect.DeepEqual(res.Events, tt.want) {
-				t.Fatalf("events:\n got %+v\nwant %+v", res.Events, tt.want)
-			}
-			for _, e := range res.Events {
-				if err := e.Validate(); err != nil {
-					t.Errorf("invalid event: %v", err)
-				}
-				if e.CountsAsResponse() != tt.counts {
-					t.Errorf("CountsAsResponse = %v, want %v", e.CountsAsResponse(), tt.counts)
-				}
-			}
+			res := providertest.Parsed(t, intercom.Adapter{}, providertest.SignAs("intercom", secret, time.Now()), r, s)
+			providertest.CheckResult(t, res, tt.want, tt.ignored, tt.counts)
 		})
 	}
-
-	files, err := filepath.Glob(filepath.Join("testdata", "genuine", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if !covered[filepath.Base(f)] {
-			t.Errorf("%s has no expected result in TestConformance", f)
-		}
-	}
-	if len(files) != len(tests) {
-		t.Errorf("%d genuine payloads, %d table entries", len(files), len(tests))
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }

@@ -1,8 +1,6 @@
 package jira_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -111,45 +109,22 @@ func TestConformance(t *testing.T) {
 		{file: "webhook-issue-deleted.json", ignored: `jira event "jira:issue_deleted" is not tracked`},
 	}
 
-	covered := map[string]bool{}
+	var files []string
 	for _, tt := range tests {
-		covered[tt.file] = true
+		files = append(files, tt.file)
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", "genuine", tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := provider.Request{Method: "POST", URL: "https://slawatch.example/webhooks/jira", Header: header("", dlv), Body: body}
+			r := provider.Request{Method: "POST", URL: "https://slawatch.example/webhooks/jira", Header: header("", dlv),
+				Body: providertest.Genuine(t, tt.file)}
 			s := settings()
-			if err := providertest.Sign("jira", s.Secret, &r, s.Now()); err != nil {
-				t.Fatal(err)
-			}
-			if err := (jira.Adapter{}).Verify(r, s); err != nil {
-				t.Fatalf("Verify = %v", err)
-			}
-			res, err := jira.Adapter{}.Parse(r, s)
-			if err != nil {
-				t.Fatalf("Parse = %v", err)
-			}
+			res := providertest.Parsed(t, jira.Adapter{}, providertest.SignAs("jira", s.Secret, s.Now()), r, s)
 			if res.Ignored != tt.ignored || res.Reply != nil {
 				t.Fatalf("Ignored = %q, Reply = %v; want ignored %q", res.Ignored, res.Reply, tt.ignored)
 			}
 			for i := range tt.want {
 				tt.want[i].Source = "jira"
 			}
-			assertEvents(t, res.Events, tt.want)
+			providertest.CheckEvents(t, res.Events, tt.want)
 		})
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "genuine", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no genuine payloads: %v", err)
-	}
-	for _, f := range files {
-		if !covered[filepath.Base(f)] {
-			t.Errorf("%s is not in TestConformance's table", f)
-		}
-	}
-	if len(covered) != len(files) {
-		t.Errorf("table names %d files, testdata/genuine has %d", len(covered), len(files))
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }

@@ -2,11 +2,6 @@ package zendesk_test
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
-	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,13 +11,10 @@ import (
 	"github.com/slawatch/slawatch/shared/provider/zendesk"
 )
 
-// genuineDir holds payloads published by Zendesk or captured by other
-// projects, byte for byte; testdata/genuine/SOURCES.md says where each
-// comes from.
-const genuineDir = "testdata/genuine"
-
-// conformance is one genuine payload and what slawatch must make of it.
-// The expected events are written by hand from the payload.
+// conformance is one genuine payload — published by Zendesk or captured by
+// other projects, byte for byte; testdata/genuine/SOURCES.md says where
+// each comes from — and what slawatch must make of it. The expected events
+// are written by hand from the payload.
 type conformance struct {
 	file string
 	// sent is when Zendesk would have signed the request: seconds after the
@@ -106,69 +98,24 @@ func TestConformance(t *testing.T) {
 	secret := []byte("zendesk-conformance-secret")
 	for _, tt := range conformanceCases(t) {
 		t.Run(tt.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(genuineDir, tt.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/zendesk", Body: body}
-			if err := providertest.Sign("zendesk", secret, &r, tt.sent); err != nil {
-				t.Fatal(err)
-			}
+			r := provider.Request{Method: http.MethodPost, URL: "https://slawatch.example.com/webhooks/zendesk",
+				Body: providertest.Genuine(t, tt.file)}
 			s := provider.Settings{Source: "zendesk", Secret: secret, Window: provider.DefaultWindow,
 				Now: func() time.Time { return tt.sent.Add(2 * time.Second) }}
-			a := zendesk.Adapter{}
-			if err := a.Verify(r, s); err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			res, err := a.Parse(r, s)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if res.Ignored != tt.ignored {
-				t.Errorf("Ignored = %q, want %q", res.Ignored, tt.ignored)
-			}
-			if !reflect.DeepEqual(res.Events, tt.want) {
-				t.Errorf("events:\n got %+v\nwant %+v", res.Events, tt.want)
-			}
-			for _, e := range res.Events {
-				if err := e.Validate(); err != nil {
-					t.Errorf("invalid event: %v", err)
-				}
-				if e.CountsAsResponse() {
-					// None of these payloads is a human agent's public reply.
-					t.Errorf("%s counts as a response", e.Kind)
-				}
-			}
+			res := providertest.Parsed(t, zendesk.Adapter{}, providertest.SignAs("zendesk", secret, tt.sent), r, s)
+			// None of these payloads is a human agent's public reply.
+			providertest.CheckResult(t, res, tt.want, tt.ignored, false)
 		})
 	}
 }
 
 // TestConformanceCoversEveryFile keeps a payload dropped into
-// testdata/genuine from going untested, and the table from naming files
-// that are not there.
+// testdata/genuine from going untested or without provenance, and the
+// table from naming files that are not there.
 func TestConformanceCoversEveryFile(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(genuineDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var onDisk, inTable []string
-	for _, p := range paths {
-		onDisk = append(onDisk, filepath.Base(p))
-	}
+	var files []string
 	for _, c := range conformanceCases(t) {
-		inTable = append(inTable, c.file)
+		files = append(files, c.file)
 	}
-	slices.Sort(inTable)
-	if !slices.Equal(onDisk, inTable) {
-		t.Errorf("testdata/genuine has %v,\nTestConformance covers %v", onDisk, inTable)
-	}
-	sources, err := os.ReadFile(filepath.Join(genuineDir, "SOURCES.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range onDisk {
-		if !strings.Contains(string(sources), "`"+f+"`") {
-			t.Errorf("SOURCES.md does not say where %s comes from", f)
-		}
-	}
+	providertest.CheckCorpus(t, providertest.GenuineDir, files)
 }
