@@ -229,6 +229,9 @@ func (e Event) Check(now time.Time, maxFutureSkew time.Duration) error {
 	if err := checkID("event_id", e.ID); err != nil {
 		return err
 	}
+	if err := checkTags(e.Tags); err != nil {
+		return err
+	}
 	if maxFutureSkew <= 0 {
 		maxFutureSkew = DefaultMaxFutureSkew
 	}
@@ -243,6 +246,37 @@ func (e Event) Check(now time.Time, maxFutureSkew time.Duration) error {
 	return nil
 }
 
+// MaxTags and MaxTagBytes bound an event's tag set. The ticket item keeps
+// the tags of every event in its log, and DynamoDB refuses an item over
+// 400 KB: without a bound a single signed body (up to 1 MiB) full of tags
+// makes its ticket unwritable, answered 500 and retried for ever. With it
+// one event adds at most about 26 KB. (The log's total size over a long
+// ticket's life is the store's concern, not one event's.) Helpdesks' own
+// limits are close (Jira labels: 255 characters); a ticket with more than
+// a hundred tags is a runaway automation.
+const (
+	MaxTags     = 100
+	MaxTagBytes = 255
+)
+
+// checkTags refuses more than MaxTags tags, or a tag that is too long or
+// not printable text (tags are matched by policies and shown in alerts).
+func checkTags(tags []string) error {
+	if len(tags) > MaxTags {
+		return bad("tags", "%d tags, more than %d", len(tags), MaxTags)
+	}
+	for i, tag := range tags {
+		field := fmt.Sprintf("tags[%d]", i)
+		if len(tag) > MaxTagBytes {
+			return bad(field, "longer than %d bytes (%d)", MaxTagBytes, len(tag))
+		}
+		if err := checkPrintable(field, tag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkID refuses an id that is too long for the store's keys or holds
 // anything but printable characters: no control characters (NUL, CR, LF,
 // ESC), line or paragraph separators (U+2028, U+2029), or format
@@ -253,6 +287,11 @@ func checkID(field, id string) error {
 	if len(id) > MaxIDBytes {
 		return bad(field, "longer than %d bytes (%d)", MaxIDBytes, len(id))
 	}
+	return checkPrintable(field, id)
+}
+
+// checkPrintable refuses a value with anything but printable characters.
+func checkPrintable(field, id string) error {
 	for i, r := range id {
 		if r == utf8.RuneError {
 			if _, size := utf8.DecodeRuneInString(id[i:]); size == 1 {

@@ -2,6 +2,7 @@ package event_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,13 @@ func TestCheck(t *testing.T) {
 		{"GitHub id with slash, hash and space", func(e *event.Event) { e.TicketID = "octo org/help desk#42" }, 0, "", ""},
 		{"letters and symbols beyond ASCII", func(e *event.Event) { e.TicketID, e.ID = "Ärger-7·票", "ü€😀" }, 0, "", ""},
 		{"U+FFFD itself", func(e *event.Event) { e.TicketID = "4\uFFFD2" }, 0, "", ""},
+
+		// Tags fill the ticket item, which DynamoDB caps at 400 KB.
+		{"100 tags of 255 bytes", func(e *event.Event) { e.Tags = slices.Repeat([]string{strings.Repeat("t", 255)}, 100) }, 0, "", ""},
+		{"101 tags", func(e *event.Event) { e.Tags = slices.Repeat([]string{"vip"}, 101) }, 0, "tags", "101 tags, more than 100"},
+		{"a tag of 256 bytes", func(e *event.Event) { e.Tags = []string{"vip", strings.Repeat("t", 256)} }, 0, "tags[1]", "longer than 255 bytes (256)"},
+		{"a tag with a newline", func(e *event.Event) { e.Tags = []string{"vip\nlevel=ERROR"} }, 0, "tags[0]", "U+000A at byte 3"},
+		{"no tags", func(e *event.Event) { e.Tags = []string{} }, 0, "", ""},
 
 		// Times.
 		{"exactly 24h ahead", func(e *event.Event) { e.OccurredAt = now.Add(24 * time.Hour) }, 0, "", ""},

@@ -1369,7 +1369,24 @@ func TestHostileIDsAndTimes(t *testing.T) {
 		}
 	}
 
+	// Tags: DynamoDB refuses a ticket item over 400 KB, and a 1 MiB body
+	// can carry more than that in tags alone.
+	tagged := func(tags []string) string {
+		b, err := json.Marshal(map[string]any{"ticket_id": "42", "event_id": "e1", "kind": "ticket_created", "occurred_at": at, "channel": "chat", "tags": tags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	tag255 := strings.Repeat("t", 255)
+
 	runAttacks(t, []attack{
+		// Tags.
+		refused("2,000 tags of 255 bytes (a 530 KB body)", tagged(slices.Repeat([]string{tag255}, 2_000)), "tags", "2000 tags, more than 100", "42"),
+		refused("a tag of 256 bytes", tagged([]string{"vip", tag255 + "t"}), "tags[1]", "longer than 255 bytes (256)", "42"),
+		refused("CR LF in a tag", tagged([]string{"vip\r\nlevel=ERROR"}), "tags[0]", "U+000D", "42"),
+		accepted("generic", "control: 100 tags of 255 bytes", tagged(slices.Repeat([]string{tag255}, 100)), "42"),
+
 		// Lengths: the defect's own cases, then the boundary.
 		refused("10,000-byte ticket_id", body(strings.Repeat("7", 10_000), "e1", at), "ticket_id", "ticket_id: longer than 512 bytes (10000)"),
 		refused("5,000-byte event_id", body("42", strings.Repeat("e", 5_000), at), "event_id", "event_id: longer than 512 bytes (5000)", "42"),
