@@ -1,12 +1,12 @@
 package intercom_test
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/provider"
+	"github.com/slawatch/slawatch/shared/provider/providertest"
 )
 
 // Intercom's ticket reply, note and state topics send data.item as
@@ -55,20 +55,7 @@ func TestWrappedTicketTopics(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if res.Ignored != tt.ignored {
-				t.Errorf("Ignored = %q, want %q", res.Ignored, tt.ignored)
-			}
-			if !reflect.DeepEqual(res.Events, tt.want) {
-				t.Fatalf("events:\n got %+v\nwant %+v", res.Events, tt.want)
-			}
-			for _, e := range res.Events {
-				if err := e.Validate(); err != nil {
-					t.Errorf("invalid event: %v", err)
-				}
-				if e.CountsAsResponse() != tt.counts {
-					t.Errorf("CountsAsResponse = %v, want %v", e.CountsAsResponse(), tt.counts)
-				}
-			}
+			providertest.CheckResult(t, res, tt.want, tt.ignored, tt.counts)
 		})
 	}
 }
