@@ -70,6 +70,12 @@ type Record struct {
 	Lateness time.Duration `json:"lateness,omitempty"`
 
 	URL string `json:"ticket_url,omitempty"`
+
+	// Revision orders the versions of one clock's record: the version of
+	// the ticket state it was derived from. Stores keep the highest, so a
+	// writer that derived the record from an older state and writes last
+	// cannot undo a newer one; at equal revisions the last write wins.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 // ID is the record's idempotency key: one per (source, ticket, metric,

@@ -53,8 +53,13 @@ type DynamoDBAPI interface {
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
-// DynamoDB stores tickets and queues in one DynamoDB table.
+// DynamoDB stores tickets, queues and history in one DynamoDB table.
 type DynamoDB struct {
+	// HistoryRetention is how long history records are kept after their
+	// clock ended (the TTL attribute's value); zero means
+	// DefaultRetention. Set it before first use.
+	HistoryRetention time.Duration
+
 	client DynamoDBAPI
 	table  string
 	now    func() time.Time

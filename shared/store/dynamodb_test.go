@@ -15,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/queue"
@@ -251,4 +253,107 @@ func seedDue(b *testing.B, client *dynamodb.Client, table string, open, due int,
 		}
 	}
 	flush()
+}
+
+func TestDynamoDBHistoryContract(t *testing.T) {
+	client, table, _ := localTable(t)
+	// One table for the whole suite, as in production: each test writes its
+	// own sources and reads only them back.
+	storetest.RunHistory(t, func(_ *testing.T, now func() time.Time, retention time.Duration) store.History {
+		s, err := store.NewDynamoDB(client, table, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.HistoryRetention = retention
+		return s
+	})
+}
+
+// TestHistoryRequests counts the requests of recording and of a 90-day
+// report: one TransactWriteItems per new clock; at most two more requests
+// for a repeat or a revision; and for Days over 90 days one Query per month
+// partition touched, whatever the number of clocks.
+func TestHistoryRequests(t *testing.T) {
+	client, table, count := localTable(t)
+	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	s, _ := store.NewDynamoDB(client, table, func() time.Time { return now })
+	ctx := context.Background()
+	from := time.Date(2026, 9, 3, 0, 0, 0, 0, time.UTC) // 90 days: 3 Sep – 1 Dec, four months
+	const perDay = 2
+	var rs []history.Record
+	for day := range 90 {
+		for i := range perDay {
+			start := from.Add(time.Duration(day)*24*time.Hour + time.Duration(i)*time.Hour)
+			r := history.Record{Source: "generic", Ticket: fmt.Sprintf("%d-%d", day, i), Metric: history.FirstResponse,
+				Policy: "hour", Channel: []event.Channel{event.Email, event.Chat}[i%2], Priority: event.Normal,
+				Started: start, Due: start.Add(time.Hour), Ended: start.Add(time.Duration(20+50*i) * time.Minute)}
+			r.Measure(nil, true, 0)
+			rs = append(rs, r)
+		}
+	}
+	// Four writers at once, as the DynamoDB Local JVM has the cores.
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(rs); i += 4 {
+				if _, err := s.Record(ctx, rs[i]); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n, ops := count.take(); n != len(rs) || ops["TransactWriteItems"] != len(rs) {
+		t.Errorf("%d new clocks: %d requests %v, want one TransactWriteItems each", len(rs), n, ops)
+	}
+	t.Logf("recorded %d clocks in %s", len(rs), time.Since(start).Round(time.Millisecond))
+
+	if changed, err := s.Record(ctx, rs[2]); err != nil || changed {
+		t.Fatalf("repeat: changed %v, %v", changed, err)
+	}
+	if n, ops := count.take(); n > 2 {
+		t.Errorf("repeat: %d requests %v, want at most 2 (the cancelled transaction, a read)", n, ops)
+	}
+	rev := rs[0]
+	rev.Revision, rev.Ended, rev.Outcome, rev.Lateness = 1, rev.Due.Add(time.Minute), history.Breached, time.Minute
+	rev.Calendar, rev.Business = rev.Ended.Sub(rev.Started), rev.Ended.Sub(rev.Started)
+	if changed, err := s.Record(ctx, rev); err != nil || !changed {
+		t.Fatalf("revision: changed %v, %v", changed, err)
+	}
+	if n, ops := count.take(); n > 3 || ops["TransactWriteItems"] != 2 {
+		t.Errorf("revision: %d requests %v, want two TransactWriteItems and at most one read", n, ops)
+	}
+
+	start = time.Now()
+	days, err := s.Days(ctx, calendar.DateOf(from, time.UTC), calendar.Date{Year: 2026, Month: 12, Day: 1})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ops := count.take()
+	if n != 4 || ops["Query"] != 4 {
+		t.Errorf("Days over 90 days: %d requests %v, want 4 Query (one per month)", n, ops)
+	}
+	if len(days) != 2*90 { // two channels a day
+		t.Errorf("Days over 90 days: %d aggregates, want 180", len(days))
+	}
+	var total history.Day
+	for _, d := range days {
+		total.Merge(d)
+	}
+	if total.Clocks() != int64(len(rs)) || total.Breached != 90+1 { // the 70-minute clocks, and the revision
+		t.Errorf("totals: %d clocks, %d breached; want %d, 91", total.Clocks(), total.Breached, len(rs))
+	}
+	t.Logf("Days over 90 days: %d aggregates of %d clocks, %d requests, %s", len(days), len(rs), n, took.Round(time.Millisecond))
+
+	br, err := s.Breaches(ctx, from, now, 1000)
+	if err != nil || len(br) != 91 {
+		t.Errorf("Breaches over 90 days: %d, %v; want 91", len(br), err)
+	}
+	if n, ops := count.take(); ops["Query"] != 4 {
+		t.Errorf("Breaches over 90 days: %d requests %v, want 4 Query", n, ops)
+	}
 }

@@ -7,17 +7,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/queue"
 	"github.com/slawatch/slawatch/shared/sla"
 )
 
-// Memory is an in-process Tickets and Queues for the local server and unit
-// tests.
+// Memory is an in-process Tickets, Queues and History for the local server
+// and unit tests.
 type Memory struct {
+	// HistoryRetention is how long history records are kept after their
+	// clock ended; zero means DefaultRetention. Set it before first use.
+	HistoryRetention time.Duration
+
 	mu      sync.Mutex
 	tickets map[Key]sla.Ticket
 	applied map[Key]time.Time // (source, event id) → when it expires
 	queues  map[string]queue.Stats
+	records map[string]memRecord // history records by id
+	days    map[dayKey]history.Day
 	now     func() time.Time
 }
 
@@ -27,8 +34,17 @@ var (
 )
 
 // NewMemory returns an empty in-memory store.
-func NewMemory() *Memory {
-	return &Memory{tickets: map[Key]sla.Ticket{}, applied: map[Key]time.Time{}, queues: map[string]queue.Stats{}, now: time.Now}
+func NewMemory() *Memory { return NewMemoryAt(nil) }
+
+// NewMemoryAt returns an empty in-memory store that reads the time from now
+// (nil means time.Now): de-duplication records and history retention
+// expire by it.
+func NewMemoryAt(now func() time.Time) *Memory {
+	if now == nil {
+		now = time.Now
+	}
+	return &Memory{tickets: map[Key]sla.Ticket{}, applied: map[Key]time.Time{}, queues: map[string]queue.Stats{},
+		records: map[string]memRecord{}, days: map[dayKey]history.Day{}, now: now}
 }
 
 func (m *Memory) Get(_ context.Context, k Key) (sla.Ticket, error) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/slawatch/slawatch/shared/store"
 	"github.com/slawatch/slawatch/shared/store/storetest"
@@ -13,4 +14,12 @@ func TestMemoryContract(t *testing.T) {
 
 func TestMemoryQueuesContract(t *testing.T) {
 	storetest.RunQueues(t, func(*testing.T) store.Queues { return store.NewMemory() })
+}
+
+func TestMemoryHistoryContract(t *testing.T) {
+	storetest.RunHistory(t, func(_ *testing.T, now func() time.Time, retention time.Duration) store.History {
+		m := store.NewMemoryAt(now)
+		m.HistoryRetention = retention
+		return m
+	})
 }
