@@ -1,0 +1,486 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/history"
+	"github.com/slawatch/slawatch/shared/report"
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// now is after every record of the trace below and within its retention.
+var now = time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+
+// trace builds n hand-made clocks over the 30 days of November 2026, three
+// teams, two channels, first responses and next replies, with every
+// outcome: targets of an hour, times to answer log-spread from a minute to
+// three days.
+func trace(n int) []history.Record {
+	rng := rand.New(rand.NewPCG(11, 13))
+	teams := []string{"billing", "support", ""}
+	var out []history.Record
+	for i := range n {
+		start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(int64(29 * 24 * time.Hour))))
+		took := time.Duration(float64(time.Minute) * math.Pow(4320, rng.Float64()))
+		r := history.Record{Source: "zendesk", Ticket: strconv.Itoa(i), Metric: history.FirstResponse, Policy: "hour",
+			Team: teams[i%3], Channel: []event.Channel{event.Email, event.Chat}[i%2], Priority: event.Normal,
+			Started: start, Due: start.Add(time.Hour), Ended: start.Add(took), URL: "https://acme.zendesk.test/" + strconv.Itoa(i)}
+		if i%4 == 3 {
+			r.Metric, r.Cycle = history.NextReply, 1+i%3
+		}
+		answered := i%10 != 9 // every tenth closed unanswered
+		r.Measure(nil, answered, 0)
+		// Business time: a fixed share of calendar time, so the two
+		// histograms differ.
+		r.Business = r.Calendar * 2 / 3
+		out = append(out, r)
+	}
+	return out
+}
+
+// expect is the independent computation: plain loops and sorting, nothing
+// from package report or history's aggregates.
+type expect struct {
+	met, breached, notNeeded int
+	business, calendar       []time.Duration
+	late                     [5]int
+}
+
+// tally counts the records that ended in November 2026 (UTC) and keep
+// accepts.
+func tally(rs []history.Record, keep func(history.Record) bool) expect {
+	var e expect
+	for _, r := range rs {
+		if r.Ended.Before(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) || !r.Ended.Before(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) || !keep(r) {
+			continue
+		}
+		switch {
+		case !r.Ended.After(r.Due) && r.Answered:
+			e.met++
+		case r.Ended.After(r.Due):
+			e.breached++
+			late := r.Ended.Sub(r.Due)
+			switch {
+			case late < 15*time.Minute:
+				e.late[0]++
+			case late < time.Hour:
+				e.late[1]++
+			case late < 4*time.Hour:
+				e.late[2]++
+			case late < 24*time.Hour:
+				e.late[3]++
+			default:
+				e.late[4]++
+			}
+		default:
+			e.notNeeded++
+		}
+		if r.Answered {
+			e.business = append(e.business, r.Business)
+			e.calendar = append(e.calendar, r.Calendar)
+		}
+	}
+	slices.Sort(e.business)
+	slices.Sort(e.calendar)
+	return e
+}
+
+func fmtPtr(p *float64) string {
+	if p == nil {
+		return "null"
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
+}
+
+// nearestRank is the exact q-quantile of sorted durations.
+func nearestRank(sorted []time.Duration, q float64) time.Duration {
+	return sorted[int(math.Ceil(q*float64(len(sorted))))-1]
+}
+
+// checkQuantile asserts the report's estimate (minutes) is within the
+// documented error: the width of the bucket holding the true value (or,
+// in the open last bucket, its lower bound).
+func checkQuantile(t *testing.T, what string, got *float64, sorted []time.Duration, q float64) {
+	t.Helper()
+	if len(sorted) == 0 {
+		if got != nil {
+			t.Errorf("%s: %v, want null for no answered clocks", what, *got)
+		}
+		return
+	}
+	if got == nil {
+		t.Errorf("%s: null, want a value", what)
+		return
+	}
+	truth := nearestRank(sorted, q)
+	lo, hi := time.Duration(0), time.Duration(-1)
+	for _, b := range history.Bounds {
+		if truth < b {
+			hi = b
+			break
+		}
+		lo = b
+	}
+	est := time.Duration(*got * float64(time.Minute))
+	if hi < 0 { // open bucket: the estimate is its lower bound
+		hi = lo
+	}
+	const slack = 6 * time.Second // the report rounds to 0.1 minute
+	if est < lo-slack || est > hi+slack {
+		t.Errorf("%s: estimate %s outside the true value's bucket [%s, %s] (true %s)", what, est, lo, hi, truth)
+	}
+}
+
+func checkFigures(t *testing.T, what string, f report.Figures, e expect) {
+	t.Helper()
+	if f.Met != int64(e.met) || f.Breached != int64(e.breached) || f.NotNeeded != int64(e.notNeeded) {
+		t.Errorf("%s: met/breached/not needed %d/%d/%d, want %d/%d/%d", what, f.Met, f.Breached, f.NotNeeded, e.met, e.breached, e.notNeeded)
+	}
+	if e.met+e.breached == 0 {
+		if f.AttainmentPct != nil {
+			t.Errorf("%s: attainment %v, want null", what, *f.AttainmentPct)
+		}
+	} else if want := 100 * float64(e.met) / float64(e.met+e.breached); f.AttainmentPct == nil || math.Abs(*f.AttainmentPct-want) > 0.005 {
+		t.Errorf("%s: attainment %s, want %.4f", what, fmtPtr(f.AttainmentPct), want)
+	}
+	if f.Answered != int64(len(e.business)) {
+		t.Errorf("%s: answered %d, want %d", what, f.Answered, len(e.business))
+	}
+	checkQuantile(t, what+" business p50", f.BusinessP50Min, e.business, 0.5)
+	checkQuantile(t, what+" business p90", f.BusinessP90Min, e.business, 0.9)
+	checkQuantile(t, what+" calendar p50", f.CalendarP50Min, e.calendar, 0.5)
+	checkQuantile(t, what+" calendar p90", f.CalendarP90Min, e.calendar, 0.9)
+	l := f.BreachesByLateness
+	if got := [5]int{int(l.Under15m), int(l.To1h), int(l.To4h), int(l.To24h), int(l.Over24h)}; got != e.late {
+		t.Errorf("%s: breaches by lateness %v, want %v", what, got, e.late)
+	}
+}
+
+func record(t testing.TB, h store.History, rs []history.Record) {
+	t.Helper()
+	for _, r := range rs {
+		if _, err := h.Record(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func stores(t *testing.T) map[string]store.History {
+	out := map[string]store.History{"memory": store.NewMemoryAt(func() time.Time { return now })}
+	if s := dynamoStore(t); s != nil {
+		out["dynamodb"] = s
+	}
+	return out
+}
+
+// dynamoStore returns a DynamoDB store on a fresh table of DynamoDB Local,
+// or nil when the tests run without it.
+func dynamoStore(tb testing.TB) *store.DynamoDB {
+	tb.Helper()
+	endpoint := os.Getenv("SLAWATCH_TEST_DYNAMODB_ENDPOINT")
+	if endpoint == "" {
+		tb.Log("SLAWATCH_TEST_DYNAMODB_ENDPOINT is not set: memory store only")
+		return nil
+	}
+	client, err := store.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) {
+		o.DisableValidateResponseChecksum = true
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	table := fmt.Sprintf("slawatch-report-%d", time.Now().UnixNano())
+	if err := store.CreateTable(context.Background(), client, table); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := store.NewDynamoDB(client, table, func() time.Time { return now })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func date(s string) calendar.Date {
+	d, err := calendar.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// TestAgainstIndependentComputation checks every figure of a report by
+// team, and of the total, against plain loops over the same records, on
+// both stores.
+func TestAgainstIndependentComputation(t *testing.T) {
+	rs := trace(600)
+	for name, h := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			record(t, h, rs)
+			svc := &report.Service{History: h}
+			rep, err := svc.Run(context.Background(), report.Query{From: date("2026-11-01"), To: date("2026-11-30"),
+				By: []report.Dimension{report.Team}, Breaches: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Rows) != 3 {
+				t.Fatalf("%d rows, want one per team (3)", len(rep.Rows))
+			}
+			for _, row := range rep.Rows {
+				team := row.Group[report.Team]
+				for _, m := range []struct {
+					metric string
+					f      report.Figures
+				}{{history.FirstResponse, row.FirstResponse}, {history.NextReply, row.NextReply}} {
+					e := tally(rs, func(r history.Record) bool { return r.Team == team && r.Metric == m.metric })
+					checkFigures(t, fmt.Sprintf("team %q %s", team, m.metric), m.f, e)
+				}
+			}
+			checkFigures(t, "total first_response", rep.Total.FirstResponse, tally(rs, func(r history.Record) bool { return r.Metric == history.FirstResponse }))
+
+			var want []string
+			for _, r := range rs {
+				if r.Ended.After(r.Due) && r.Ended.Before(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+					want = append(want, r.ID())
+				}
+			}
+			var got []string
+			for i, b := range rep.Breaches {
+				got = append(got, b.Source+"#"+b.Metric+"#"+strconv.Itoa(b.Cycle)+"#"+b.Ticket)
+				if i > 0 && b.Ended.Before(rep.Breaches[i-1].Ended) {
+					t.Errorf("breach %d ended before the one listed before it", i)
+				}
+				if b.URL == "" || b.LatenessMin <= 0 {
+					t.Errorf("breach %s: link %q, lateness %v", b.Ticket, b.URL, b.LatenessMin)
+				}
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("breaches: %d listed, want %d", len(got), len(want))
+			}
+		})
+	}
+}
+
+// TestByDayAndWeek: day rows are UTC dates, week rows ISO weeks, and the
+// rows add up to the total.
+func TestByDayAndWeek(t *testing.T) {
+	rs := trace(300)
+	h := store.NewMemoryAt(func() time.Time { return now })
+	record(t, h, rs)
+	svc := &report.Service{History: h}
+	for _, by := range []report.Dimension{report.Day, report.Week} {
+		rep, err := svc.Run(context.Background(), report.Query{From: date("2026-11-01"), To: date("2026-11-30"), By: []report.Dimension{by, report.Channel}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var met, breached int64
+		for _, row := range rep.Rows {
+			met += row.FirstResponse.Met
+			breached += row.FirstResponse.Breached
+			d := row.Group[by]
+			e := tally(rs, func(r history.Record) bool {
+				if r.Metric != history.FirstResponse || string(r.Channel) != row.Group[report.Channel] {
+					return false
+				}
+				end := r.Ended.UTC()
+				if by == report.Day {
+					return end.Format(time.DateOnly) == d
+				}
+				y, w := end.ISOWeek()
+				return fmt.Sprintf("%04d-W%02d", y, w) == d
+			})
+			if row.FirstResponse.Met != int64(e.met) || row.FirstResponse.Breached != int64(e.breached) {
+				t.Errorf("by %s %s %s: met %d breached %d, want %d %d", by, d, row.Group[report.Channel],
+					row.FirstResponse.Met, row.FirstResponse.Breached, e.met, e.breached)
+			}
+		}
+		if met != rep.Total.FirstResponse.Met || breached != rep.Total.FirstResponse.Breached {
+			t.Errorf("by %s: rows add up to %d met %d breached, total says %d %d", by, met, breached, rep.Total.FirstResponse.Met, rep.Total.FirstResponse.Breached)
+		}
+		if by == report.Week && len(rep.Rows) != 6*2 { // 1 Nov 2026 is a Sunday, 30 Nov a Monday: weeks 44-49
+			t.Errorf("by week: %d rows, want 12", len(rep.Rows))
+		}
+	}
+}
+
+// TestZone: the breaches of a Berlin-zone report are exact in Berlin (a
+// breach at 23:30 UTC on 30 November is 1 December in Berlin); the
+// aggregates' UTC rule is noted.
+func TestZone(t *testing.T) {
+	h := store.NewMemoryAt(func() time.Time { return now })
+	mk := func(id string, ended time.Time) history.Record {
+		r := history.Record{Source: "s", Ticket: id, Metric: history.FirstResponse, Policy: "p",
+			Started: ended.Add(-2 * time.Hour), Due: ended.Add(-time.Hour), Ended: ended}
+		r.Measure(nil, true, 0)
+		return r
+	}
+	record(t, h, []history.Record{
+		mk("in", time.Date(2026, 11, 30, 22, 30, 0, 0, time.UTC)),    // 23:30 Berlin on the 30th
+		mk("out", time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC)),   // 00:30 Berlin on 1 December
+		mk("early", time.Date(2026, 10, 31, 23, 30, 0, 0, time.UTC)), // 00:30 Berlin on 1 November
+	})
+	q, err := report.Parse("2026-11-01", "2026-11-30", "", "Europe/Berlin", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := (&report.Service{History: h}).Run(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, b := range rep.Breaches {
+		ids = append(ids, b.Ticket)
+		if b.Ended.Location().String() != "Europe/Berlin" {
+			t.Errorf("breach %s ended in %s, want Berlin time", b.Ticket, b.Ended.Location())
+		}
+	}
+	if !slices.Equal(ids, []string{"early", "in"}) {
+		t.Errorf("breaches in Berlin's November: %v, want [early in]", ids)
+	}
+	// The aggregates read UTC November: in and out, not early.
+	if rep.Total.FirstResponse.Breached != 2 {
+		t.Errorf("aggregated breaches %d, want 2 (UTC days)", rep.Total.FirstResponse.Breached)
+	}
+	if rep.DayBasis != "UTC" || len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "UTC day") {
+		t.Errorf("day basis %q, notes %q: want the UTC-day rule stated", rep.DayBasis, rep.Notes)
+	}
+}
+
+func TestParseAndValidate(t *testing.T) {
+	tests := []struct {
+		name             string
+		from, to, by, tz string
+		param            string // "" valid
+	}{
+		{"valid", "2026-11-01", "2026-11-30", "team,policy,day", "Europe/Berlin", ""},
+		{"one day", "2026-11-01", "2026-11-01", "", "", ""},
+		{"no from", "", "2026-11-30", "", "", "from"},
+		{"bad from", "1 Nov", "2026-11-30", "", "", "from"},
+		{"no to", "2026-11-01", "", "", "", "to"},
+		{"bad to", "2026-11-01", "2026-13-01", "", "", "to"},
+		{"to before from", "2026-11-30", "2026-11-01", "", "", "to"},
+		{"unknown by", "2026-11-01", "2026-11-30", "team,agent", "", "by"},
+		{"empty by item", "2026-11-01", "2026-11-30", "team,", "", "by"},
+		{"unknown zone", "2026-11-01", "2026-11-30", "", "Mars/Olympus", "tz"},
+		{"Local is no zone", "2026-11-01", "2026-11-30", "", "Local", "tz"},
+		{"over the retention", "2025-01-01", "2026-11-30", "", "", "from"},
+		{"exactly the retention", "2025-10-27", "2026-11-30", "", "", ""}, // 400 days
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, err := report.Parse(tt.from, tt.to, tt.by, tt.tz, false)
+			if err == nil {
+				err = q.Validate(store.DefaultRetention)
+			}
+			var qe *report.Error
+			switch {
+			case tt.param == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tt.param != "" && (!errors.As(err, &qe) || qe.Parameter != tt.param || !errors.Is(err, report.ErrQuery)):
+				t.Errorf("error %v, want a report.Error naming %q", err, tt.param)
+			}
+		})
+	}
+	// The service refuses the same, before reading anything.
+	_, err := (&report.Service{History: nil}).Run(context.Background(), report.Query{From: date("2026-11-02"), To: date("2026-11-01")})
+	if !errors.Is(err, report.ErrQuery) {
+		t.Errorf("Run with to before from: %v", err)
+	}
+}
+
+// TestCSV parses the CSV back: the header, one row per group, and numbers
+// a spreadsheet reads as numbers.
+func TestCSV(t *testing.T) {
+	rs := trace(200)
+	h := store.NewMemoryAt(func() time.Time { return now })
+	record(t, h, rs)
+	rep, err := (&report.Service{History: h}).Run(context.Background(), report.Query{From: date("2026-11-01"), To: date("2026-11-30"),
+		By: []report.Dimension{report.Team, report.Channel}, Breaches: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "\r\n") {
+		t.Error("CSV lines do not end in CRLF (RFC 4180)")
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(recs[0], report.CSVHeader(rep.By)) || recs[0][0] != "team" || recs[0][2] != "first_response_met" {
+		t.Fatalf("header %q", recs[0])
+	}
+	if len(recs) != 1+len(rep.Rows) || len(rep.Rows) != 6 {
+		t.Fatalf("%d records, want a header and %d rows (3 teams × 2 channels)", len(recs), len(rep.Rows))
+	}
+	col := func(name string) int { return slices.Index(recs[0], name) }
+	for i, rec := range recs[1:] {
+		row := rep.Rows[i]
+		if rec[0] != row.Group[report.Team] || rec[1] != row.Group[report.Channel] {
+			t.Errorf("row %d: group %q, want %v", i, rec[:2], row.Group)
+		}
+		met, err := strconv.ParseInt(rec[col("first_response_met")], 10, 64)
+		if err != nil || met != row.FirstResponse.Met {
+			t.Errorf("row %d: met %q, want %d", i, rec[col("first_response_met")], row.FirstResponse.Met)
+		}
+		for _, c := range []string{"first_response_attainment_pct", "first_response_business_p90_min"} {
+			if _, err := strconv.ParseFloat(rec[col(c)], 64); err != nil {
+				t.Errorf("row %d: %s %q is not a plain number", i, c, rec[col(c)])
+			}
+		}
+	}
+
+	buf.Reset()
+	if err := rep.WriteBreachesCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	brs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(brs) != 1+len(rep.Breaches) || len(rep.Breaches) == 0 || brs[1][9] != rep.Breaches[0].URL {
+		t.Errorf("breach CSV: %d records for %d breaches; first %q", len(brs), len(rep.Breaches), brs[min(1, len(brs)-1)])
+	}
+}
+
+// TestJSONFieldNames pins the documented field names.
+func TestJSONFieldNames(t *testing.T) {
+	h := store.NewMemoryAt(func() time.Time { return now })
+	record(t, h, trace(20))
+	rep, err := (&report.Service{History: h}).Run(context.Background(), report.Query{From: date("2026-11-01"), To: date("2026-11-30"), By: []report.Dimension{report.Day}, Breaches: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(rep)
+	for _, f := range []string{`"from":"2026-11-01"`, `"to":"2026-11-30"`, `"zone":"UTC"`, `"by":["day"]`, `"day_basis":"UTC"`, `"rows":[{"group":{"day":"2026-11-`,
+		`"first_response":{"met":`, `"attainment_pct":`, `"business_p50_min":`, `"calendar_p90_min":`, `"breaches_by_lateness":{"lt_15m":`,
+		`"next_reply":`, `"total":`, `"breaches":[{"source":"zendesk","ticket_id":`, `"lateness_min":`, `"ticket_url":"https://`} {
+		if !bytes.Contains(b, []byte(f)) {
+			t.Errorf("JSON lacks %s", f)
+		}
+	}
+	var back report.Report
+	if err := json.Unmarshal(b, &back); err != nil || back.Total.FirstResponse.Met != rep.Total.FirstResponse.Met {
+		t.Errorf("JSON does not read back: %v", err)
+	}
+}
