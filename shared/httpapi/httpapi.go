@@ -43,6 +43,11 @@ type API struct {
 	Promises Observer
 	// Queues serves GET /queues; nil: the route answers 404.
 	Queues store.Queues
+	// History serves GET /api/report (with Queues, if set, for the promise
+	// kept-rates); nil: the route answers 501. HistoryRetention bounds a
+	// report's range (0: store.DefaultRetention).
+	History          store.History
+	HistoryRetention time.Duration
 	// Metrics receives events applied and duplicated, and webhooks
 	// refused; nil: none.
 	Metrics metrics.Sink
@@ -82,6 +87,7 @@ func (a *API) Handler() http.Handler {
 	// {id...}: ticket ids may hold slashes (GitHub's "owner/repo#42").
 	mux.HandleFunc("/tickets/{source}/{id...}", a.ticket)
 	mux.HandleFunc("/queues", a.queues)
+	mux.HandleFunc("/api/report", a.report)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
