@@ -46,10 +46,25 @@ Mon-Fri 09:00-17:00 America/New_York. See slawatch replay generate --help.`,
                [--closed-unanswered 0.06] [--config FILE --calendar NAME]
 
 Writes a synthetic trace as JSON Lines to standard output.`,
-	"report": `slawatch report [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+	"report": `slawatch report sla --from YYYY-MM-DD --to YYYY-MM-DD [flags]   (see slawatch report sla --help)
+       slawatch report queues [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+               [--window 168h] [--json]
+
+sla prints SLA attainment, response times and breaches from the history; queues prints
+each queue's promise-kept rate and reply times. Plain "slawatch report [flags]" is
+"slawatch report queues" (the flags below).`,
+	"report queues": `slawatch report queues [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
                [--window 168h] [--json]
 
 Prints each queue's promise-kept rate and reply times.`,
+	"report sla": `slawatch report sla --from 2026-11-01 --to 2026-11-30 [--by team,policy,channel,priority,source,day,week]
+               [--tz Europe/Berlin] [--format table|csv|json] [--breaches]
+               [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+
+Prints first-response attainment, met and breached counts, median and p90 time to first
+response (business and calendar), next-reply attainment, breaches by lateness and the
+promise kept-rate, per group; --breaches lists the breached tickets with their links.
+Day and week rows are UTC days (docs/reports.md).`,
 }
 
 // isHelp reports whether arg asks for help, as the flag package

@@ -6,7 +6,8 @@
 //	slawatch config default
 //	slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--seed 1] ... > trace.jsonl
 //	slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
-//	slawatch report [--url URL | --store dynamodb ...] [--window 168h] [--json]
+//	slawatch report sla --from DATE --to DATE [--by team,...] [--tz ZONE] [--format table|csv|json] [--breaches]
+//	slawatch report queues [--url URL | --store dynamodb ...] [--window 168h] [--json]
 package main
 
 import (
@@ -36,8 +37,11 @@ const usage = `usage:
                  [--closed-unanswered 0.06] [--config FILE --calendar NAME]
   slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
                  (both: without --calendar, Mon-Fri 09:00-17:00 America/New_York)
-  slawatch report [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
-                 [--window 168h] [--json]
+  slawatch report sla --from 2026-11-01 --to 2026-11-30 [--by team,policy,channel,priority,source,day,week]
+                 [--tz Europe/Berlin] [--format table|csv|json] [--breaches]
+                 [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+  slawatch report queues [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+                 [--window 168h] [--json]   (plain "slawatch report" is "report queues")
 `
 
 // errUsage marks mistakes in the command line; main exits 2 for them.
@@ -86,7 +90,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "config":
 		return configCmd(rest, stdout)
 	case "report":
-		return report(ctx, rest, stdout)
+		return reportCmd(ctx, rest, stdout)
 	case "replay":
 		return replayCmd(rest, stdin, stdout)
 	case "help":

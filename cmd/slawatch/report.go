@@ -17,25 +17,40 @@ import (
 	"github.com/slawatch/slawatch/shared/store"
 )
 
-// report prints each queue's promise-kept rate and reply times: from a
-// running local server (its in-memory store lives in that process), or
+// reportCmd runs `report sla` or `report queues`; plain `report [flags]` is
+// `report queues`, as it was before SLA reports existed, so scripts keep
+// working.
+func reportCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "sla":
+			return reportSLA(ctx, args[1:], stdout)
+		case "queues":
+			return reportQueues(ctx, "report queues", args[1:], stdout)
+		}
+	}
+	return reportQueues(ctx, "report", args, stdout)
+}
+
+// reportQueues prints each queue's promise-kept rate and reply times: from
+// a running local server (its in-memory store lives in that process), or
 // straight from DynamoDB.
-func report(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+func reportQueues(ctx context.Context, cmd string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	server := fs.String("url", "http://"+envOr("SLAWATCH_ADDR", "127.0.0.1:8080"), "a running slawatch server to ask (memory store)")
 	storeKind := fs.String("store", "", "read the store directly instead: dynamodb")
 	endpoint := fs.String("dynamodb-endpoint", os.Getenv("SLAWATCH_DYNAMODB_ENDPOINT"), "DynamoDB endpoint (env SLAWATCH_DYNAMODB_ENDPOINT); empty: AWS")
 	table := fs.String("table", envOr("SLAWATCH_TABLE", "slawatch"), "DynamoDB table (env SLAWATCH_TABLE)")
 	window := fs.Duration("window", queue.DefaultWindow, "how far back replies count")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, "report", args, stdout); err != nil {
+	if err := parseFlags(fs, cmd, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: report: unexpected argument %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: %s: unexpected argument %q (want sla or queues)", errUsage, cmd, fs.Arg(0))
 	}
 	if *window <= 0 {
-		return fmt.Errorf("%w: report: --window must be positive", errUsage)
+		return fmt.Errorf("%w: %s: --window must be positive", errUsage, cmd)
 	}
 	var reps []queue.Report
 	var err error
@@ -48,10 +63,10 @@ func report(ctx context.Context, args []string, stdout io.Writer) error {
 			reps, err = store.Reports(ctx, st, time.Now(), *window)
 		}
 	default:
-		return fmt.Errorf("%w: report: --store %q: want dynamodb (or --url for a running server)", errUsage, *storeKind)
+		return fmt.Errorf("%w: %s: --store %q: want dynamodb (or --url for a running server)", errUsage, cmd, *storeKind)
 	}
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

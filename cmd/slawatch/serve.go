@@ -80,7 +80,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
 		Templates: templates, Log: log}
-	api.Promises, api.Queues = promises, tickets
+	api.Promises, api.Queues, api.History = promises, tickets, tickets
 	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -102,10 +102,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// ticketStore keeps tickets and queue history; both stores do.
+// ticketStore keeps tickets, queue history and the SLA history; both
+// stores do.
 type ticketStore interface {
 	store.Tickets
 	store.Queues
+	store.History
 }
 
 // openStore returns the store the flags ask for.
