@@ -1,0 +1,119 @@
+package report_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/slawatch/slawatch/shared/calendar"
+	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/history"
+	"github.com/slawatch/slawatch/shared/report"
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// TestNinetyDayCost measures a 90-day report over 40 groups (5 teams × 2
+// channels × 4 priorities) on DynamoDB Local: its requests follow the
+// month partitions and pages, not the clocks, and its wall time is logged.
+func TestNinetyDayCost(t *testing.T) {
+	endpoint := os.Getenv("SLAWATCH_TEST_DYNAMODB_ENDPOINT")
+	if endpoint == "" || testing.Short() {
+		t.Skip("needs DynamoDB Local (SLAWATCH_TEST_DYNAMODB_ENDPOINT) and no -short")
+	}
+	var mu sync.Mutex
+	ops := map[string]int{}
+	count := func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			mu.Lock()
+			ops[middleware.GetOperationName(ctx)]++
+			mu.Unlock()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+	}
+	ctx := context.Background()
+	client, err := store.NewDynamoDBClient(ctx, endpoint, func(o *dynamodb.Options) {
+		o.DisableValidateResponseChecksum = true
+		o.APIOptions = append(o.APIOptions, count)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := fmt.Sprintf("slawatch-report-cost-%d", time.Now().UnixNano())
+	if err := store.CreateTable(ctx, client, table); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := store.NewDynamoDB(client, table, func() time.Time { return now })
+	first := time.Date(2026, 9, 2, 0, 0, 0, 0, time.UTC) // 2 Sep – 30 Nov: 90 days, 3 months
+	teams := []string{"billing", "support", "sales", "vip", "ops"}
+	channels := []event.Channel{event.Email, event.Chat}
+	priorities := []event.Priority{event.Low, event.Normal, event.High, event.Urgent}
+	var rs []history.Record
+	for day := range 90 {
+		for g := range len(teams) * len(channels) * len(priorities) {
+			start := first.Add(time.Duration(day)*24*time.Hour + time.Duration(g)*10*time.Minute)
+			r := history.Record{Source: "zendesk", Ticket: fmt.Sprintf("%d-%d", day, g), Metric: history.FirstResponse, Policy: "hour",
+				Team: teams[g%5], Channel: channels[g/5%2], Priority: priorities[g/10], Started: start, Due: start.Add(time.Hour),
+				Ended: start.Add(time.Duration(5+g*2) * time.Minute)} // groups 28+ breach
+			r.Measure(nil, true, 0)
+			rs = append(rs, r)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(rs); i += 4 {
+				if _, err := s.Record(ctx, rs[i]); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	clear(ops)
+	mu.Unlock()
+
+	svc := &report.Service{History: s, MaxBreaches: 5000}
+	q := report.Query{From: calendar.DateOf(first, time.UTC), To: calendar.Date{Year: 2026, Month: 11, Day: 30},
+		By: []report.Dimension{report.Team, report.Channel, report.Priority}}
+	for _, breaches := range []bool{false, true} {
+		q.Breaches = breaches
+		start := time.Now()
+		rep, err := svc.Run(ctx, q)
+		took := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		n := 0
+		for _, c := range ops {
+			n += c
+		}
+		got := fmt.Sprint(ops)
+		clear(ops)
+		mu.Unlock()
+		if len(rep.Rows) != 40 || rep.Total.FirstResponse.Met+rep.Total.FirstResponse.Breached != int64(len(rs)) {
+			t.Errorf("%d rows, %d clocks; want 40, %d", len(rep.Rows), rep.Total.FirstResponse.Met+rep.Total.FirstResponse.Breached, len(rs))
+		}
+		// 3,600 aggregates of about 1 KB: 3 months, 1 MB pages.
+		if maxReq := 3 + 4; n > maxReq*(1+btoi(breaches)) {
+			t.Errorf("breaches %v: %d requests %s, want at most %d per call", breaches, n, got, maxReq)
+		}
+		t.Logf("90 days × 40 groups (%d clocks), breaches %v (%d listed): %d requests %s in %s", len(rs), breaches, len(rep.Breaches), n, got, took.Round(time.Millisecond))
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
