@@ -114,8 +114,8 @@ type Claim struct {
 }
 
 // NextAlertAt returns when the ticket next needs the checker: its next
-// planned alert, or the end of a claim's lease (an alert's or the
-// acknowledgement's).
+// planned alert, the end of a claim's lease (an alert's or the
+// acknowledgement's), or RecordAt while ended clocks wait to be recorded.
 func (t *Ticket) NextAlertAt() (time.Time, bool) {
 	var next time.Time
 	if len(t.Pending) > 0 {
@@ -128,6 +128,9 @@ func (t *Ticket) NextAlertAt() (time.Time, bool) {
 		if next.IsZero() || c.Until.Before(next) {
 			next = c.Until
 		}
+	}
+	if at := t.RecordAt; at != nil && (next.IsZero() || at.Before(next)) {
+		next = *at
 	}
 	return next, !next.IsZero()
 }
