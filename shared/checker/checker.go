@@ -73,6 +73,15 @@ type Checker struct {
 	// Metrics receives alerts sent and failed, breaches and lag; nil:
 	// none are kept.
 	Metrics metrics.Sink
+	// History records the ended clocks that intake left owed (a failed or
+	// interrupted history write: sla.Ticket's RecordAt); nil: none are.
+	History Recorder
+}
+
+// Recorder writes a ticket's ended clocks not yet recorded to the history;
+// *intake.Recorder is one.
+type Recorder interface {
+	CatchUp(ctx context.Context, k store.Key) error
 }
 
 // Observer brings a ticket's acknowledgement up to date.
@@ -128,6 +137,13 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	var errs []error
 	for _, k := range keys {
 		t, err := c.Tickets.Get(ctx, k)
+		if err == nil && t.RecordAt != nil && c.History != nil {
+			if err := c.History.CatchUp(ctx, k); err != nil {
+				// Still owed: the ticket stays due, the next run retries.
+				errs = append(errs, fmt.Errorf("checker: history %s/%s: %w", k.Source, k.ID, err))
+			}
+			t, err = c.Tickets.Get(ctx, k)
+		}
 		if err != nil {
 			// One unreadable ticket (throttled, a dropped connection) must
 			// not hold back every other alert: it stays due for the next run.
