@@ -137,7 +137,7 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	var errs []error
 	for _, k := range keys {
 		t, err := c.Tickets.Get(ctx, k)
-		if err == nil && t.RecordAt != nil && c.History != nil {
+		if err == nil && t.RecordAt != nil && !t.RecordAt.After(start) && c.History != nil {
 			if err := c.History.CatchUp(ctx, k); err != nil {
 				// Still owed: the ticket stays due, the next run retries.
 				errs = append(errs, fmt.Errorf("checker: history %s/%s: %w", k.Source, k.ID, err))
@@ -202,7 +202,7 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 			}
 			// What is still due now could not be done in this run (a failed
 			// acknowledgement retry): the next run tries again.
-			if at, ok := t.NextAlertAt(); ok && at.After(now) {
+			if at, ok := t.NextSendAt(); ok && at.After(now) {
 				c.push(q, d.k, t, end)
 			}
 		}
@@ -222,7 +222,7 @@ type heldBreach struct {
 
 // push queues the ticket for its next alert if that falls within the run.
 func (c *Checker) push(q *queue, k store.Key, t sla.Ticket, end time.Time) {
-	if at, ok := t.NextAlertAt(); ok && !at.After(end) {
+	if at, ok := t.NextSendAt(); ok && !at.After(end) {
 		heap.Push(q, due{at, k})
 	}
 }

@@ -32,7 +32,7 @@ func TestCheckerRecordsWhatIntakeCouldNot(t *testing.T) {
 	f := newFixture(t, cfgYAML)
 	m := f.tickets.(*store.Memory)
 	f.svc.History = &failOnce{History: m}
-	f.svc.Link = f.cfg.Link
+	f.svc.Link, f.svc.Now = f.cfg.Link, f.clock.Now
 	f.chk.History = &intake.Recorder{Policies: f.cfg, Tickets: m, History: m, Link: f.cfg.Link}
 
 	created := func(id string) event.Event {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/sla"
@@ -60,7 +61,7 @@ func (r *Recorder) CatchUp(ctx context.Context, k store.Key) error {
 	if err != nil {
 		return fmt.Errorf("intake: history catch-up %s/%s: %w", k.Source, k.ID, err)
 	}
-	if _, recs := sla.Unrecorded(r.Policies, t); len(recs) > 0 {
+	if _, recs := sla.Unrecorded(r.Policies, t, time.Time{}); len(recs) > 0 {
 		return r.Record(ctx, k, recs)
 	}
 	// Nothing owed (the configuration changed, or another writer was

@@ -168,11 +168,16 @@ func TestHistoryWriteFailsThenCatchUp(t *testing.T) {
 	}
 	k := store.Key{Source: "s", ID: "T"}
 	tk, _ := m.Get(ctx, k)
-	// Owed since the first response's end, 09:30: the ticket is due.
-	if tk.RecordAt == nil || !tk.RecordAt.Equal(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)) {
-		t.Fatalf("RecordAt = %v, want 09:30", tk.RecordAt)
+	// Owed: the ticket falls due for the checker when intake's lease of a
+	// minute ends, and not before.
+	lease := time.Date(2026, 12, 1, 0, 1, 0, 0, time.UTC)
+	if tk.RecordAt == nil || !tk.RecordAt.Equal(lease) {
+		t.Fatalf("RecordAt = %v, want %v", tk.RecordAt, lease)
 	}
-	if keys, _ := m.Due(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10); len(keys) != 1 || keys[0] != k {
+	if keys, _ := m.Due(ctx, lease.Add(-time.Second), 10); len(keys) != 0 {
+		t.Fatalf("Due = %v inside intake's lease, want nothing", keys)
+	}
+	if keys, _ := m.Due(ctx, lease, 10); len(keys) != 1 || keys[0] != k {
 		t.Fatalf("Due = %v, want the ticket", keys)
 	}
 
@@ -185,7 +190,7 @@ func TestHistoryWriteFailsThenCatchUp(t *testing.T) {
 	}
 	equalCounts(t, "caught up", counts(t, m), conversationCounts)
 	owedLeft(t, m, "T")
-	if keys, _ := m.Due(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), 10); len(keys) != 0 {
+	if keys, _ := m.Due(ctx, lease, 10); len(keys) != 0 {
 		t.Errorf("Due = %v after the catch-up, want nothing", keys)
 	}
 }

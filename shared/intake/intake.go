@@ -3,6 +3,7 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,11 +31,19 @@ type Service struct {
 	// records none. A failed history write does not fail the event: the
 	// ticket stays due and the checker records it (Recorder.CatchUp).
 	History store.History
+	// RecordLease is how long intake has to write the clocks an event
+	// ended before the checker takes over (sla.Ticket's RecordAt); 0
+	// means DefaultRecordLease.
+	RecordLease time.Duration
 	// Link returns a ticket's URL for its history records; nil: none.
 	Link func(source, ticketID string) string
 	// Log reports history writes left to the checker; nil: slog.Default().
 	Log *slog.Logger
 }
+
+// DefaultRecordLease is the default of Service.RecordLease: a minute, the
+// checker's period, as for its own claims.
+const DefaultRecordLease = time.Minute
 
 // Result counts what a batch of events did.
 type Result struct {
@@ -86,7 +95,7 @@ func (s *Service) Ingest(ctx context.Context, events []event.Event) (Result, err
 			next, changed, err := sla.Apply(s.Policies, t, ev)
 			applied, owed = changed, nil
 			if changed && err == nil && s.History != nil {
-				next, owed = sla.Unrecorded(s.Policies, next)
+				next, owed = sla.Unrecorded(s.Policies, next, now().Add(cmp.Or(s.RecordLease, DefaultRecordLease)))
 			}
 			return next, changed, err
 		})

@@ -31,22 +31,23 @@ func Ended(p Policies, t Ticket) []history.Record {
 }
 
 // Unrecorded returns the records of Ended whose version t.Recorded does not
-// hold, and t with RecordAt set to the earliest end among them (nil when
-// there are none), so that the ticket stays due for the checker until they
-// are recorded.
-func Unrecorded(p Policies, t Ticket) (Ticket, []history.Record) {
+// hold, and t with RecordAt set for them: by, or the RecordAt t already has
+// if that is earlier; nil when nothing is owed. by works as a lease: the
+// writer that is recording them now has until then, after which the
+// checker takes over (NextAlertAt).
+func Unrecorded(p Policies, t Ticket, by time.Time) (Ticket, []history.Record) {
 	var out []history.Record
-	var at *time.Time
 	for _, rec := range Ended(p, t) {
-		if t.Recorded[rec.ID()] == Digest(rec) {
-			continue
-		}
-		out = append(out, rec)
-		if at == nil || rec.Ended.Before(*at) {
-			at = &rec.Ended
+		if t.Recorded[rec.ID()] != Digest(rec) {
+			out = append(out, rec)
 		}
 	}
-	t.RecordAt = at
+	switch {
+	case len(out) == 0:
+		t.RecordAt = nil
+	case t.RecordAt == nil || by.Before(*t.RecordAt):
+		t.RecordAt = &by
+	}
 	return t, out
 }
 
@@ -56,8 +57,9 @@ func Unrecorded(p Policies, t Ticket) (Ticket, []history.Record) {
 // it stays unrecorded, and RecordAt keeps the ticket due until the current
 // version is recorded too.
 func MarkRecorded(p Policies, t Ticket, recs []history.Record) (Ticket, bool) {
-	current := map[string]string{}
-	for _, rec := range Ended(p, t) {
+	ended := Ended(p, t)
+	current := make(map[string]string, len(ended))
+	for _, rec := range ended {
 		current[rec.ID()] = Digest(rec)
 	}
 	marks := maps.Clone(t.Recorded)
@@ -73,9 +75,21 @@ func MarkRecorded(p Policies, t Ticket, recs []history.Record) (Ticket, bool) {
 		marks[id], changed = d, true
 	}
 	t.Recorded = marks
-	prev := t.RecordAt
-	t, _ = Unrecorded(p, t)
-	if !changed && (prev == nil) == (t.RecordAt == nil) && (prev == nil || prev.Equal(*t.RecordAt)) {
+	// Records still owed keep the ticket's RecordAt; one owed without it
+	// (no caller leaves that) is due at once, from its clock's end.
+	prev, by := t.RecordAt, time.Time{}
+	for _, rec := range ended {
+		if marks[rec.ID()] != current[rec.ID()] && (by.IsZero() || rec.Ended.Before(by)) {
+			by = rec.Ended
+		}
+	}
+	switch {
+	case by.IsZero():
+		t.RecordAt = nil
+	case prev == nil:
+		t.RecordAt = &by
+	}
+	if !changed && (prev == nil) == (t.RecordAt == nil) {
 		return t, false
 	}
 	return t, true

@@ -102,21 +102,25 @@ func TestEnded(t *testing.T) {
 
 func TestUnrecordedAndMarks(t *testing.T) {
 	tk := run(t, cfg, created("c", T(0)), reply("r0", T(2*hr)), cust("m1", T(3*hr)), reply("r1", T(4*hr)))
-	tk, recs := sla.Unrecorded(cfg, tk)
-	if len(recs) != 2 || tk.RecordAt == nil || !tk.RecordAt.Equal(T(2*hr)) {
-		t.Fatalf("Unrecorded: %d records, RecordAt %v; want 2 and T+2h", len(recs), tk.RecordAt)
+	send, _ := tk.NextSendAt()
+	tk, recs := sla.Unrecorded(cfg, tk, T(5*hr))
+	if len(recs) != 2 || tk.RecordAt == nil || !tk.RecordAt.Equal(T(5*hr)) {
+		t.Fatalf("Unrecorded: %d records, RecordAt %v; want 2 and T+5h", len(recs), tk.RecordAt)
 	}
-	if at, ok := tk.NextAlertAt(); !ok || at.After(T(2*hr)) {
-		t.Errorf("NextAlertAt = %v, %v; want T+2h at the latest while records are owed", at, ok)
+	if at, ok := tk.NextAlertAt(); !ok || !at.Equal(T(5*hr)) {
+		t.Errorf("NextAlertAt = %v, %v; want T+5h while records are owed", at, ok)
+	}
+	if at, _ := tk.NextSendAt(); !at.Equal(send) {
+		t.Errorf("NextSendAt = %v, want %v: RecordAt is no alert", at, send)
 	}
 
-	// Marking the first leaves the second owed.
+	// Marking the first leaves the second owed, by the same instant.
 	tk, changed := sla.MarkRecorded(cfg, tk, recs[:1])
-	if !changed || tk.RecordAt == nil || !tk.RecordAt.Equal(T(4*hr)) {
-		t.Fatalf("after marking one: changed %v, RecordAt %v; want true, T+4h", changed, tk.RecordAt)
+	if !changed || tk.RecordAt == nil || !tk.RecordAt.Equal(T(5*hr)) {
+		t.Fatalf("after marking one: changed %v, RecordAt %v; want true, T+5h", changed, tk.RecordAt)
 	}
 	tk, changed = sla.MarkRecorded(cfg, tk, recs)
-	if _, left := sla.Unrecorded(cfg, tk); !changed || tk.RecordAt != nil || len(left) != 0 {
+	if _, left := sla.Unrecorded(cfg, tk, T(6*hr)); !changed || tk.RecordAt != nil || len(left) != 0 {
 		t.Fatalf("after marking both: changed %v, RecordAt %v, left %d; want true, nil, 0", changed, tk.RecordAt, len(left))
 	}
 	if _, changed := sla.MarkRecorded(cfg, tk, recs); changed {
@@ -131,9 +135,13 @@ func TestUnrecordedAndMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, owed := sla.Unrecorded(cfg, tk)
+	tk, owed := sla.Unrecorded(cfg, tk, T(6*hr))
 	if len(owed) != 1 || owed[0].ID() != stale.ID() || owed[0].Revision != 5 || !owed[0].Ended.Equal(T(1*hr)) {
 		t.Fatalf("after a late reply, owed %+v; want the first response ended at T+1h, revision 5", owed)
+	}
+	// A second writer's later lease does not postpone the first's.
+	if tk, _ = sla.Unrecorded(cfg, tk, T(7*hr)); !tk.RecordAt.Equal(T(6 * hr)) {
+		t.Errorf("RecordAt = %v, want the earlier T+6h kept", tk.RecordAt)
 	}
 	if tk, _ = sla.MarkRecorded(cfg, tk, []history.Record{stale}); tk.RecordAt == nil {
 		t.Error("marking the stale version cleared RecordAt")
@@ -150,7 +158,7 @@ func TestUnrecordedAndMarks(t *testing.T) {
 // no Remove; docs/sla-semantics.md): nothing marks it owed again.
 func TestUnended(t *testing.T) {
 	tk := run(t, cfg, cust("m", T(1*hr), on(event.Email)), reply("r", T(2*hr)))
-	tk, recs := sla.Unrecorded(cfg, tk)
+	tk, recs := sla.Unrecorded(cfg, tk, T(3*hr))
 	if len(recs) != 1 || recs[0].Metric != sla.FirstResponse {
 		t.Fatalf("before: %+v, want one first response", recs)
 	}
@@ -159,7 +167,7 @@ func TestUnended(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, owed := sla.Unrecorded(cfg, tk)
+	tk, owed := sla.Unrecorded(cfg, tk, T(3*hr))
 	if len(owed) != 1 || owed[0].Metric != sla.NextReply || owed[0].Cycle != 1 {
 		t.Fatalf("after: owed %+v, want next-reply cycle 1 only", owed)
 	}
