@@ -133,16 +133,13 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 		return st, fmt.Errorf("checker: due query: %w", err)
 	}
 	q := &queue{}
+	var owed []store.Key         // ended clocks intake left unrecorded
 	breaches := map[string]int{} // per team, falling due in this run
 	var errs []error
 	for _, k := range keys {
 		t, err := c.Tickets.Get(ctx, k)
-		if err == nil && t.RecordAt != nil && !t.RecordAt.After(start) && c.History != nil {
-			if err := c.History.CatchUp(ctx, k); err != nil {
-				// Still owed: the ticket stays due, the next run retries.
-				errs = append(errs, fmt.Errorf("checker: history %s/%s: %w", k.Source, k.ID, err))
-			}
-			t, err = c.Tickets.Get(ctx, k)
+		if err == nil && t.RecordAt != nil && !t.RecordAt.After(start) {
+			owed = append(owed, k)
 		}
 		if err != nil {
 			// One unreadable ticket (throttled, a dropped connection) must
@@ -209,6 +206,16 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	}
 	for team, hs := range held {
 		c.publishDigest(ctx, &st, team, hs, &errs)
+	}
+	// The history waits for the alerts: a late record costs nothing, a
+	// late page does.
+	for _, k := range owed {
+		if c.History == nil || ctx.Err() != nil {
+			break // still owed: the ticket stays due for the next run
+		}
+		if err := c.History.CatchUp(ctx, k); err != nil {
+			errs = append(errs, fmt.Errorf("checker: history %s/%s: %w", k.Source, k.ID, err))
+		}
 	}
 	c.record(st)
 	return st, errors.Join(errs...)
