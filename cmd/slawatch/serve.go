@@ -20,6 +20,7 @@ import (
 	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/httpapi"
+	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/notify"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/promise"
@@ -81,7 +82,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
 		Templates: templates, Log: log}
 	api.Promises, api.Queues, api.History = promises, tickets, tickets
-	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises}
+	// Intake records the clocks each event ends; the checker what intake
+	// could not.
+	api.Intake.History = tickets
+	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises,
+		History: &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets, Link: cfg.Link}}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -102,8 +107,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// ticketStore keeps tickets, queue history and the SLA history; both
-// stores do.
+// ticketStore keeps tickets, queue history and the history of ended
+// clocks (for the SLA reports); both stores do.
 type ticketStore interface {
 	store.Tickets
 	store.Queues

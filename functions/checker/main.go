@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/slawatch/slawatch/shared/checker"
+	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/lambdaenv"
 )
 
@@ -34,7 +35,9 @@ func main() {
 	// Each scheduled run covers the minute to the next one, waiting inside
 	// the invocation for each alert's instant.
 	c := &checker.Checker{Config: env.Config, Tickets: env.Store, Notifier: alerts, Clock: checker.RealClock{},
-		Log: env.Log, Horizon: time.Minute, Acks: acks, Metrics: env.Metrics}
+		Log: env.Log, Horizon: time.Minute, Acks: acks, Metrics: env.Metrics,
+		// Ended clocks the webhook function could not record.
+		History: &intake.Recorder{Policies: env.Config, Tickets: env.Store, History: env.Store, Link: env.Config.Link}}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer env.Flush(ctx)
 		st, err := c.Run(ctx)

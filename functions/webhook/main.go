@@ -22,6 +22,7 @@ func main() {
 	}
 	api := httpapi.New(env.Config, env.Store, env.Secret, env.Log)
 	api.Metrics = env.Metrics
+	api.Intake.History = env.Store // the clocks each event ends
 	if api.Promises, err = env.ObserveQueue(); err != nil {
 		lambdaenv.Fatal(env.Log, err)
 	}

@@ -73,6 +73,15 @@ type Checker struct {
 	// Metrics receives alerts sent and failed, breaches and lag; nil:
 	// none are kept.
 	Metrics metrics.Sink
+	// History records the ended clocks that intake left owed (a failed or
+	// interrupted history write: sla.Ticket's RecordAt); nil: none are.
+	History Recorder
+}
+
+// Recorder writes a ticket's ended clocks not yet recorded to the history;
+// *intake.Recorder is one.
+type Recorder interface {
+	CatchUp(ctx context.Context, k store.Key) error
 }
 
 // Observer brings a ticket's acknowledgement up to date.
@@ -124,10 +133,14 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 		return st, fmt.Errorf("checker: due query: %w", err)
 	}
 	q := &queue{}
+	var owed []store.Key         // ended clocks intake left unrecorded
 	breaches := map[string]int{} // per team, falling due in this run
 	var errs []error
 	for _, k := range keys {
 		t, err := c.Tickets.Get(ctx, k)
+		if err == nil && t.RecordAt != nil && !t.RecordAt.After(start) {
+			owed = append(owed, k)
+		}
 		if err != nil {
 			// One unreadable ticket (throttled, a dropped connection) must
 			// not hold back every other alert: it stays due for the next run.
@@ -186,13 +199,23 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 			}
 			// What is still due now could not be done in this run (a failed
 			// acknowledgement retry): the next run tries again.
-			if at, ok := t.NextAlertAt(); ok && at.After(now) {
+			if at, ok := t.NextSendAt(); ok && at.After(now) {
 				c.push(q, d.k, t, end)
 			}
 		}
 	}
 	for team, hs := range held {
 		c.publishDigest(ctx, &st, team, hs, &errs)
+	}
+	// The history waits for the alerts: a late record costs nothing, a
+	// late page does.
+	for _, k := range owed {
+		if c.History == nil || ctx.Err() != nil {
+			break // still owed: the ticket stays due for the next run
+		}
+		if err := c.History.CatchUp(ctx, k); err != nil {
+			errs = append(errs, fmt.Errorf("checker: history %s/%s: %w", k.Source, k.ID, err))
+		}
 	}
 	c.record(st)
 	return st, errors.Join(errs...)
@@ -206,7 +229,7 @@ type heldBreach struct {
 
 // push queues the ticket for its next alert if that falls within the run.
 func (c *Checker) push(q *queue, k store.Key, t sla.Ticket, end time.Time) {
-	if at, ok := t.NextAlertAt(); ok && !at.After(end) {
+	if at, ok := t.NextSendAt(); ok && !at.After(end) {
 		heap.Push(q, due{at, k})
 	}
 }

@@ -62,8 +62,9 @@ type Record struct {
 	// duration histograms; a breached clock may be either.
 	Answered bool `json:"answered,omitempty"`
 
-	// Business is the clock's running time in the policy's calendar (equal
-	// to Calendar for a calendar-time target); Calendar is Ended − Started.
+	// Business is the clock's running time in the target's clock (the
+	// policy's calendar, or every hour for a calendar-time target), pauses
+	// left out; Calendar is Ended − Started.
 	Business time.Duration `json:"business"`
 	Calendar time.Duration `json:"calendar"`
 	// Lateness is Ended − Due for a breach, else 0.

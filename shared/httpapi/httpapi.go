@@ -76,6 +76,8 @@ func New(cfg *policy.Config, tickets store.Tickets, secret func(string) (string,
 		// checked against.
 		Now:           func() time.Time { return a.Now() },
 		MaxFutureSkew: func(source string) time.Duration { return cfg.Sources[source].MaxFutureSkew },
+		Link:          cfg.Link,
+		Log:           log,
 	}
 	return a
 }

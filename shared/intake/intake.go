@@ -3,12 +3,15 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/sla"
 	"github.com/slawatch/slawatch/shared/store"
 )
@@ -24,7 +27,23 @@ type Service struct {
 	// events may be dated; nil, or 0 for a source, means
 	// event.DefaultMaxFutureSkew.
 	MaxFutureSkew func(source string) time.Duration
+	// History receives the clocks each event ends (package history); nil
+	// records none. A failed history write does not fail the event: the
+	// ticket stays due and the checker records it (Recorder.CatchUp).
+	History store.History
+	// RecordLease is how long intake has to write the clocks an event
+	// ended before the checker takes over (sla.Ticket's RecordAt); 0
+	// means DefaultRecordLease.
+	RecordLease time.Duration
+	// Link returns a ticket's URL for its history records; nil: none.
+	Link func(source, ticketID string) string
+	// Log reports history writes left to the checker; nil: slog.Default().
+	Log *slog.Logger
 }
+
+// DefaultRecordLease is the default of Service.RecordLease: a minute, the
+// checker's period, as for its own claims.
+const DefaultRecordLease = time.Minute
 
 // Result counts what a batch of events did.
 type Result struct {
@@ -70,9 +89,14 @@ func (s *Service) Ingest(ctx context.Context, events []event.Event) (Result, err
 			continue
 		}
 		applied := false
-		_, err := s.Tickets.Update(ctx, store.Key{Source: ev.Source, ID: ev.TicketID}, ev.ID, func(t sla.Ticket) (sla.Ticket, bool, error) {
+		var owed []history.Record
+		k := store.Key{Source: ev.Source, ID: ev.TicketID}
+		_, err := s.Tickets.Update(ctx, k, ev.ID, func(t sla.Ticket) (sla.Ticket, bool, error) {
 			next, changed, err := sla.Apply(s.Policies, t, ev)
-			applied = changed
+			applied, owed = changed, nil
+			if changed && err == nil && s.History != nil {
+				next, owed = sla.Unrecorded(s.Policies, next, now().Add(cmp.Or(s.RecordLease, DefaultRecordLease)))
+			}
 			return next, changed, err
 		})
 		if errors.Is(err, store.ErrDuplicate) {
@@ -83,9 +107,26 @@ func (s *Service) Ingest(ctx context.Context, events []event.Event) (Result, err
 		}
 		if applied {
 			res.Applied++
+			if len(owed) > 0 {
+				s.record(ctx, k, owed)
+			}
 		} else {
 			res.Duplicates++
 		}
 	}
 	return res, nil
+}
+
+// record writes the clocks an event ended to the history. The ticket
+// already says they are owed, so a failure here loses nothing: the checker
+// retries, and the history store counts each clock once.
+func (s *Service) record(ctx context.Context, k store.Key, recs []history.Record) {
+	r := &Recorder{Policies: s.Policies, Tickets: s.Tickets, History: s.History, Link: s.Link}
+	if err := r.Record(ctx, k, recs); err != nil {
+		log := s.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.WarnContext(ctx, "history write left to the checker", "source", k.Source, "ticket", k.ID, "err", err)
+	}
 }

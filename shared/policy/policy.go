@@ -273,6 +273,12 @@ func (c *Config) Team(policyName string) string {
 	return DefaultTeam
 }
 
+// Link returns the URL of a ticket of the named source, or "" when the
+// source is unknown or has no TicketURL.
+func (c *Config) Link(source, ticketID string) string {
+	return c.Sources[source].Link(ticketID)
+}
+
 //go:embed default.yaml
 var defaultYAML []byte
 

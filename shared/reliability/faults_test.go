@@ -31,9 +31,12 @@ import (
 
 	"github.com/slawatch/slawatch/infra/faultproxy"
 	"github.com/slawatch/slawatch/shared/awsconfig"
+	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/httpapi"
+	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/notify"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/promise"
@@ -159,6 +162,7 @@ func TestFaults(t *testing.T) {
 		Acks: &notify.AckSNS{Client: snsVia, TopicARN: ackTopic}, Alerts: alerts}
 	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
 	api.Promises, api.Queues = promises, tickets
+	api.Intake.History, api.Intake.RecordLease = tickets, alertLease
 	web := httptest.NewServer(api.Handler())
 	defer web.Close()
 
@@ -166,7 +170,8 @@ func TestFaults(t *testing.T) {
 	var loops sync.WaitGroup
 	for range *faultChecks { // overlapping checkers, as overlapping Lambda runs would be
 		chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: alerts, Clock: checker.RealClock{}, Log: log,
-			Horizon: time.Second, Lease: alertLease, Acks: promises}
+			Horizon: time.Second, Lease: alertLease, Acks: promises,
+			History: &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets}}
 		loops.Add(1)
 		go func() { defer loops.Done(); chk.Loop(loopCtx) }()
 	}
@@ -565,7 +570,7 @@ func post(ctx context.Context, c *http.Client, url string, body []byte) (int, er
 // settled reports whether a ticket has nothing left to do: no alert due or
 // claimed, and its acknowledgement sent or skipped.
 func settled(t sla.Ticket) bool {
-	return len(t.Pending) == 0 && len(t.Outbox) == 0 && (t.Ack == nil || t.Ack.Done())
+	return len(t.Pending) == 0 && len(t.Outbox) == 0 && (t.Ack == nil || t.Ack.Done()) && t.RecordAt == nil
 }
 
 // settle waits until every ticket is settled, calling Observe for tickets
@@ -653,6 +658,7 @@ type report struct {
 	alertsDelivered, alertDups, alertsExtra, predicted        int
 	lags                                                      []time.Duration
 	acksWanted, acksDelivered, acksSkipped, acksLost, ackDups int
+	historyWant, historyLost, historyDouble                   int64
 	problems                                                  []string
 }
 
@@ -766,7 +772,77 @@ func verify(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.
 	for _, b := range append(slices.Clone(alerts.bad), acks.bad...) {
 		r.problem("unreadable message: %s", b)
 	}
+	r.verifyHistory(ctx, t, cfg, check, plans)
 	return r
+}
+
+// verifyHistory compares the history's day aggregates with the clocks the
+// sequential model ended: each must be counted exactly once, in its group
+// and with its outcome.
+func (r *report) verifyHistory(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.DynamoDB, plans []*ticketPlan) {
+	type key struct {
+		date  calendar.Date
+		group history.Group
+	}
+	want := map[key][3]int64{}
+	var from, to calendar.Date
+	for _, p := range plans {
+		model := sla.New(source, p.id)
+		for _, e := range p.events {
+			model, _, _ = sla.Apply(cfg, model, e)
+		}
+		for _, rec := range sla.Ended(cfg, model) {
+			d := history.DateOf(rec)
+			if from == (calendar.Date{}) || d.String() < from.String() {
+				from = d
+			}
+			if d.String() > to.String() {
+				to = d
+			}
+			k := key{d, history.GroupOf(rec)}
+			c := want[k]
+			switch rec.Outcome {
+			case history.Met:
+				c[0]++
+			case history.Breached:
+				c[1]++
+			case history.NotNeeded:
+				c[2]++
+			}
+			want[k] = c
+			r.historyWant++
+		}
+	}
+	if r.historyWant == 0 {
+		return
+	}
+	days, err := check.Days(ctx, from, to)
+	if err != nil {
+		t.Fatalf("verify history: %v", err)
+	}
+	got := map[key][3]int64{}
+	for _, d := range days {
+		got[key{d.Date, d.Group}] = [3]int64{d.Met, d.Breached, d.NotNeeded}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			want[k] = [3]int64{}
+		}
+	}
+	for k, w := range want {
+		g := got[k]
+		for i := range w {
+			switch {
+			case g[i] < w[i]:
+				r.historyLost += w[i] - g[i]
+			case g[i] > w[i]:
+				r.historyDouble += g[i] - w[i]
+			}
+		}
+		if g != w {
+			r.problem("HISTORY %s %+v: counted (met, breached, not needed) %v, want %v", k.date, k.group, g, w)
+		}
+	}
 }
 
 // lostWhy says what the stored ticket knows of a missing alert.
@@ -857,6 +933,7 @@ func (r *report) String() string {
 	w("           breach sent after its deadline: p50 %s, p99 %s, max %s", pct(r.lags, 50), pct(r.lags, 99), pct(r.lags, 100))
 	w("acks:      %d customer tickets, %d acknowledged, %d skipped (answered first), %d lost, %d duplicate deliveries",
 		r.acksWanted, r.acksDelivered, r.acksSkipped, r.acksLost, r.ackDups)
+	w("history:   %d ended clocks in the model, %d lost, %d counted twice (or in the wrong group or outcome)", r.historyWant, r.historyLost, r.historyDouble)
 	w("settled:   %d tickets left unsettled; run took %s", r.unsettled, r.runtime.Round(100*time.Millisecond))
 	w("reproduce: infra/local/dynamodb.sh run infra/local/sns.sh run go test ./shared/reliability/ -run Faults -v")
 	return b.String()

@@ -113,10 +113,20 @@ type Claim struct {
 	Until time.Time `json:"until"`
 }
 
-// NextAlertAt returns when the ticket next needs the checker: its next
+// NextAlertAt returns when the ticket next needs the checker: NextSendAt,
+// or RecordAt if earlier. The store's due index is kept by it.
+func (t *Ticket) NextAlertAt() (time.Time, bool) {
+	next, ok := t.NextSendAt()
+	if at := t.RecordAt; at != nil && (!ok || at.Before(next)) {
+		next, ok = *at, true
+	}
+	return next, ok
+}
+
+// NextSendAt returns when the ticket next has an alert to send: its next
 // planned alert, or the end of a claim's lease (an alert's or the
 // acknowledgement's).
-func (t *Ticket) NextAlertAt() (time.Time, bool) {
+func (t *Ticket) NextSendAt() (time.Time, bool) {
 	var next time.Time
 	if len(t.Pending) > 0 {
 		next = t.Pending[0].At

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/policy"
 )
 
@@ -32,7 +33,9 @@ func Apply(p Policies, t Ticket, ev event.Event) (Ticket, bool, error) {
 	i, _ := slices.BinarySearchFunc(t.Events, ev, compare)
 	events := slices.Insert(slices.Clip(t.Events), i, ev)
 	next := Evaluate(p, t.Source, t.ID, events, t.Fired, t.Outbox)
-	next.Ack = t.Ack
+	// Neither do the events derive what was acknowledged or recorded in
+	// the history: Unrecorded recomputes RecordAt for callers that record.
+	next.Ack, next.Recorded, next.RecordAt = t.Ack, t.Recorded, t.RecordAt
 	return next, true, nil
 }
 
@@ -82,6 +85,9 @@ type replay struct {
 	t   Ticket
 	p   Policies
 	pol *policy.Policy
+	// collect asks end to keep a history record of each clock it ends.
+	collect bool
+	ended   []history.Record
 }
 
 func (r *replay) apply(e event.Event) {
@@ -195,6 +201,7 @@ func (r *replay) end(m *Metric, metric string, set func(*Metric)) {
 	if metric == NextReply && m.Breach {
 		r.t.NextReplyBreaches++
 	}
+	r.record(m, metric)
 }
 
 func target(p *policy.Policy, metric string) *policy.Target {

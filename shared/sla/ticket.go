@@ -60,6 +60,17 @@ type Ticket struct {
 	// skipped. Nil until one is considered. The events do not derive it:
 	// Apply carries it over.
 	Ack *Acknowledgement `json:"ack,omitempty"`
+
+	// Recorded maps the id of each ended clock's history record that has
+	// been written to the history store to the Digest of the version
+	// written. Ended clocks whose current version is not here are still to
+	// be recorded.
+	Recorded map[string]string `json:"recorded,omitempty"`
+	// RecordAt is the earliest end among the ended clocks still to be
+	// recorded, nil when there are none (or nobody records). It makes the
+	// ticket due (NextAlertAt), so the checker records what intake could
+	// not: a failed or interrupted history write is retried, never lost.
+	RecordAt *time.Time `json:"record_at,omitempty"`
 }
 
 // Acknowledgement is the one auto-acknowledgement a ticket gets and the

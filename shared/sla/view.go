@@ -62,7 +62,7 @@ func (t *Ticket) View(now time.Time) View {
 	if t.Policy != "" {
 		v.Policy = &t.Policy
 	}
-	if at, ok := t.NextAlertAt(); ok {
+	if at, ok := t.NextSendAt(); ok {
 		at = at.UTC()
 		v.NextAlertAt = &at
 	}

@@ -1,0 +1,150 @@
+package sla
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/history"
+	"github.com/slawatch/slawatch/shared/policy"
+)
+
+// Ended returns a history record for every clock t's events have ended that
+// had a deadline: the first response and each next-reply cycle, in the
+// order they ended. Clocks without a target (no policy matched) have no
+// outcome and are left out. Each record's Revision is the number of events
+// it was derived from: events are only ever added, so a later state of the
+// ticket has a higher revision. URL is left for the caller, which knows the
+// sources.
+func Ended(p Policies, t Ticket) []history.Record {
+	r := replay{t: New(t.Source, t.ID), p: p, collect: true}
+	r.t.Events = t.Events
+	for _, e := range t.Events {
+		r.apply(e)
+	}
+	for i := range r.ended {
+		r.ended[i].Revision = int64(len(t.Events))
+	}
+	return r.ended
+}
+
+// Unrecorded returns the records of Ended whose version t.Recorded does not
+// hold, and t with RecordAt set for them: by, or the RecordAt t already has
+// if that is earlier; nil when nothing is owed. by works as a lease: the
+// writer that is recording them now has until then, after which the
+// checker takes over (NextAlertAt).
+func Unrecorded(p Policies, t Ticket, by time.Time) (Ticket, []history.Record) {
+	var out []history.Record
+	for _, rec := range Ended(p, t) {
+		if t.Recorded[rec.ID()] != Digest(rec) {
+			out = append(out, rec)
+		}
+	}
+	switch {
+	case len(out) == 0:
+		t.RecordAt = nil
+	case t.RecordAt == nil || by.Before(*t.RecordAt):
+		t.RecordAt = &by
+	}
+	return t, out
+}
+
+// MarkRecorded returns t with recs marked as recorded, and whether that
+// changed t. A record that is no longer the ticket's current version of its
+// clock (a newer event changed it after recs were derived) is not marked:
+// it stays unrecorded, and RecordAt keeps the ticket due until the current
+// version is recorded too.
+func MarkRecorded(p Policies, t Ticket, recs []history.Record) (Ticket, bool) {
+	ended := Ended(p, t)
+	current := make(map[string]string, len(ended))
+	for _, rec := range ended {
+		current[rec.ID()] = Digest(rec)
+	}
+	marks := maps.Clone(t.Recorded)
+	changed := false
+	for _, rec := range recs {
+		id, d := rec.ID(), Digest(rec)
+		if current[id] != d || marks[id] == d {
+			continue
+		}
+		if marks == nil {
+			marks = map[string]string{}
+		}
+		marks[id], changed = d, true
+	}
+	t.Recorded = marks
+	// Records still owed keep the ticket's RecordAt; one owed without it
+	// (no caller leaves that) is due at once, from its clock's end.
+	prev, by := t.RecordAt, time.Time{}
+	for _, rec := range ended {
+		if marks[rec.ID()] != current[rec.ID()] && (by.IsZero() || rec.Ended.Before(by)) {
+			by = rec.Ended
+		}
+	}
+	switch {
+	case by.IsZero():
+		t.RecordAt = nil
+	case prev == nil:
+		t.RecordAt = &by
+	}
+	if !changed && (prev == nil) == (t.RecordAt == nil) {
+		return t, false
+	}
+	return t, true
+}
+
+// Digest identifies a version of a clock's record by what it says, leaving
+// out Revision (which grows with every event, whether or not the clock
+// changed) and URL (which comes from the configuration, not the events).
+func Digest(r history.Record) string {
+	r = r.UTC()
+	r.Revision, r.URL = 0, ""
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic("sla: digest: " + err.Error()) // a Record always marshals
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// record adds the clock m of metric, just ended, to the replay's records.
+func (r *replay) record(m *Metric, metric string) {
+	if !r.collect || m.DueAt == nil {
+		return
+	}
+	t := &r.t
+	rec := history.Record{
+		Source: t.Source, Ticket: t.ID, Metric: metric, Cycle: m.Cycle,
+		Policy: t.Policy, Team: r.pol.Team, Channel: t.Channel, Priority: t.Priority,
+		Started: m.StartedAt, Due: *m.DueAt,
+	}
+	if rec.Team == "" {
+		rec.Team = policy.DefaultTeam
+	}
+	answered := m.RespondedAt != nil
+	if answered {
+		rec.Ended = *m.RespondedAt
+	} else {
+		rec.Ended = *m.StoppedAt
+	}
+	cal := target(r.pol, metric).Calendar
+	// Paused time counts in the target's own clock: an evening spent
+	// waiting on the customer takes no business time off.
+	var paused time.Duration
+	for _, p := range m.Pauses {
+		from, to := p.From, rec.Ended
+		if p.To != nil && p.To.Before(to) {
+			to = *p.To
+		}
+		if from.Before(rec.Started) {
+			from = rec.Started
+		}
+		if to.After(from) {
+			paused += cal.Elapsed(from, to)
+		}
+	}
+	rec.Measure(cal, answered, paused)
+	r.ended = append(r.ended, rec)
+}
