@@ -25,38 +25,88 @@ const MaxTraceLine = 1 << 20
 // exported traces are often out of order. Duplicates (the same source and
 // event id, as helpdesks redeliver) are kept; Run ignores their repeats.
 func ReadTrace(r io.Reader) ([]event.Event, error) {
-	sc := bufio.NewScanner(r)
-	// Room for the line ending, so that a line of exactly MaxTraceLine
-	// bytes fits.
-	sc.Buffer(make([]byte, 0, 64*1024), MaxTraceLine+2)
+	tr := NewTraceReader(r)
 	var out []event.Event
-	n := 0
-	for sc.Scan() {
-		n++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
+	for {
+		e, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		if len(sc.Bytes()) > MaxTraceLine {
-			return nil, lineError(n, fmt.Errorf("longer than %d bytes", MaxTraceLine))
-		}
-		e, err := decodeEvent(line)
 		if err != nil {
-			return nil, lineError(n, err)
+			return nil, err
 		}
 		out = append(out, e)
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, lineError(n+1, fmt.Errorf("longer than %d bytes", MaxTraceLine))
-		}
-		return nil, fmt.Errorf("replay: read trace: %w", err)
 	}
 	slices.SortStableFunc(out, func(a, b event.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
 	return out, nil
 }
 
-func lineError(n int, err error) error { return fmt.Errorf("replay: line %d: %w", n, err) }
+// TraceReader reads a trace line by line, as ReadTrace does, for traces
+// too long to hold: it keeps one line at a time.
+type TraceReader struct {
+	sc   *bufio.Scanner
+	line int
+	err  error // the error that ended reading
+}
+
+// NewTraceReader returns a reader of the trace in r.
+func NewTraceReader(r io.Reader) *TraceReader {
+	sc := bufio.NewScanner(r)
+	// Room for the line ending, so that a line of exactly MaxTraceLine
+	// bytes fits.
+	sc.Buffer(make([]byte, 0, 64*1024), MaxTraceLine+2)
+	return &TraceReader{sc: sc}
+}
+
+// LineError is a line that does not hold a valid event. Reading may go on
+// past it.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("replay: line %d: %v", e.Line, e.Err) }
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Next returns the next event, skipping blank lines; io.EOF at the end of
+// the trace. A line that is not a valid event is a *LineError, after which
+// Next reads the following line. Any other error (the input failed, or a
+// line is longer than MaxTraceLine, which the scanner cannot step over)
+// ends the trace: Next returns it again on every later call.
+func (tr *TraceReader) Next() (event.Event, error) {
+	if tr.err != nil {
+		return event.Event{}, tr.err
+	}
+	for tr.sc.Scan() {
+		tr.line++
+		line := bytes.TrimSpace(tr.sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		if len(tr.sc.Bytes()) > MaxTraceLine {
+			tr.err = &LineError{tr.line, fmt.Errorf("longer than %d bytes", MaxTraceLine)}
+			return event.Event{}, tr.err
+		}
+		e, err := decodeEvent(line)
+		if err != nil {
+			return event.Event{}, &LineError{tr.line, err}
+		}
+		return e, nil
+	}
+	switch err := tr.sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		tr.err = &LineError{tr.line + 1, fmt.Errorf("longer than %d bytes", MaxTraceLine)}
+	case err != nil:
+		tr.err = fmt.Errorf("replay: read trace: %w", err)
+	default:
+		tr.err = io.EOF
+	}
+	return event.Event{}, tr.err
+}
+
+// Line is the number of the line Next read last, from 1.
+func (tr *TraceReader) Line() int { return tr.line }
 
 // decodeEvent decodes and validates one line.
 func decodeEvent(line []byte) (event.Event, error) {

@@ -180,3 +180,38 @@ func TestDuplicatesDoNotChangeTheReplay(t *testing.T) {
 		}
 	}
 }
+
+// TraceReader steps over a bad line, naming it, and reads on; a line too
+// long for its buffer ends the trace.
+func TestTraceReaderGoesOn(t *testing.T) {
+	good := `{"source":"s","ticket_id":"t","event_id":"e%d","kind":"ticket_created","occurred_at":"2026-11-02T10:00:00Z"}`
+	in := fmt.Sprintf(good, 1) + "\n\n" + `{"source":"s","ticket_id":"t","event_id":"e2","kind":"exploded","occurred_at":"2026-11-02T10:00:00Z"}` +
+		"\n" + fmt.Sprintf(good, 3) + "\n" + strings.Repeat("x", replay.MaxTraceLine+10) + "\n" + fmt.Sprintf(good, 5) + "\n"
+	tr := replay.NewTraceReader(strings.NewReader(in))
+	var ids []string
+	var lineErrs []int
+	for {
+		e, err := tr.Next()
+		var le *replay.LineError
+		switch {
+		case err == nil:
+			ids = append(ids, e.ID)
+			continue
+		case errors.As(err, &le) && le.Line == 3:
+			if !strings.Contains(err.Error(), "replay: line 3: invalid event: kind:") {
+				t.Errorf("line 3: %v, want the field named", err)
+			}
+			lineErrs = append(lineErrs, le.Line)
+			continue
+		case errors.As(err, &le):
+			lineErrs = append(lineErrs, le.Line)
+		}
+		if _, again := tr.Next(); again != err {
+			t.Errorf("after the end: %v, then %v", err, again)
+		}
+		break
+	}
+	if fmt.Sprint(ids) != "[e1 e3]" || fmt.Sprint(lineErrs) != "[3 5]" {
+		t.Errorf("read %v with errors on lines %v, want [e1 e3] and errors on lines [3 5]", ids, lineErrs)
+	}
+}

@@ -287,3 +287,28 @@ func (t *Ticket) metric(name string, cycle int) *Metric {
 	}
 	return nil
 }
+
+// Build returns the state of ticket source/id after events, given in any
+// order: the state Apply gives when they are applied one by one, in the
+// order given, without replaying the ticket once per event. As with Apply,
+// the first of several events with one id is the one kept. Each event must
+// belong to the ticket and be valid.
+func Build(p Policies, source, id string, events []event.Event) (Ticket, error) {
+	seen := make(map[string]bool, len(events))
+	log := make([]event.Event, 0, len(events))
+	for _, e := range events {
+		if err := e.Validate(); err != nil {
+			return Ticket{}, fmt.Errorf("sla: %w", err)
+		}
+		if e.Source != source || e.TicketID != id {
+			return Ticket{}, fmt.Errorf("sla: event for %s/%s built into ticket %s/%s", e.Source, e.TicketID, source, id)
+		}
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			log = append(log, e)
+		}
+	}
+	// compare orders distinct ids totally, so the sort needs no stability.
+	slices.SortFunc(log, compare)
+	return Evaluate(p, source, id, log, nil, nil), nil
+}
