@@ -28,6 +28,9 @@ type History interface {
 	// (the old version's counts out, the new one's in), atomically. No
 	// concurrent Record is lost or counted twice.
 	Record(ctx context.Context, r history.Record) (changed bool, err error)
+	// RecordChange is Record, saying whether r was added or replaced
+	// another version (for backfill's summary).
+	RecordChange(ctx context.Context, r history.Record) (Change, error)
 	// Days returns the aggregates of the UTC dates from through to, both
 	// included, ordered by date and then group. Days with nothing left
 	// counted are left out. Its cost follows the days and groups, never the
@@ -37,6 +40,18 @@ type History interface {
 	// earliest first; records past their retention are left out.
 	Breaches(ctx context.Context, from, to time.Time, limit int) ([]history.Record, error)
 }
+
+// Change is what recording a clock did.
+type Change int
+
+const (
+	// Unchanged: the same version, or a newer revision, was stored.
+	Unchanged Change = iota
+	// Added: no version of the clock was stored.
+	Added
+	// Revised: another version was replaced and the aggregates moved.
+	Revised
+)
 
 // retained returns r in its stored form and when its record expires, or
 // ErrExpired. Expiry runs from the clock's end, not from when it was

@@ -78,41 +78,49 @@ func keyAV(pk, sk string) map[string]types.AttributeValue {
 // loser of a race on the record fails its condition and re-reads; one on an
 // aggregate is cancelled as a TransactionConflict and retries.
 func (d *DynamoDB) Record(ctx context.Context, r history.Record) (bool, error) {
+	c, err := d.RecordChange(ctx, r)
+	return c != Unchanged, err
+}
+
+func (d *DynamoDB) RecordChange(ctx context.Context, r history.Record) (Change, error) {
 	r, exp, err := retained(r, d.HistoryRetention, d.now())
 	if err != nil {
-		return false, err
+		return Unchanged, err
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
-		return false, fmt.Errorf("store: encode record %s: %w", r.ID(), err)
+		return Unchanged, fmt.Errorf("store: encode record %s: %w", r.ID(), err)
 	}
 	var old *recordItem // the stored version once known
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		var prev *history.Record
 		if old != nil {
 			if old.Record == string(body) {
-				return false, nil
+				return Unchanged, nil
 			}
 			var p history.Record
 			if err := json.Unmarshal([]byte(old.Record), &p); err != nil {
-				return false, fmt.Errorf("store: decode record %s: %w", r.ID(), err)
+				return Unchanged, fmt.Errorf("store: decode record %s: %w", r.ID(), err)
 			}
 			if r.Revision < p.Revision {
-				return false, nil // stale: a newer version is stored
+				return Unchanged, nil // stale: a newer version is stored
 			}
 			prev = &p
 		}
 		items, err := d.recordWrites(r, string(body), exp.Unix(), old, prev)
 		if err != nil {
-			return false, err
+			return Unchanged, err
 		}
 		_, err = d.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		if err == nil {
-			return true, nil
+			if old != nil {
+				return Revised, nil
+			}
+			return Added, nil
 		}
 		var canceled *types.TransactionCanceledException
 		if !errors.As(err, &canceled) {
-			return false, fmt.Errorf("store: record %s: %w", r.ID(), err)
+			return Unchanged, fmt.Errorf("store: record %s: %w", r.ID(), err)
 		}
 		reasons := canceled.CancellationReasons
 		switch {
@@ -120,18 +128,18 @@ func (d *DynamoDB) Record(ctx context.Context, r history.Record) (bool, error) {
 			// Another version is stored (or it changed since we read it):
 			// take it from the cancellation, or read it, and go again.
 			if old, err = d.storedRecord(ctx, r, reasons[0].Item); err != nil {
-				return false, err
+				return Unchanged, err
 			}
 			continue
 		case hasCode(reasons, "TransactionConflict"):
 		default:
-			return false, fmt.Errorf("store: record %s: %w", r.ID(), err)
+			return Unchanged, fmt.Errorf("store: record %s: %w", r.ID(), err)
 		}
 		if err := sleep(ctx, attempt); err != nil {
-			return false, err
+			return Unchanged, err
 		}
 	}
-	return false, fmt.Errorf("store: record %s: %w after %d attempts", r.ID(), ErrConflict, maxAttempts)
+	return Unchanged, fmt.Errorf("store: record %s: %w after %d attempts", r.ID(), ErrConflict, maxAttempts)
 }
 
 func hasCode(reasons []types.CancellationReason, code string) bool {

@@ -22,26 +22,33 @@ type dayKey struct {
 	group history.Group
 }
 
-func (m *Memory) Record(_ context.Context, r history.Record) (bool, error) {
+func (m *Memory) Record(ctx context.Context, r history.Record) (bool, error) {
+	c, err := m.RecordChange(ctx, r)
+	return c != Unchanged, err
+}
+
+func (m *Memory) RecordChange(_ context.Context, r history.Record) (Change, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, exp, err := retained(r, m.HistoryRetention, m.now())
 	if err != nil {
-		return false, err
+		return Unchanged, err
 	}
 	id := r.ID()
 	// A record past its expiry that is still here counts as present, as an
 	// item DynamoDB's TTL has not yet deleted does.
 	old, ok := m.records[id]
 	if ok && (old.r == r || r.Revision < old.r.Revision) {
-		return false, nil
+		return Unchanged, nil
 	}
+	c := Added
 	if ok {
 		m.day(old.r, func(d *history.Day) { d.Remove(old.r) })
+		c = Revised
 	}
 	m.day(r, func(d *history.Day) { d.Add(r) })
 	m.records[id] = memRecord{r, exp}
-	return true, nil
+	return c, nil
 }
 
 // day changes r's aggregate with fn, dropping it once nothing is counted.

@@ -26,6 +26,7 @@ type OpenHistory func(t *testing.T, now func() time.Time, retention time.Duratio
 func RunHistory(t *testing.T, open OpenHistory) {
 	fixed := func(t *testing.T) store.History { return open(t, func() time.Time { return T0.Add(time.Hour) }, 0) }
 	t.Run("RecordedOnce", func(t *testing.T) { historyOnce(t, fixed(t)) })
+	t.Run("ChangeSaysAddedOrRevised", func(t *testing.T) { historyChange(t, fixed(t)) })
 	t.Run("RevisionMovesTheAggregate", func(t *testing.T) { historyRevision(t, fixed(t)) })
 	t.Run("StaleRevisionIgnored", func(t *testing.T) { historyStale(t, fixed(t)) })
 	t.Run("InvalidRecordRefused", func(t *testing.T) { historyInvalid(t, fixed(t)) })
@@ -125,6 +126,30 @@ func historyOnce(t *testing.T, h store.History) {
 	if len(got) != 1 || got[0] != late.UTC() {
 		t.Errorf("breaches = %+v, want the late clock %+v", got, late.UTC())
 	}
+}
+
+// RecordChange tells a new clock from a revised one, and both from a
+// repeat or a stale revision, which change nothing.
+func historyChange(t *testing.T, h store.History) {
+	src := source(t)
+	v1 := clock(src, "1", 0, T0, 2*time.Hour)
+	v2 := clock(src, "1", 0, T0, 20*time.Minute)
+	v2.Revision = 2
+	stale := v1
+	stale.Revision = 1
+	for i, step := range []struct {
+		r    history.Record
+		want store.Change
+	}{{v1, store.Added}, {v1, store.Unchanged}, {v2, store.Revised}, {v2, store.Unchanged}, {stale, store.Unchanged}} {
+		got, err := h.RecordChange(context.Background(), step.r)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if got != step.want {
+			t.Errorf("step %d: RecordChange = %v, want %v", i, got, step.want)
+		}
+	}
+	sameDays(t, "after the revision", daysOf(t, h, src, date(T0), date(T0)), want(v2))
 }
 
 func historyRevision(t *testing.T, h store.History) {
