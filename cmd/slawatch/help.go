@@ -18,7 +18,7 @@ var errHelp = errors.New("help printed")
 var synopses = map[string]string{
 	"serve": `slawatch serve [--config FILE] [--addr HOST:PORT] [--check-every 5s]
                [--store memory|dynamodb] [--dynamodb-endpoint URL] [--table NAME] [--create-table]
-               [--sns-endpoint URL] [--alert-topic ARN|NAME] [--ack-topic ARN|NAME]
+               [--sns-endpoint URL] [--alert-topic ARN|NAME] [--ack-topic ARN|NAME] [--backfill FILE]
 
 Runs the webhook intake, the ticket API and the deadline checker in one process.`,
 	"deadline": `slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
@@ -46,6 +46,15 @@ Mon-Fri 09:00-17:00 America/New_York. See slawatch replay generate --help.`,
                [--closed-unanswered 0.06] [--config FILE --calendar NAME]
 
 Writes a synthetic trace as JSON Lines to standard output.`,
+	"backfill": `slawatch backfill [--config FILE] [--on-error stop|skip] [--max-events N]
+               [--store memory|dynamodb [--dynamodb-endpoint URL] [--table NAME] [--create-table]] FILE|-
+
+Loads a JSON-lines trace of past events (the replay format: canonical events with their
+source) into the history of ended clocks, so that reports cover the time before slawatch
+was connected. Each ticket's events go through the engine with the configuration's
+policies; tickets and alerts are left alone. Running it twice adds nothing.
+--store memory (the default) is a dry run; a local server loads a trace with
+slawatch serve --backfill FILE. See docs/reports.md, Backfill.`,
 	"report": `slawatch report sla --from YYYY-MM-DD --to YYYY-MM-DD [flags]   (see slawatch report sla --help)
        slawatch report queues [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
                [--window 168h] [--json]

@@ -6,6 +6,7 @@
 //	slawatch config default
 //	slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--seed 1] ... > trace.jsonl
 //	slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
+//	slawatch backfill [--config FILE] [--store memory|dynamodb ...] [--on-error stop|skip] FILE|-
 //	slawatch report sla --from DATE --to DATE [--by team,...] [--tz ZONE] [--format table|csv|json] [--breaches]
 //	slawatch report queues [--url URL | --store dynamodb ...] [--window 168h] [--json]
 package main
@@ -28,7 +29,7 @@ import (
 const usage = `usage:
   slawatch serve [--config FILE] [--addr HOST:PORT] [--check-every 5s]
                  [--store memory|dynamodb] [--dynamodb-endpoint URL] [--table NAME] [--create-table]
-                 [--sns-endpoint URL] [--alert-topic ARN|NAME] [--ack-topic ARN|NAME]
+                 [--sns-endpoint URL] [--alert-topic ARN|NAME] [--ack-topic ARN|NAME] [--backfill FILE]
   slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
   slawatch config check FILE
   slawatch config default
@@ -37,6 +38,8 @@ const usage = `usage:
                  [--closed-unanswered 0.06] [--config FILE --calendar NAME]
   slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
                  (both: without --calendar, Mon-Fri 09:00-17:00 America/New_York)
+  slawatch backfill [--config FILE] [--on-error stop|skip] [--max-events N]
+                 [--store memory|dynamodb [--dynamodb-endpoint URL] [--table NAME] [--create-table]] FILE|-
   slawatch report sla --from 2026-11-01 --to 2026-11-30 [--by team,policy,channel,priority,source,day,week]
                  [--tz Europe/Berlin] [--format table|csv|json] [--breaches]
                  [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
@@ -93,6 +96,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return reportCmd(ctx, rest, stdout)
 	case "replay":
 		return replayCmd(rest, stdin, stdout)
+	case "backfill":
+		return backfillCmd(ctx, rest, stdin, stdout, stderr)
 	case "help":
 		return help(ctx, rest, stdout)
 	default:

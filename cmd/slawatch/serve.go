@@ -46,6 +46,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	snsEndpoint := fs.String("sns-endpoint", os.Getenv("SLAWATCH_SNS_ENDPOINT"), "SNS endpoint, e.g. a local SNS server (env SLAWATCH_SNS_ENDPOINT)")
 	alertTopic := fs.String("alert-topic", os.Getenv("SLAWATCH_ALERT_TOPIC"), "publish alerts to this SNS topic ARN, or topic name to create on --sns-endpoint (env SLAWATCH_ALERT_TOPIC); empty: console")
 	ackTopic := fs.String("ack-topic", os.Getenv("SLAWATCH_ACK_TOPIC"), "publish acknowledgements to this SNS topic ARN, or topic name to create on --sns-endpoint (env SLAWATCH_ACK_TOPIC); empty: console")
+	backfillPath := fs.String("backfill", "", "load this JSON-lines trace into the history before serving (slawatch backfill; stops at a malformed line)")
 	if err := parseFlags(fs, "serve", args, stdout); err != nil {
 		return err
 	}
@@ -69,6 +70,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tickets, err := openStore(ctx, *storeKind, *endpoint, *table, *createTable)
 	if err != nil {
 		return err
+	}
+	if *backfillPath != "" {
+		// Before the listener: a report never shows half a backfill.
+		if err := serveBackfill(ctx, cfg, tickets, *backfillPath, stderr, log); err != nil {
+			return err
+		}
 	}
 	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
 	notifier, acks, err := openNotifiers(ctx, stdout, *snsEndpoint, *alertTopic, *ackTopic, cfg.Alerts.Location)
@@ -104,6 +111,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// serveBackfill loads the trace at path into the history, as slawatch
+// backfill does: the way a memory store gets past clocks.
+func serveBackfill(ctx context.Context, cfg *policy.Config, hist store.History, path string, stderr io.Writer, log *slog.Logger) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--backfill: %w", err)
+	}
+	defer f.Close()
+	b := &backfill{Config: cfg, History: hist, MaxEvents: defaultMaxBackfillEvents, Errors: stderr, Progress: terminal(stderr)}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		b.Size = fi.Size()
+	}
+	start := time.Now()
+	sum, err := b.Run(ctx, f, path)
+	if err != nil {
+		return err
+	}
+	log.Info("backfilled the history", "file", path, "lines", sum.Lines, "events", sum.Events, "tickets", sum.Tickets,
+		"clocks", sum.Clocks, "recorded", sum.Added, "present", sum.Present, "revised", sum.Revised, "too_old", sum.TooOld,
+		"took", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
 

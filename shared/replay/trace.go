@@ -105,6 +105,10 @@ func (tr *TraceReader) Next() (event.Event, error) {
 	return event.Event{}, tr.err
 }
 
+// Err is the error that ended the trace, nil while Next can read on
+// (io.EOF at its end).
+func (tr *TraceReader) Err() error { return tr.err }
+
 // Line is the number of the line Next read last, from 1.
 func (tr *TraceReader) Line() int { return tr.line }
 

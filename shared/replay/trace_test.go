@@ -197,7 +197,7 @@ func TestTraceReaderGoesOn(t *testing.T) {
 		case err == nil:
 			ids = append(ids, e.ID)
 			continue
-		case errors.As(err, &le) && le.Line == 3:
+		case errors.As(err, &le) && le.Line == 3 && tr.Err() == nil:
 			if !strings.Contains(err.Error(), "replay: line 3: invalid event: kind:") {
 				t.Errorf("line 3: %v, want the field named", err)
 			}
@@ -206,7 +206,7 @@ func TestTraceReaderGoesOn(t *testing.T) {
 		case errors.As(err, &le):
 			lineErrs = append(lineErrs, le.Line)
 		}
-		if _, again := tr.Next(); again != err {
+		if _, again := tr.Next(); again != err || tr.Err() != err {
 			t.Errorf("after the end: %v, then %v", err, again)
 		}
 		break
