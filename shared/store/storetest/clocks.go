@@ -89,7 +89,8 @@ func runningClocks(t *testing.T, s ClockStore, cfg *policy.Config) {
 		ev(src, "paused-late", "m", event.CustomerMessage, at(-4*time.Hour+2*time.Minute)),
 		status(src, "paused-late", "p", event.Pending, at(-time.Hour)))
 	put("soon", ev(src, "soon", "c", event.TicketCreated, at(0))) // due T0+1h
-	put("next",                                                   // next reply from T0+5m: due T0+1h5m
+	// A next reply from T0+5m: due T0+1h5m.
+	put("next",
 		ev(src, "next", "c", event.TicketCreated, at(-time.Hour)),
 		ev(src, "next", "r", event.AgentReply, at(-59*time.Minute)),
 		ev(src, "next", "m", event.CustomerMessage, at(5*time.Minute)))
