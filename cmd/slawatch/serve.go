@@ -88,7 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
 		Templates: templates, Log: log}
-	api.Promises, api.Queues, api.History = promises, tickets, tickets
+	api.Promises, api.Queues, api.History, api.Clocks = promises, tickets, tickets, tickets
 	// Intake records the clocks each event ends; the checker what intake
 	// could not.
 	api.Intake.History = tickets
@@ -138,11 +138,13 @@ func serveBackfill(ctx context.Context, cfg *policy.Config, hist store.History, 
 }
 
 // ticketStore keeps tickets, queue history and the history of ended
-// clocks (for the SLA reports); both stores do.
+// clocks (for the SLA reports), and lists running clocks (the at-risk
+// view); both stores do.
 type ticketStore interface {
 	store.Tickets
 	store.Queues
 	store.History
+	store.Clocks
 }
 
 // openStore returns the store the flags ask for.

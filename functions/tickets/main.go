@@ -22,6 +22,7 @@ func main() {
 	}
 	api := httpapi.New(env.Config, env.Store, env.Secret, env.Log)
 	api.Queues = env.Store
+	api.Clocks = env.Store // GET /api/at-risk, once a route sends it here
 	h := api.Handler()
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.ServeAPIGateway(ctx, h, req)

@@ -48,6 +48,8 @@ type API struct {
 	// report's range (0: store.DefaultRetention).
 	History          store.History
 	HistoryRetention time.Duration
+	// Clocks serves GET /api/at-risk; nil: the route answers 501.
+	Clocks store.Clocks
 	// Metrics receives events applied and duplicated, and webhooks
 	// refused; nil: none.
 	Metrics metrics.Sink
@@ -90,6 +92,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/tickets/{source}/{id...}", a.ticket)
 	mux.HandleFunc("/queues", a.queues)
 	mux.HandleFunc("/api/report", a.report)
+	mux.HandleFunc("/api/at-risk", a.atRisk)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

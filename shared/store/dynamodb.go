@@ -34,11 +34,18 @@ const (
 	attrVersion  = "version"    // optimistic concurrency: tickets and queues
 	dueIndex     = "due"
 
+	// The running index: tickets with a running clock, by deadline.
+	attrRunShard = "run_shard"
+	attrRunDue   = "run_due"
+	attrRunClock = "run_clock" // projected: the sla.Clock as JSON
+	runIndex     = "running"
+
 	skTicket = "TICKET"
 	skEvent  = "EVENT"
 
 	// DueShards spreads the due index over a fixed set of partitions so that
-	// no single partition takes every write; the due query reads each.
+	// no single partition takes every write; the due query reads each. The
+	// running index is sharded the same way.
 	DueShards = 8
 
 	maxAttempts = 64 // optimistic-concurrency retries before ErrConflict
@@ -65,7 +72,10 @@ type DynamoDB struct {
 	now    func() time.Time
 }
 
-var _ Tickets = (*DynamoDB)(nil)
+var (
+	_ Tickets = (*DynamoDB)(nil)
+	_ Clocks  = (*DynamoDB)(nil)
+)
 
 // NewDynamoDB returns a store over table. now stamps de-duplication
 // records' expiry; nil means time.Now.
@@ -81,7 +91,8 @@ func NewDynamoDB(client DynamoDBAPI, table string, now func() time.Time) (*Dynam
 
 // ticketItem is a ticket as stored. The state is the ticket's JSON (the
 // engine's own encoding); the due attributes exist only while an alert is
-// pending, which keeps the due index sparse.
+// pending, and the run attributes only while a clock runs with a
+// deadline, which keeps both indexes sparse.
 type ticketItem struct {
 	PK       string `dynamodbav:"pk"`
 	SK       string `dynamodbav:"sk"`
@@ -89,6 +100,32 @@ type ticketItem struct {
 	State    []byte `dynamodbav:"state"`
 	DueShard string `dynamodbav:"due_shard,omitempty"`
 	DueAt    int64  `dynamodbav:"due_at,omitempty"` // Unix milliseconds
+	RunShard string `dynamodbav:"run_shard,omitempty"`
+	RunDue   int64  `dynamodbav:"run_due,omitempty"`   // Unix milliseconds
+	RunClock string `dynamodbav:"run_clock,omitempty"` // sla.Clock as JSON
+}
+
+// newTicketItem is the item that stores t at version: every put writes
+// the whole item, so index attributes the ticket no longer calls for are
+// simply absent and it leaves those indexes.
+func newTicketItem(k Key, t sla.Ticket, version int64) (ticketItem, error) {
+	state, err := json.Marshal(t)
+	if err != nil {
+		return ticketItem{}, fmt.Errorf("store: encode ticket %s/%s: %w", k.Source, k.ID, err)
+	}
+	it := ticketItem{PK: ticketPK(k), SK: skTicket, Version: version, State: state}
+	if at, ok := t.NextAlertAt(); ok {
+		it.DueShard, it.DueAt = shardOf(it.PK), at.UnixMilli()
+	}
+	if c, ok := t.RunningClock(); ok {
+		// Projected into the index, so the at-risk view reads no ticket.
+		clock, err := json.Marshal(c)
+		if err != nil {
+			return ticketItem{}, fmt.Errorf("store: encode clock of %s/%s: %w", k.Source, k.ID, err)
+		}
+		it.RunShard, it.RunDue, it.RunClock = "R#"+strconv.Itoa(shardNum(it.PK)), c.Due.UnixMilli(), string(clock)
+	}
+	return it, nil
 }
 
 type eventItem struct {
@@ -113,10 +150,13 @@ func keyOf(pk string) (Key, bool) {
 	return Key{Source: src, ID: id}, ok
 }
 
-func shardOf(pk string) string {
+func shardOf(pk string) string { return "D#" + strconv.Itoa(shardNum(pk)) }
+
+// shardNum spreads tickets over DueShards by a hash of their key.
+func shardNum(pk string) int {
 	h := fnv.New32a()
 	h.Write([]byte(pk))
-	return "D#" + strconv.Itoa(int(h.Sum32()%DueShards))
+	return int(h.Sum32() % DueShards)
 }
 
 func (d *DynamoDB) Get(ctx context.Context, k Key) (sla.Ticket, error) {
@@ -207,13 +247,9 @@ func sleep(ctx context.Context, attempt int) error {
 }
 
 func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket, version int64) error {
-	state, err := json.Marshal(t)
+	it, err := newTicketItem(k, t, version+1)
 	if err != nil {
-		return fmt.Errorf("store: encode ticket %s/%s: %w", k.Source, k.ID, err)
-	}
-	it := ticketItem{PK: ticketPK(k), SK: skTicket, Version: version + 1, State: state}
-	if at, ok := t.NextAlertAt(); ok {
-		it.DueShard, it.DueAt = shardOf(it.PK), at.UnixMilli()
+		return err
 	}
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
@@ -371,7 +407,92 @@ func (d *DynamoDB) Due(ctx context.Context, before time.Time, limit int) ([]Key,
 	return keys, nil
 }
 
-// CreateTable creates the table with its due index and TTL, for local
+// runItem is a ticket as the running index projects it.
+type runItem struct {
+	PK       string `dynamodbav:"pk"`
+	RunClock string `dynamodbav:"run_clock"`
+}
+
+// runShard reads one shard of the running index, earliest deadline first,
+// until it has limit+1 clocks that keep accepts (one more than can be
+// returned: enough to tell whether the limit cut any) or the shard ends.
+func (d *DynamoDB) runShard(ctx context.Context, shard, limit int, keep func(Clock) bool) ([]Clock, error) {
+	cond := expression.Key(attrRunShard).Equal(expression.Value("R#" + strconv.Itoa(shard)))
+	expr, err := expression.NewBuilder().WithKeyCondition(cond).Build()
+	if err != nil {
+		return nil, fmt.Errorf("store: build running query: %w", err)
+	}
+	page := limit + 1
+	if keep != nil {
+		// A filter may reject most of a page: read big ones.
+		page = 1000
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &d.table, IndexName: aws.String(runIndex),
+		KeyConditionExpression: expr.KeyCondition(), ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+		Limit: aws.Int32(int32(min(page, 1000))),
+	}
+	var all []Clock
+	for len(all) <= limit {
+		out, err := d.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("store: running query shard %d: %w", shard, err)
+		}
+		for _, item := range out.Items {
+			var it runItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fmt.Errorf("store: unmarshal running item: %w", err)
+			}
+			k, ok := keyOf(it.PK)
+			if !ok {
+				continue
+			}
+			c := Clock{Key: k}
+			if err := json.Unmarshal([]byte(it.RunClock), &c.Clock); err != nil {
+				return nil, fmt.Errorf("store: decode clock of %s/%s: %w", k.Source, k.ID, err)
+			}
+			if keep == nil || keep(c) {
+				all = append(all, c)
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	return all, nil
+}
+
+// Running queries each shard of the sparse running index, in deadline
+// order: the cost follows the clocks returned (one Query a shard for up
+// to 1,000), not the number of tickets, open or closed.
+func (d *DynamoDB) Running(ctx context.Context, limit int, keep func(Clock) bool) ([]Clock, bool, error) {
+	limit = max(limit, 0)
+	found := make([][]Clock, DueShards)
+	errs := make([]error, DueShards)
+	var wg sync.WaitGroup
+	for shard := range DueShards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found[shard], errs[shard] = d.runShard(ctx, shard, limit, keep)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, err
+	}
+	var all []Clock
+	for _, f := range found {
+		all = append(all, f...)
+	}
+	// Each shard gave at most limit+1: more than limit in all means at
+	// least one was cut, and the first limit are the earliest overall.
+	slices.SortFunc(all, byDue)
+	return slices.Clip(all[:min(limit, len(all))]), len(all) > limit, nil
+}
+
+// CreateTable creates the table with its due and running indexes and TTL, for local
 // development and tests; in AWS the SAM template creates it.
 func CreateTable(ctx context.Context, client interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
@@ -386,6 +507,8 @@ func CreateTable(ctx context.Context, client interface {
 			{AttributeName: aws.String(attrSK), AttributeType: s},
 			{AttributeName: aws.String(attrDueShard), AttributeType: s},
 			{AttributeName: aws.String(attrDueAt), AttributeType: n},
+			{AttributeName: aws.String(attrRunShard), AttributeType: s},
+			{AttributeName: aws.String(attrRunDue), AttributeType: n},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(attrPK), KeyType: types.KeyTypeHash},
@@ -398,6 +521,13 @@ func CreateTable(ctx context.Context, client interface {
 				{AttributeName: aws.String(attrDueAt), KeyType: types.KeyTypeRange},
 			},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}, {
+			IndexName: aws.String(runIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(attrRunShard), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(attrRunDue), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrRunClock}},
 		}},
 	})
 	if err != nil {

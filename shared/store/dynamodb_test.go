@@ -21,6 +21,7 @@ import (
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/queue"
+	"github.com/slawatch/slawatch/shared/sla"
 	"github.com/slawatch/slawatch/shared/store"
 	"github.com/slawatch/slawatch/shared/store/storetest"
 )
@@ -87,6 +88,15 @@ func TestDynamoDBContract(t *testing.T) {
 	}
 	// One table for the whole suite: each test uses its own source names.
 	storetest.Run(t, func(*testing.T) store.Tickets { return s })
+}
+
+func TestDynamoDBClocksContract(t *testing.T) {
+	client, table, _ := localTable(t)
+	s, err := store.NewDynamoDB(client, table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunClocks(t, func(*testing.T) storetest.ClockStore { return s })
 }
 
 func TestDynamoDBQueuesContract(t *testing.T) {
@@ -198,6 +208,83 @@ func TestRequestsPerWebhook(t *testing.T) {
 	if n, ops := count.take(); n != 1 || ops["GetItem"] != 1 {
 		t.Errorf("redelivery: %d requests %v, want one GetItem", n, ops)
 	}
+}
+
+// TestRunningRequests checks that listing the running clocks costs one
+// Query per shard of the running index, whatever the number of closed
+// tickets in the table: 5 open tickets alone and 5 open among 500 closed
+// cost the same 8 requests.
+func TestRunningRequests(t *testing.T) {
+	client, table, count := localTable(t)
+	s, _ := store.NewDynamoDB(client, table, nil)
+	cfg := policy.Default()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	created := func(id string, at time.Time) event.Event {
+		return event.Event{Source: "generic", TicketID: id, ID: id + "-c", Kind: event.TicketCreated, OccurredAt: at, Author: event.Customer, Channel: event.Email}
+	}
+	for i := range 5 {
+		e := created("open-"+strconv.Itoa(i), t0.Add(time.Duration(i)*time.Minute))
+		if _, err := s.Update(ctx, store.Key{Source: e.Source, ID: e.TicketID}, e.ID, func(t sla.Ticket) (sla.Ticket, bool, error) { return sla.Apply(cfg, t, e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(what string) {
+		t.Helper()
+		count.take()
+		cs, truncated, err := s.Running(ctx, 500, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, ops := count.take()
+		t.Logf("%s: %d clocks in %d requests %v", what, len(cs), n, ops)
+		if len(cs) != 5 || truncated {
+			t.Errorf("%s: %d clocks (truncated %v), want the 5 open", what, len(cs), truncated)
+		}
+		if n != store.DueShards || ops["Query"] != store.DueShards {
+			t.Errorf("%s: %d requests %v, want %d Query (one per shard)", what, n, ops, store.DueShards)
+		}
+	}
+	list("5 open")
+
+	// 500 closed tickets, half answered, half solved unanswered, stored
+	// as Update stores them.
+	var batch []types.WriteRequest
+	flush := func() {
+		for len(batch) > 0 {
+			out, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{table: batch}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch = out.UnprocessedItems[table]
+		}
+	}
+	for i := range 500 {
+		id := "closed-" + strconv.Itoa(i)
+		end := event.Event{Source: "generic", TicketID: id, ID: id + "-r", Kind: event.AgentReply, OccurredAt: t0.Add(time.Hour), Author: event.Agent, Public: true}
+		if i%2 == 1 {
+			end = event.Event{Source: "generic", TicketID: id, ID: id + "-s", Kind: event.StatusChanged, OccurredAt: t0.Add(time.Hour), Author: event.Agent, Status: event.Solved}
+		}
+		tk := sla.New("generic", id)
+		for _, e := range []event.Event{created(id, t0), end} {
+			var err error
+			if tk, _, err = sla.Apply(cfg, tk, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, ok := tk.RunningClock(); ok {
+			t.Fatalf("closed ticket %s has a running clock", id)
+		}
+		req, err := store.TicketItemPut(store.Key{Source: "generic", ID: id}, tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if batch = append(batch, req); len(batch) == 25 {
+			flush()
+		}
+	}
+	flush()
+	list("5 open among 500 closed")
 }
 
 // BenchmarkDue measures the due query with the same 100 due tickets among

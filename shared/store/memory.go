@@ -31,6 +31,7 @@ type Memory struct {
 var (
 	_ Tickets = (*Memory)(nil)
 	_ Queues  = (*Memory)(nil)
+	_ Clocks  = (*Memory)(nil)
 )
 
 // NewMemory returns an empty in-memory store.
@@ -107,6 +108,24 @@ func (m *Memory) Due(_ context.Context, before time.Time, limit int) ([]Key, err
 		keys = append(keys, d.k)
 	}
 	return keys, nil
+}
+
+// Running looks at every ticket; the DynamoDB store reads an index that
+// holds only the tickets with a running clock.
+func (m *Memory) Running(_ context.Context, limit int, keep func(Clock) bool) ([]Clock, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var all []Clock
+	for k, t := range m.tickets {
+		if c, ok := t.RunningClock(); ok && (keep == nil || keep(Clock{k, c})) {
+			all = append(all, Clock{k, c})
+		}
+	}
+	slices.SortFunc(all, byDue)
+	if limit < 0 {
+		limit = 0
+	}
+	return slices.Clip(all[:min(limit, len(all))]), len(all) > limit, nil
 }
 
 func (m *Memory) Queue(_ context.Context, name string) (queue.Stats, error) {

@@ -12,6 +12,10 @@ func TestMemoryContract(t *testing.T) {
 	storetest.Run(t, func(*testing.T) store.Tickets { return store.NewMemory() })
 }
 
+func TestMemoryClocksContract(t *testing.T) {
+	storetest.RunClocks(t, func(*testing.T) storetest.ClockStore { return store.NewMemory() })
+}
+
 func TestMemoryQueuesContract(t *testing.T) {
 	storetest.RunQueues(t, func(*testing.T) store.Queues { return store.NewMemory() })
 }

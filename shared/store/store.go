@@ -3,6 +3,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +50,26 @@ type Tickets interface {
 	// Due returns up to limit tickets whose next alert is due at or before
 	// the given instant.
 	Due(ctx context.Context, before time.Time, limit int) ([]Key, error)
+}
+
+// Clock is a ticket's running SLA clock (sla.Ticket.RunningClock).
+type Clock struct {
+	Key
+	sla.Clock
+}
+
+// Clocks lists the running SLA clocks, for the at-risk view.
+type Clocks interface {
+	// Running returns up to limit running clocks that keep accepts (nil
+	// keeps all), earliest deadline first (ties by source, then ticket id),
+	// and whether any were left out by the limit. Only tickets with a
+	// running clock are read, never every ticket.
+	Running(ctx context.Context, limit int, keep func(Clock) bool) (clocks []Clock, truncated bool, err error)
+}
+
+// byDue orders clocks as Running returns them.
+func byDue(a, b Clock) int {
+	return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.Source, b.Source), cmp.Compare(a.ID, b.ID))
 }
 
 // QueueFunc receives a queue's current stats (the zero value for a queue not
