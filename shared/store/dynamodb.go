@@ -379,25 +379,9 @@ func (d *DynamoDB) Due(ctx context.Context, before time.Time, limit int) ([]Key,
 	if limit <= 0 {
 		return nil, nil
 	}
-	// The shards are independent partitions: read them at once, so a run's
-	// query costs one round trip, not eight.
-	found := make([][]due, DueShards)
-	errs := make([]error, DueShards)
-	var wg sync.WaitGroup
-	for shard := range DueShards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			found[shard], errs[shard] = d.dueShard(ctx, shard, before, limit)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	all, err := eachShard(func(shard int) ([]due, error) { return d.dueShard(ctx, shard, before, limit) })
+	if err != nil {
 		return nil, err
-	}
-	var all []due
-	for _, f := range found {
-		all = append(all, f...)
 	}
 	slices.SortFunc(all, func(a, b due) int { return cmp.Compare(a.at, b.at) })
 	keys := make([]Key, 0, min(limit, len(all)))
@@ -405,6 +389,23 @@ func (d *DynamoDB) Due(ctx context.Context, before time.Time, limit int) ([]Key,
 		keys = append(keys, d.k)
 	}
 	return keys, nil
+}
+
+// eachShard reads the DueShards shards of an index with read and returns
+// what they found, in shard order. The shards are independent partitions:
+// reading them at once makes a query cost one round trip, not eight.
+func eachShard[T any](read func(shard int) ([]T, error)) ([]T, error) {
+	found := make([][]T, DueShards)
+	errs := make([]error, DueShards)
+	var wg sync.WaitGroup
+	for shard := range DueShards {
+		wg.Go(func() { found[shard], errs[shard] = read(shard) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return slices.Concat(found...), nil
 }
 
 // runItem is a ticket as the running index projects it.
@@ -468,23 +469,9 @@ func (d *DynamoDB) runShard(ctx context.Context, shard, limit int, keep func(Clo
 // to 1,000), not the number of tickets, open or closed.
 func (d *DynamoDB) Running(ctx context.Context, limit int, keep func(Clock) bool) ([]Clock, bool, error) {
 	limit = max(limit, 0)
-	found := make([][]Clock, DueShards)
-	errs := make([]error, DueShards)
-	var wg sync.WaitGroup
-	for shard := range DueShards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			found[shard], errs[shard] = d.runShard(ctx, shard, limit, keep)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	all, err := eachShard(func(shard int) ([]Clock, error) { return d.runShard(ctx, shard, limit, keep) })
+	if err != nil {
 		return nil, false, err
-	}
-	var all []Clock
-	for _, f := range found {
-		all = append(all, f...)
 	}
 	// Each shard gave at most limit+1: more than limit in all means at
 	// least one was cut, and the first limit are the earliest overall.
