@@ -4,19 +4,16 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/report"
 	"github.com/slawatch/slawatch/shared/store"
+	"github.com/slawatch/slawatch/shared/store/storetest"
 )
 
 // costGroups is how many groups TestNinetyDayCost writes a clock for every
@@ -29,32 +26,11 @@ var costGroups = flag.Int("report.cost-groups", 4, "groups (at most 40) TestNine
 // × 2 channels × 4 priorities) on DynamoDB Local: its requests follow the
 // month partitions and pages, not the clocks, and its wall time is logged.
 func TestNinetyDayCost(t *testing.T) {
-	endpoint := os.Getenv("SLAWATCH_TEST_DYNAMODB_ENDPOINT")
-	if endpoint == "" || testing.Short() {
-		t.Skip("needs DynamoDB Local (SLAWATCH_TEST_DYNAMODB_ENDPOINT) and no -short")
+	if testing.Short() {
+		t.Skip("writes hundreds of clocks to DynamoDB Local")
 	}
-	var mu sync.Mutex
-	ops := map[string]int{}
-	count := func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			mu.Lock()
-			ops[middleware.GetOperationName(ctx)]++
-			mu.Unlock()
-			return next.HandleInitialize(ctx, in)
-		}), middleware.After)
-	}
+	client, table, count := storetest.LocalTable(t)
 	ctx := context.Background()
-	client, err := store.NewDynamoDBClient(ctx, endpoint, func(o *dynamodb.Options) {
-		o.DisableValidateResponseChecksum = true
-		o.APIOptions = append(o.APIOptions, count)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := fmt.Sprintf("slawatch-report-cost-%d", time.Now().UnixNano())
-	if err := store.CreateTable(ctx, client, table); err != nil {
-		t.Fatal(err)
-	}
 	s, _ := store.NewDynamoDB(client, table, func() time.Time { return now })
 	first := time.Date(2026, 9, 2, 0, 0, 0, 0, time.UTC) // 2 Sep – 30 Nov: 90 days, 3 months
 	teams := []string{"billing", "support", "sales", "vip", "ops"}
@@ -84,9 +60,7 @@ func TestNinetyDayCost(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	mu.Lock()
-	clear(ops)
-	mu.Unlock()
+	count.Take()
 
 	svc := &report.Service{History: s, MaxBreaches: 5000}
 	q := report.Query{From: calendar.DateOf(first, time.UTC), To: calendar.Date{Year: 2026, Month: 11, Day: 30},
@@ -99,14 +73,8 @@ func TestNinetyDayCost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
-		n := 0
-		for _, c := range ops {
-			n += c
-		}
+		n, ops := count.Take()
 		got := fmt.Sprint(ops)
-		clear(ops)
-		mu.Unlock()
 		if groups := min(*costGroups, 40); len(rep.Rows) != groups || rep.Total.FirstResponse.Met+rep.Total.FirstResponse.Breached != int64(len(rs)) {
 			t.Errorf("%d rows, %d clocks; want %d, %d", len(rep.Rows), rep.Total.FirstResponse.Met+rep.Total.FirstResponse.Breached, groups, len(rs))
 		}

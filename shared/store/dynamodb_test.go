@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -13,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
@@ -26,59 +24,9 @@ import (
 	"github.com/slawatch/slawatch/shared/store/storetest"
 )
 
-// These tests run against Amazon's DynamoDB Local, which `make test` starts
-// on a loopback port (infra/local/dynamodb.sh) and names in this variable.
-const endpointEnv = "SLAWATCH_TEST_DYNAMODB_ENDPOINT"
-
-// counter counts API calls by operation through SDK middleware.
-type counter struct {
-	mu  sync.Mutex
-	ops map[string]int
-}
-
-func (c *counter) add(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		c.mu.Lock()
-		c.ops[middleware.GetOperationName(ctx)]++
-		c.mu.Unlock()
-		return next.HandleInitialize(ctx, in)
-	}), middleware.After)
-}
-
-func (c *counter) take() (total int, ops map[string]int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ops, c.ops = c.ops, map[string]int{}
-	for _, n := range ops {
-		total += n
-	}
-	return total, ops
-}
-
-// localTable creates a fresh table on DynamoDB Local and returns a client
-// that counts its requests.
-func localTable(tb testing.TB) (*dynamodb.Client, string, *counter) {
-	tb.Helper()
-	endpoint := os.Getenv(endpointEnv)
-	if endpoint == "" {
-		tb.Skip(endpointEnv + " is not set; `make test` starts DynamoDB Local and sets it")
-	}
-	c := &counter{ops: map[string]int{}}
-	client, err := store.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, c.add)
-		// DynamoDB Local's responses draw checksum warnings from the SDK.
-		o.DisableValidateResponseChecksum = true
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	table := fmt.Sprintf("slawatch-test-%d", time.Now().UnixNano())
-	if err := store.CreateTable(context.Background(), client, table); err != nil {
-		tb.Fatal(err)
-	}
-	c.take()
-	return client, table, c
-}
+// localTable is storetest.LocalTable: a fresh table on DynamoDB Local and
+// a client that counts its requests.
+var localTable = storetest.LocalTable
 
 func TestDynamoDBContract(t *testing.T) {
 	client, table, _ := localTable(t)
@@ -144,13 +92,13 @@ func TestQueueRequests(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	var want []string
 	for _, name := range []string{"zendesk/chat/urgent", "zendesk", "generic/email/any", "zendesk/chat", "generic"} {
-		count.take()
+		count.Take()
 		if _, err := s.UpdateQueue(ctx, name, func(cur queue.Stats) (queue.Stats, bool, error) {
 			return cur, cur.Arrive("1", t0), nil
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if n, ops := count.take(); n != 2 || ops["GetItem"] != 1 || ops["PutItem"] != 1 {
+		if n, ops := count.Take(); n != 2 || ops["GetItem"] != 1 || ops["PutItem"] != 1 {
 			t.Errorf("update of %s: %d requests %v, want GetItem + PutItem", name, n, ops)
 		}
 		if _, err := s.UpdateQueue(ctx, name, func(cur queue.Stats) (queue.Stats, bool, error) {
@@ -158,7 +106,7 @@ func TestQueueRequests(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if n, ops := count.take(); n != 1 || ops["GetItem"] != 1 {
+		if n, ops := count.Take(); n != 1 || ops["GetItem"] != 1 {
 			t.Errorf("unchanged update of %s: %d requests %v, want one GetItem", name, n, ops)
 		}
 		want = append(want, name)
@@ -172,7 +120,7 @@ func TestQueueRequests(t *testing.T) {
 		t.Errorf("QueueNames = %v, want %v", got, want)
 	}
 	// 5 queues, a ticket and a de-duplication record: 7 items, 2 a page.
-	if _, ops := count.take(); ops["Scan"] < 4 {
+	if _, ops := count.Take(); ops["Scan"] < 4 {
 		t.Errorf("QueueNames read %d pages, want at least 4", ops["Scan"])
 	}
 }
@@ -197,7 +145,7 @@ func TestRequestsPerWebhook(t *testing.T) {
 		if _, err := svc.Ingest(ctx, []event.Event{e}); err != nil {
 			t.Fatal(err)
 		}
-		if n, ops := count.take(); n > 2 || ops["GetItem"] != 1 || ops["TransactWriteItems"] != 1 {
+		if n, ops := count.Take(); n > 2 || ops["GetItem"] != 1 || ops["TransactWriteItems"] != 1 {
 			t.Errorf("event %s: %d requests %v, want GetItem + TransactWriteItems", e.ID, n, ops)
 		}
 	}
@@ -205,7 +153,7 @@ func TestRequestsPerWebhook(t *testing.T) {
 	if err != nil || res.Duplicates != 1 {
 		t.Fatalf("redelivery: %+v %v", res, err)
 	}
-	if n, ops := count.take(); n != 1 || ops["GetItem"] != 1 {
+	if n, ops := count.Take(); n != 1 || ops["GetItem"] != 1 {
 		t.Errorf("redelivery: %d requests %v, want one GetItem", n, ops)
 	}
 }
@@ -231,12 +179,12 @@ func TestRunningRequests(t *testing.T) {
 	}
 	list := func(what string) {
 		t.Helper()
-		count.take()
+		count.Take()
 		cs, truncated, err := s.Running(ctx, 500, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, ops := count.take()
+		n, ops := count.Take()
 		t.Logf("%s: %d clocks in %d requests %v", what, len(cs), n, ops)
 		if len(cs) != 5 || truncated {
 			t.Errorf("%s: %d clocks (truncated %v), want the 5 open", what, len(cs), truncated)
@@ -296,7 +244,7 @@ func BenchmarkDue(b *testing.B) {
 			s, _ := store.NewDynamoDB(client, table, nil)
 			now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 			seedDue(b, client, table, open, 100, now)
-			count.take()
+			count.Take()
 			b.ResetTimer()
 			for b.Loop() {
 				keys, err := s.Due(context.Background(), now, 1000)
@@ -305,7 +253,7 @@ func BenchmarkDue(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			n, _ := count.take()
+			n, _ := count.Take()
 			b.ReportMetric(float64(n)/float64(b.N), "requests/op")
 		})
 	}
@@ -393,7 +341,7 @@ func TestHistoryRequests(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n, ops := count.take(); n != len(rs) || ops["TransactWriteItems"] != len(rs) {
+	if n, ops := count.Take(); n != len(rs) || ops["TransactWriteItems"] != len(rs) {
 		t.Errorf("%d new clocks: %d requests %v, want one TransactWriteItems each", len(rs), n, ops)
 	}
 	t.Logf("recorded %d clocks in %s", len(rs), time.Since(start).Round(time.Millisecond))
@@ -401,7 +349,7 @@ func TestHistoryRequests(t *testing.T) {
 	if changed, err := s.Record(ctx, rs[2]); err != nil || changed {
 		t.Fatalf("repeat: changed %v, %v", changed, err)
 	}
-	if n, ops := count.take(); n > 2 {
+	if n, ops := count.Take(); n > 2 {
 		t.Errorf("repeat: %d requests %v, want at most 2 (the cancelled transaction, a read)", n, ops)
 	}
 	rev := rs[0]
@@ -410,7 +358,7 @@ func TestHistoryRequests(t *testing.T) {
 	if changed, err := s.Record(ctx, rev); err != nil || !changed {
 		t.Fatalf("revision: changed %v, %v", changed, err)
 	}
-	if n, ops := count.take(); n > 3 || ops["TransactWriteItems"] != 2 {
+	if n, ops := count.Take(); n > 3 || ops["TransactWriteItems"] != 2 {
 		t.Errorf("revision: %d requests %v, want two TransactWriteItems and at most one read", n, ops)
 	}
 
@@ -420,7 +368,7 @@ func TestHistoryRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, ops := count.take()
+	n, ops := count.Take()
 	if n != 4 || ops["Query"] != 4 {
 		t.Errorf("Days over 90 days: %d requests %v, want 4 Query (one per month)", n, ops)
 	}
@@ -440,7 +388,7 @@ func TestHistoryRequests(t *testing.T) {
 	if err != nil || len(br) != 91 {
 		t.Errorf("Breaches over 90 days: %d, %v; want 91", len(br), err)
 	}
-	if n, ops := count.take(); ops["Query"] != 4 {
+	if n, ops := count.Take(); ops["Query"] != 4 {
 		t.Errorf("Breaches over 90 days: %d requests %v, want 4 Query", n, ops)
 	}
 }
