@@ -20,11 +20,17 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 )
 
-// Metric names, as the engine names its clocks (package sla).
+// Metric names: the SLA clocks as the engine names them (package sla),
+// and Promise.
 const (
 	FirstResponse = "first_response"
 	NextReply     = "next_reply"
 	Resolution    = "resolution"
+	// Promise is the reply time an auto-acknowledgement promised the
+	// customer, from when it was sent (Started) to the promised time (Due),
+	// ended by the first response: met is kept, breached is broken. It is
+	// no SLA clock: a broken promise is not a breach (see Record.SLA).
+	Promise = "promise"
 )
 
 // Outcome is how a clock ended.
@@ -77,6 +83,16 @@ type Record struct {
 	// writer that derived the record from an older state and writes last
 	// cannot undo a newer one; at equal revisions the last write wins.
 	Revision int64 `json:"revision,omitempty"`
+}
+
+// SLA reports whether r is an SLA clock's record, whose breach is an SLA
+// breach (listed for drill-down, alerted on); a promise's is not.
+func (r Record) SLA() bool {
+	switch r.Metric {
+	case FirstResponse, NextReply, Resolution:
+		return true
+	}
+	return false
 }
 
 // ID is the record's idempotency key: one per (source, ticket, metric,
@@ -142,6 +158,10 @@ func (r Record) Validate() error {
 	}
 	if r.Outcome == NotNeeded && r.Answered {
 		errs = append(errs, errors.New("not needed but answered"))
+	}
+	if r.Metric == Promise && !r.Answered {
+		// Only a reply keeps or breaks a promise.
+		errs = append(errs, errors.New("promise not answered"))
 	}
 	if r.Business < 0 || r.Calendar < 0 || r.Lateness < 0 {
 		errs = append(errs, errors.New("negative duration"))

@@ -234,6 +234,9 @@ func TestValidate(t *testing.T) {
 		{"not needed answered", func(r *Record) { r.Outcome = NotNeeded }, "not needed but answered"},
 		{"met with lateness", func(r *Record) { r.Lateness = time.Minute }, "lateness"},
 		{"negative duration", func(r *Record) { r.Business = -1 }, "negative duration"},
+		{"promise broken unanswered", func(r *Record) {
+			r.Metric, r.Ended, r.Outcome, r.Answered, r.Lateness = Promise, mon.Add(2*time.Hour), Breached, false, time.Hour
+		}, "promise not answered"},
 	}
 	for _, tt := range tests {
 		r := ok
@@ -241,6 +244,14 @@ func TestValidate(t *testing.T) {
 		err := r.Validate()
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Validate() = %v, want an error with %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestSLA(t *testing.T) {
+	for metric, want := range map[string]bool{FirstResponse: true, NextReply: true, Resolution: true, Promise: false, "": false} {
+		if got := (Record{Metric: metric}).SLA(); got != want {
+			t.Errorf("Record{Metric: %q}.SLA() = %v, want %v", metric, got, want)
 		}
 	}
 }

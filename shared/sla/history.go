@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/history"
@@ -13,21 +14,58 @@ import (
 
 // Ended returns a history record for every clock t's events have ended that
 // had a deadline: the first response and each next-reply cycle, in the
-// order they ended. Clocks without a target (no policy matched) have no
-// outcome and are left out. Each record's Revision is the number of events
-// it was derived from: events are only ever added, so a later state of the
-// ticket has a higher revision. URL is left for the caller, which knows the
-// sources.
+// order they ended, and after the first response the promise its
+// acknowledgement made (see promised). Clocks without a target (no policy
+// matched) have no outcome and are left out. Each record's Revision is the
+// number of events it was derived from: events are only ever added, so a
+// later state of the ticket has a higher revision. URL is left for the
+// caller, which knows the sources.
 func Ended(p Policies, t Ticket) []history.Record {
 	r := replay{t: New(t.Source, t.ID), p: p, collect: true}
 	r.t.Events = t.Events
 	for _, e := range t.Events {
 		r.apply(e)
 	}
-	for i := range r.ended {
-		r.ended[i].Revision = int64(len(t.Events))
+	out := r.ended
+	for i, rec := range out {
+		if rec.Metric != FirstResponse {
+			continue
+		}
+		if pr, ok := promised(t.Ack, rec); ok {
+			out = slices.Insert(out, i+1, pr)
+		}
+		break
 	}
-	return r.ended
+	for i := range out {
+		out[i].Revision = int64(len(t.Events))
+	}
+	return out
+}
+
+// promised returns the record of the promise a made, ended by the first
+// response fr: kept if the reply came by the promised time, broken if
+// later. There is none unless the acknowledgement was sent before an
+// agent's reply ended fr: a skipped or unsent one promised nothing, one
+// sent after the reply (the acknowledger lost a race with the agent)
+// promised what had already happened, and a ticket solved without a reply
+// neither kept nor broke its promise. The times are the customer's wall
+// clock, so the durations are calendar time.
+//
+// The events do not derive a (Apply carries it over), but nothing here
+// needs them to: a promise is only recorded once a reply ended fr, and a
+// sent acknowledgement is never changed again, so a record once derived
+// stays the current version unless a reply arrives out of order.
+func promised(a *Acknowledgement, fr history.Record) (history.Record, bool) {
+	if a == nil || a.SentAt == nil || a.PromisedBy.IsZero() || !fr.Answered || !a.SentAt.Before(fr.Ended) {
+		return history.Record{}, false
+	}
+	rec := history.Record{
+		Source: fr.Source, Ticket: fr.Ticket, Metric: history.Promise,
+		Policy: fr.Policy, Team: fr.Team, Channel: fr.Channel, Priority: fr.Priority,
+		Started: *a.SentAt, Due: a.PromisedBy, Ended: fr.Ended,
+	}
+	rec.Measure(nil, true, 0)
+	return rec, true
 }
 
 // Unrecorded returns the records of Ended whose version t.Recorded does not
