@@ -62,13 +62,16 @@ func breachKey(r history.Record) (pk, sk string) {
 	return breachPrefix + month(history.DateOf(r)), r.Ended.UTC().Format(endedLayout) + "#" + r.ID()
 }
 
+// drilled reports whether r has a breach drill-down item.
+func drilled(r history.Record) bool { return r.Outcome == history.Breached && r.SLA() }
+
 func keyAV(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: pk}, attrSK: &types.AttributeValueMemberS{Value: sk}}
 }
 
 // Record writes a new clock with one TransactWriteItems: the record, put on
 // condition that it does not exist, the ADD of its counts to its day's
-// aggregate, and for a breach its drill-down item. If the record exists
+// aggregate, and for an SLA breach its drill-down item. If the record exists
 // (the condition fails and returns it), an identical one ends there; a
 // different version is a second transaction: the record put on condition
 // that its version is still the one read, the old counts taken out of the
@@ -217,14 +220,16 @@ func (d *DynamoDB) recordWrites(r history.Record, body string, expires int64, ol
 		}
 	}
 
-	// The breach drill-down item follows the record.
+	// The breach drill-down item follows the record, for SLA breaches only:
+	// a broken promise is counted in its day but is no breach to list. A
+	// clock's metric is part of its id, so prev and r are of one kind.
 	newPK, newSK := breachKey(r)
-	if prev != nil && prev.Outcome == history.Breached {
-		if pk, sk := breachKey(*prev); r.Outcome != history.Breached || pk != newPK || sk != newSK {
+	if prev != nil && drilled(*prev) {
+		if pk, sk := breachKey(*prev); !drilled(r) || pk != newPK || sk != newSK {
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &d.table, Key: keyAV(pk, sk)}})
 		}
 	}
-	if r.Outcome == history.Breached {
+	if drilled(r) {
 		b := keyAV(newPK, newSK)
 		b[attrRecord] = &types.AttributeValueMemberS{Value: body}
 		b[attrExpires] = &types.AttributeValueMemberN{Value: strconv.FormatInt(expires, 10)}

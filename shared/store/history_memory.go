@@ -80,7 +80,9 @@ func (m *Memory) Days(_ context.Context, from, to calendar.Date) ([]history.Day,
 	return out, nil
 }
 
-// Breaches honours the retention on read, with the store's clock.
+// Breaches honours the retention on read, with the store's clock. Like
+// the DynamoDB store's drill-down items, it lists SLA breaches only: a
+// broken promise is none.
 func (m *Memory) Breaches(_ context.Context, from, to time.Time, limit int) ([]history.Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -88,7 +90,7 @@ func (m *Memory) Breaches(_ context.Context, from, to time.Time, limit int) ([]h
 	var out []history.Record
 	for _, id := range slices.Sorted(maps.Keys(m.records)) {
 		rec := m.records[id]
-		if rec.r.Outcome == history.Breached && !rec.r.Ended.Before(from) && rec.r.Ended.Before(to) && now.Before(rec.expires) {
+		if rec.r.Outcome == history.Breached && rec.r.SLA() && !rec.r.Ended.Before(from) && rec.r.Ended.Before(to) && now.Before(rec.expires) {
 			out = append(out, rec.r)
 		}
 	}

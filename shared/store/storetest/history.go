@@ -34,6 +34,7 @@ func RunHistory(t *testing.T, open OpenHistory) {
 	t.Run("ConcurrentOneAggregate", func(t *testing.T) { historyRaceDay(t, fixed(t)) })
 	t.Run("Retention", func(t *testing.T) { historyRetention(t, open) })
 	t.Run("RangeEdges", func(t *testing.T) { historyEdges(t, fixed(t)) })
+	t.Run("PromiseCountedNotABreach", func(t *testing.T) { historyPromise(t, fixed(t)) })
 }
 
 // clock returns a record of a first-response (cycle 0) or next-reply clock
@@ -379,4 +380,58 @@ func historyEdges(t *testing.T, h store.History) {
 	if len(all) != 2 || all[0].ID() != a.ID() || all[1].ID() != b.ID() {
 		t.Errorf("limit 2: %d breaches %+v", len(all), all)
 	}
+}
+
+// promised returns the record of a promise sent at sent, of a reply within
+// an hour, answered after took: kept within the hour, broken after it.
+func promised(src, ticket string, sent time.Time, took time.Duration) history.Record {
+	r := clock(src, ticket, 0, sent, took)
+	r.Metric = history.Promise
+	return r
+}
+
+// A broken promise counts in its day's aggregate (the kept-rate is read
+// from there) but is no SLA breach: Breaches does not list it, whether it
+// was broken from the start or a revision broke it.
+func historyPromise(t *testing.T, h store.History) {
+	src := source(t)
+	breach := clock(src, "1", 0, T0, 2*time.Hour) // the SLA missed by 1h
+	broken := promised(src, "1", T0, 2*time.Hour) // and the promise by 1h
+	kept := promised(src, "2", T0, 30*time.Minute)
+	for _, r := range []history.Record{breach, broken, kept} {
+		record(t, h, r, true)
+	}
+	end := T0.Add(24 * time.Hour)
+	check := func(what string, met, broken int64, late [history.LatenessBuckets]int64, lateBy time.Duration) {
+		t.Helper()
+		if got := breachesOf(t, h, src, T0, end); len(got) != 1 || got[0] != breach.UTC() {
+			t.Errorf("%s: breaches %+v, want the first response's only", what, got)
+		}
+		days := daysOf(t, h, src, date(T0), date(T0))
+		if len(days) != 2 || days[0].Group.Metric != history.FirstResponse || days[1].Group.Metric != history.Promise {
+			t.Fatalf("%s: days %+v, want a first-response and a promise aggregate", what, days)
+		}
+		if fr := days[0]; fr.Met != 0 || fr.Breached != 1 {
+			t.Errorf("%s: first response met %d breached %d, want 0 1", what, fr.Met, fr.Breached)
+		}
+		p := days[1]
+		if p.Met != met || p.Breached != broken || p.NotNeeded != 0 || p.Lateness != late || p.LateBy != lateBy {
+			t.Errorf("%s: promises kept %d broken %d lateness %v late by %s, want %d %d %v %s",
+				what, p.Met, p.Breached, p.Lateness, p.LateBy, met, broken, late, lateBy)
+		}
+	}
+	// Broken by 1h: the [1h, 4h) lateness bucket.
+	check("recorded", 1, 1, [history.LatenessBuckets]int64{2: 1}, time.Hour)
+
+	// The kept promise revised to broken by 2h (a reply found later).
+	late := promised(src, "2", T0, 3*time.Hour)
+	late.Revision = 2
+	record(t, h, late, true)
+	check("a kept promise revised to broken", 0, 2, [history.LatenessBuckets]int64{2: 2}, 3*time.Hour)
+
+	// And the first broken one revised to kept.
+	back := promised(src, "1", T0, 10*time.Minute)
+	back.Revision = 2
+	record(t, h, back, true)
+	check("a broken promise revised to kept", 1, 1, [history.LatenessBuckets]int64{2: 1}, 2*time.Hour)
 }
