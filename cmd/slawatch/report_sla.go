@@ -63,7 +63,7 @@ func reportSLA(ctx context.Context, args []string, stdout io.Writer) error {
 	case "dynamodb":
 		var st ticketStore
 		if st, err = openStore(ctx, "dynamodb", *endpoint, *table, false); err == nil {
-			rep, err = (&report.Service{History: st, Queues: st}).Run(ctx, q)
+			rep, err = (&report.Service{History: st}).Run(ctx, q)
 		}
 	default:
 		return fmt.Errorf("%w: %s: --store %q: want dynamodb (or --url for a running server)", errUsage, cmd, *storeKind)

@@ -43,9 +43,8 @@ type API struct {
 	Promises Observer
 	// Queues serves GET /queues; nil: the route answers 404.
 	Queues store.Queues
-	// History serves GET /api/report (with Queues, if set, for the promise
-	// kept-rates); nil: the route answers 501. HistoryRetention bounds a
-	// report's range (0: store.DefaultRetention).
+	// History serves GET /api/report; nil: the route answers 501.
+	// HistoryRetention bounds a report's range (0: store.DefaultRetention).
 	History          store.History
 	HistoryRetention time.Duration
 	// Clocks serves GET /api/at-risk; nil: the route answers 501.

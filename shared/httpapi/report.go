@@ -40,7 +40,7 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, qe.Error(), map[string]string{"parameter": qe.Parameter})
 		return
 	}
-	svc := &report.Service{History: a.History, Queues: a.Queues, Retention: a.HistoryRetention}
+	svc := &report.Service{History: a.History, Retention: a.HistoryRetention}
 	rep, err := svc.Run(r.Context(), q)
 	switch {
 	case errors.As(err, &qe):

@@ -20,7 +20,9 @@ import (
 )
 
 // reportServer serves a memory store holding three first-response clocks
-// of November 2026: two met, one breached by 30 minutes.
+// of November 2026: two met, one breached by 30 minutes; and the promises
+// of the first and the last, a minute in for half an hour: kept, and
+// broken by 59 minutes (no breach).
 func reportServer(t *testing.T, withHistory bool) *httptest.Server {
 	t.Helper()
 	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
@@ -32,6 +34,14 @@ func reportServer(t *testing.T, withHistory bool) *httptest.Server {
 		r.Measure(nil, true, 0)
 		if _, err := mem.Record(context.Background(), r); err != nil {
 			t.Fatal(err)
+		}
+		if i != 1 {
+			p := r
+			p.Metric, p.Started, p.Due = history.Promise, start.Add(time.Minute), start.Add(31*time.Minute)
+			p.Measure(nil, true, 0)
+			if _, err := mem.Record(context.Background(), p); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	api := httpapi.New(policy.Default(), mem, func(string) (string, bool) { return "", false }, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -63,10 +73,16 @@ func TestReportRoute(t *testing.T) {
 			if len(rep.Rows) != 1 || rep.Rows[0].Group["team"] != "billing" || f.Met != 2 || f.Breached != 1 || *f.AttainmentPct != 66.67 {
 				t.Errorf("report %+v", rep)
 			}
+			if p := rep.Rows[0].Promise; p.Met != 1 || p.Breached != 1 || p.AttainmentPct == nil || *p.AttainmentPct != 50 || p.BreachesByLateness.To1h != 1 {
+				t.Errorf("promise %+v, want 1 kept, 1 broken by 59m: 50%%", p)
+			}
 		}},
 		{"json with breaches", month + "&breaches=true&tz=Europe/Berlin", "application/json", 200, "application/json", "", func(t *testing.T, body string) {
 			if !strings.Contains(body, `"ticket_url": "https://desk.test/c"`) || !strings.Contains(body, `"lateness_min": 30`) || !strings.Contains(body, "+01:00") {
 				t.Errorf("body lacks the breach in Berlin time:\n%s", body)
+			}
+			if n := strings.Count(body, `"lateness_min"`); n != 1 {
+				t.Errorf("%d breaches listed, want the first response's only (a broken promise is none):\n%s", n, body)
 			}
 		}},
 		{"browser accept gets JSON", month, "text/html,application/xhtml+xml,*/*;q=0.8", 200, "application/json", "", nil},

@@ -42,6 +42,20 @@ func (f Figures) csv() []string {
 	return out
 }
 
+// promiseColumns are the CSV columns of the promise figures, after
+// "promise_": kept, broken, the kept-rate, and how late the broken ones
+// were.
+var promiseColumns = []string{"kept", "broken", "kept_pct",
+	"late_lt_15m", "late_15m_1h", "late_1h_4h", "late_4h_24h", "late_ge_24h"}
+
+func (f Figures) promiseCSV() []string {
+	out := []string{itoa(f.Met), itoa(f.Breached), num(f.AttainmentPct)}
+	for _, c := range f.BreachesByLateness.counts() {
+		out = append(out, itoa(c))
+	}
+	return out
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // num writes a figure plainly (no exponent, no unit) so spreadsheets read
@@ -64,6 +78,9 @@ func CSVHeader(by []Dimension) []string {
 			h = append(h, m+c)
 		}
 	}
+	for _, c := range promiseColumns {
+		h = append(h, "promise_"+c)
+	}
 	return h
 }
 
@@ -84,6 +101,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 		rec = append(rec, row.FirstResponse.csv()...)
 		rec = append(rec, row.NextReply.csv()...)
+		rec = append(rec, row.Promise.promiseCSV()...)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -114,8 +132,7 @@ func (r *Report) WriteBreachesCSV(w io.Writer) error {
 }
 
 // WriteTable writes the report for people: aligned columns, durations as
-// 1h20m, then the promise kept-rates, the breaches when listed and the
-// notes.
+// 1h20m, then the breaches when listed and the notes.
 func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "SLA report %s to %s (%s)", r.From, r.To, r.Zone)
 	if len(r.By) > 0 {
@@ -126,7 +143,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, d := range r.By {
 		fmt.Fprintf(tw, "%s\t", columnName(d))
 	}
-	fmt.Fprint(tw, "first resp.\tmet\tbreached\tnot needed\tp50 business\tp90 business\tp50 calendar\tp90 calendar\tnext reply\tmet\tbreached\tlate <15m\t15m-1h\t1h-4h\t4h-24h\t>=24h\n")
+	fmt.Fprint(tw, "first resp.\tmet\tbreached\tnot needed\tp50 business\tp90 business\tp50 calendar\tp90 calendar\tnext reply\tmet\tbreached\tlate <15m\t15m-1h\t1h-4h\t4h-24h\t>=24h\tpromises\tkept\tbroken\n")
 	rows := append(r.Rows[:len(r.Rows):len(r.Rows)], r.Total)
 	for i, row := range rows {
 		for _, d := range r.By {
@@ -152,27 +169,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for j := range fl {
 			fmt.Fprintf(tw, "\t%d", fl[j]+nl[j])
 		}
-		fmt.Fprint(tw, "\n")
+		p := row.Promise
+		fmt.Fprintf(tw, "\t%s\t%d\t%d\n", pct(p.AttainmentPct), p.Met, p.Breached)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprint(w, "(attainment = met / (met + breached); times to first response; lateness: breaches of both metrics)\n")
-	if len(r.Promises) > 0 {
-		fmt.Fprint(w, "\npromises kept (first replies in the range, from the queue statistics)\n")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprint(tw, "queue\treplies\tpromised\tkept\tkept%\n")
-		for _, p := range r.Promises {
-			note := ""
-			if !p.Complete {
-				note = "\t(partial: older replies no longer kept)"
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s%s\n", p.Queue, p.Replies, p.Promised, p.Kept, pct(p.KeptPct), note)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
+	fmt.Fprint(w, "(attainment = met / (met + breached); times to first response; lateness: breaches of both metrics;\n"+
+		" promises = kept / (kept + broken), of acknowledgements sent before the first reply; a broken promise is no breach)\n")
 	if r.Breaches != nil {
 		fmt.Fprintf(w, "\nbreaches (%d)\n", len(r.Breaches))
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/slawatch/slawatch/shared/history"
-	"github.com/slawatch/slawatch/shared/queue"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -29,10 +28,6 @@ type Report struct {
 	DayBasis string `json:"day_basis"`
 	Rows     []Row  `json:"rows"`
 	Total    Row    `json:"total"`
-	// Promises are the promise kept-rates per queue, from the queue
-	// statistics (the history does not record promises); nil when the
-	// report had no queue statistics to read.
-	Promises []QueuePromises `json:"promises,omitempty"`
 	// Breaches lists the breached clocks that ended in the range (exact in
 	// Zone), earliest first, when asked for; BreachesTruncated says the
 	// list stopped at the limit.
@@ -49,6 +44,14 @@ type Row struct {
 	Group         map[Dimension]string `json:"group"`
 	FirstResponse Figures              `json:"first_response"`
 	NextReply     Figures              `json:"next_reply"`
+	// Promise is the auto-acknowledgements' promised reply times
+	// (history.Promise): Met is the promises kept, Breached those broken,
+	// AttainmentPct the kept-rate and BreachesByLateness how late the
+	// broken ones were. NotNeeded is always 0 (a ticket solved without a
+	// reply neither kept nor broke its promise) and the quantiles are null:
+	// a promise's duration runs from the acknowledgement, not the ticket,
+	// and the response times are FirstResponse's.
+	Promise Figures `json:"promise"`
 }
 
 // Figures summarise the clocks of one metric in one group. Durations are in
@@ -88,18 +91,6 @@ func (l Lateness) counts() [history.LatenessBuckets]int64 {
 	return [...]int64{l.Under15m, l.To1h, l.To4h, l.To24h, l.Over24h}
 }
 
-// QueuePromises is the promise kept-rate of one queue's first replies in
-// the range. Complete is false when the queue's statistics no longer hold
-// the range's oldest replies (they keep the newest queue.MaxReplies).
-type QueuePromises struct {
-	Queue    string   `json:"queue"`
-	Replies  int      `json:"replies"`
-	Promised int      `json:"promised"`
-	Kept     int      `json:"kept"`
-	KeptPct  *float64 `json:"kept_pct"`
-	Complete bool     `json:"complete"`
-}
-
 // Breach is one breached clock, for drill-down.
 type Breach struct {
 	Source      string    `json:"source"`
@@ -117,9 +108,6 @@ type Breach struct {
 // Service builds reports from the history.
 type Service struct {
 	History store.History
-	// Queues, if set, gives the promise kept-rates. On DynamoDB listing the
-	// queues is a Scan of the table (store.Queues.QueueNames).
-	Queues store.Queues
 	// Retention is the longest range a report may cover; 0:
 	// store.DefaultRetention.
 	Retention time.Duration
@@ -141,8 +129,8 @@ func (s *Service) Run(ctx context.Context, q Query) (*Report, error) {
 		return nil, fmt.Errorf("report: days %s to %s: %w", q.From, q.To, err)
 	}
 	rep := Build(q, days)
-	start, end := q.bounds()
 	if q.Breaches {
+		start, end := q.bounds()
 		limit := cmp.Or(s.MaxBreaches, DefaultMaxBreaches)
 		br, err := s.History.Breaches(ctx, start, end, limit+1)
 		if err != nil {
@@ -157,18 +145,12 @@ func (s *Service) Run(ctx context.Context, q Query) (*Report, error) {
 			rep.Breaches = append(rep.Breaches, breachOf(r, q.Zone))
 		}
 	}
-	if s.Queues != nil {
-		if rep.Promises, err = promises(ctx, s.Queues, start, end); err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		rep.Notes = append(rep.Notes, "promise kept-rate: from the queue statistics (first replies per queue), not the history")
-	}
 	return rep, nil
 }
 
 // Build computes a report's rows from the day aggregates of q's dates (UTC
 // dates, as store.History.Days returns them). Metrics other than first
-// response and next reply are left out.
+// response, next reply and promise are left out.
 func Build(q Query, days []history.Day) *Report {
 	if q.Zone == nil {
 		q.Zone = time.UTC
@@ -177,7 +159,7 @@ func Build(q Query, days []history.Day) *Report {
 	if rep.By == nil {
 		rep.By = []Dimension{}
 	}
-	type acc struct{ first, next history.Day }
+	type acc struct{ first, next, promise history.Day }
 	groups := map[string]*acc{}
 	keys := map[string]map[Dimension]string{}
 	var total acc
@@ -188,6 +170,8 @@ func Build(q Query, days []history.Day) *Report {
 			m = func(a *acc) *history.Day { return &a.first }
 		case history.NextReply:
 			m = func(a *acc) *history.Day { return &a.next }
+		case history.Promise:
+			m = func(a *acc) *history.Day { return &a.promise }
 		default:
 			continue
 		}
@@ -203,9 +187,9 @@ func Build(q Query, days []history.Day) *Report {
 	}
 	for _, k := range slices.Sorted(maps.Keys(groups)) {
 		a := groups[k]
-		rep.Rows = append(rep.Rows, Row{Group: keys[k], FirstResponse: figures(&a.first), NextReply: figures(&a.next)})
+		rep.Rows = append(rep.Rows, Row{Group: keys[k], FirstResponse: figures(&a.first), NextReply: figures(&a.next), Promise: promiseFigures(&a.promise)})
 	}
-	rep.Total = Row{Group: map[Dimension]string{}, FirstResponse: figures(&total.first), NextReply: figures(&total.next)}
+	rep.Total = Row{Group: map[Dimension]string{}, FirstResponse: figures(&total.first), NextReply: figures(&total.next), Promise: promiseFigures(&total.promise)}
 	if _, off := time.Date(q.From.Year, q.From.Month, q.From.Day, 0, 0, 0, 0, q.Zone).Zone(); off != 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("counts are per UTC day: the dates %s to %s are read as UTC days, so clocks that ended within %s's offset of midnight at either edge may fall on the other side (breaches are listed exactly)",
 			rep.From, rep.To, rep.Zone))
@@ -261,6 +245,13 @@ func figures(d *history.Day) Figures {
 	return f
 }
 
+// promiseFigures are figures without the quantiles (Row.Promise says why).
+func promiseFigures(d *history.Day) Figures {
+	f := figures(d)
+	f.BusinessP50Min, f.BusinessP90Min, f.CalendarP50Min, f.CalendarP90Min = nil, nil, nil, nil
+	return f
+}
+
 func quantile(h *history.Histogram, q float64) *float64 {
 	d, ok := h.Quantile(q)
 	if !ok {
@@ -281,41 +272,4 @@ func ptr[T any](v T) *T { return &v }
 func breachOf(r history.Record, loc *time.Location) Breach {
 	return Breach{Source: r.Source, Ticket: r.Ticket, Metric: r.Metric, Cycle: r.Cycle, Policy: r.Policy, Team: r.Team,
 		Due: r.Due.In(loc), Ended: r.Ended.In(loc), LatenessMin: minutes(r.Lateness), URL: r.URL}
-}
-
-// promises counts each queue's first replies in [start, end) that were
-// promised a time, and kept it.
-func promises(ctx context.Context, qs store.Queues, start, end time.Time) ([]QueuePromises, error) {
-	names, err := qs.QueueNames(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list queues: %w", err)
-	}
-	out := make([]QueuePromises, 0, len(names))
-	for _, name := range names {
-		st, err := qs.Queue(ctx, name)
-		if err != nil {
-			return nil, fmt.Errorf("queue %s: %w", name, err)
-		}
-		p := QueuePromises{Queue: name, Complete: true}
-		for _, r := range st.Replies {
-			if r.At.Before(start) || !r.At.Before(end) {
-				continue
-			}
-			p.Replies++
-			if r.Promised {
-				p.Promised++
-				if r.Kept {
-					p.Kept++
-				}
-			}
-		}
-		if len(st.Replies) >= queue.MaxReplies && slices.MinFunc(st.Replies, func(a, b queue.Reply) int { return a.At.Compare(b.At) }).At.After(start) {
-			p.Complete = false
-		}
-		if p.Promised > 0 {
-			p.KeptPct = ptr(round(100*float64(p.Kept)/float64(p.Promised), 2))
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }

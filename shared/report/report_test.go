@@ -21,6 +21,7 @@ import (
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/history"
+	"github.com/slawatch/slawatch/shared/queue"
 	"github.com/slawatch/slawatch/shared/report"
 	"github.com/slawatch/slawatch/shared/store"
 )
@@ -31,9 +32,13 @@ var now = time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 // trace builds n hand-made clocks over the 30 days of November 2026, three
 // teams, two channels, first responses and next replies, with every
 // outcome: targets of an hour, times to answer log-spread from a minute to
-// three days.
+// three days. Two in three answered first responses of the billing and
+// support teams had an acknowledgement sent 30 seconds in, promising a
+// reply within a minute to a day: a promise record each, kept or broken
+// (with n = 600, more than queue.MaxReplies of them).
 func trace(n int) []history.Record {
 	rng := rand.New(rand.NewPCG(11, 13))
+	prng := rand.New(rand.NewPCG(17, 19)) // the promises' own, so the clocks stay as they were
 	teams := []string{"billing", "support", ""}
 	var out []history.Record
 	for i := range n {
@@ -51,6 +56,14 @@ func trace(n int) []history.Record {
 		// histograms differ.
 		r.Business = r.Calendar * 2 / 3
 		out = append(out, r)
+		if r.Metric == history.FirstResponse && answered && i%3 != 2 {
+			sent := start.Add(30 * time.Second)
+			within := time.Duration(float64(time.Minute) * math.Pow(1440, prng.Float64()))
+			p := history.Record{Source: r.Source, Ticket: r.Ticket, Metric: history.Promise, Policy: r.Policy,
+				Team: r.Team, Channel: r.Channel, Priority: r.Priority, Started: sent, Due: sent.Add(within), Ended: r.Ended, URL: r.URL}
+			p.Measure(nil, true, 0)
+			out = append(out, p)
+		}
 	}
 	return out
 }
@@ -173,6 +186,33 @@ func checkFigures(t *testing.T, what string, f report.Figures, e expect) {
 	}
 }
 
+// checkPromise checks a row's promise figures against the tally of its
+// promise records: kept is met, broken is breached; no quantiles.
+func checkPromise(t *testing.T, what string, f report.Figures, e expect) {
+	t.Helper()
+	if f.Met != int64(e.met) || f.Breached != int64(e.breached) || f.NotNeeded != 0 || e.notNeeded != 0 {
+		t.Errorf("%s: kept/broken/not needed %d/%d/%d, want %d/%d/0", what, f.Met, f.Breached, f.NotNeeded, e.met, e.breached)
+	}
+	if e.met+e.breached == 0 {
+		if f.AttainmentPct != nil {
+			t.Errorf("%s: kept-rate %v, want null", what, *f.AttainmentPct)
+		}
+	} else if want := 100 * float64(e.met) / float64(e.met+e.breached); f.AttainmentPct == nil || math.Abs(*f.AttainmentPct-want) > 0.005 {
+		t.Errorf("%s: kept-rate %s, want %.4f", what, fmtPtr(f.AttainmentPct), want)
+	}
+	if f.Answered != int64(e.met+e.breached) {
+		t.Errorf("%s: answered %d, want %d", what, f.Answered, e.met+e.breached)
+	}
+	if f.BusinessP50Min != nil || f.BusinessP90Min != nil || f.CalendarP50Min != nil || f.CalendarP90Min != nil {
+		t.Errorf("%s: promise quantiles %s %s %s %s, want null", what, fmtPtr(f.BusinessP50Min), fmtPtr(f.BusinessP90Min),
+			fmtPtr(f.CalendarP50Min), fmtPtr(f.CalendarP90Min))
+	}
+	l := f.BreachesByLateness
+	if got := [5]int{int(l.Under15m), int(l.To1h), int(l.To4h), int(l.To24h), int(l.Over24h)}; got != e.late {
+		t.Errorf("%s: broken by lateness %v, want %v", what, got, e.late)
+	}
+}
+
 func record(t testing.TB, h store.History, rs []history.Record) {
 	t.Helper()
 	for _, r := range rs {
@@ -250,12 +290,23 @@ func TestAgainstIndependentComputation(t *testing.T) {
 					e := tally(rs, func(r history.Record) bool { return r.Team == team && r.Metric == m.metric })
 					checkFigures(t, fmt.Sprintf("team %q %s", team, m.metric), m.f, e)
 				}
+				e := tally(rs, func(r history.Record) bool { return r.Team == team && r.Metric == history.Promise })
+				if team != "" && e.met+e.breached == 0 {
+					t.Errorf("team %q: the trace has no promises", team)
+				}
+				checkPromise(t, fmt.Sprintf("team %q promise", team), row.Promise, e)
 			}
 			checkFigures(t, "total first_response", rep.Total.FirstResponse, tally(rs, func(r history.Record) bool { return r.Metric == history.FirstResponse }))
+			e := tally(rs, func(r history.Record) bool { return r.Metric == history.Promise })
+			if e.met+e.breached <= queue.MaxReplies {
+				t.Errorf("%d promises, want more than the queue statistics keep (%d)", e.met+e.breached, queue.MaxReplies)
+			}
+			checkPromise(t, "total promise", rep.Total.Promise, e)
 
 			var want []string
 			for _, r := range rs {
-				if r.Ended.After(r.Due) && r.Ended.Before(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
+				// Broken promises are no SLA breaches: not listed.
+				if r.Metric != history.Promise && r.Ended.After(r.Due) && r.Ended.Before(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) {
 					want = append(want, r.ID())
 				}
 			}
@@ -474,7 +525,7 @@ func TestJSONFieldNames(t *testing.T) {
 	b, _ := json.Marshal(rep)
 	for _, f := range []string{`"from":"2026-11-01"`, `"to":"2026-11-30"`, `"zone":"UTC"`, `"by":["day"]`, `"day_basis":"UTC"`, `"rows":[{"group":{"day":"2026-11-`,
 		`"first_response":{"met":`, `"attainment_pct":`, `"business_p50_min":`, `"calendar_p90_min":`, `"breaches_by_lateness":{"lt_15m":`,
-		`"next_reply":`, `"total":`, `"breaches":[{"source":"zendesk","ticket_id":`, `"lateness_min":`, `"ticket_url":"https://`} {
+		`"next_reply":`, `"promise":{"met":`, `"total":`, `"breaches":[{"source":"zendesk","ticket_id":`, `"lateness_min":`, `"ticket_url":"https://`} {
 		if !bytes.Contains(b, []byte(f)) {
 			t.Errorf("JSON lacks %s", f)
 		}
@@ -482,5 +533,98 @@ func TestJSONFieldNames(t *testing.T) {
 	var back report.Report
 	if err := json.Unmarshal(b, &back); err != nil || back.Total.FirstResponse.Met != rep.Total.FirstResponse.Met {
 		t.Errorf("JSON does not read back: %v", err)
+	}
+}
+
+// TestPromiseKeptRate works a small set by hand: per team, the promises
+// kept and broken, the kept-rate and how late the broken ones were; a
+// broken promise is neither a first-response figure nor a listed breach.
+func TestPromiseKeptRate(t *testing.T) {
+	day := time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+	i := 0
+	// mk is a record of ticket i: started at day, due in an hour, ended
+	// after took.
+	mk := func(metric, team string, took time.Duration) history.Record {
+		i++
+		r := history.Record{Source: "zendesk", Ticket: strconv.Itoa(i), Metric: metric, Policy: "hour", Team: team,
+			Channel: event.Email, Priority: event.Normal, Started: day, Due: day.Add(time.Hour), Ended: day.Add(took)}
+		r.Measure(nil, true, 0)
+		return r
+	}
+	p, fr := history.Promise, history.FirstResponse
+	rs := []history.Record{
+		// billing: 3 kept, 1 broken by 20m → 75%.
+		mk(p, "billing", 30*time.Minute), mk(p, "billing", 59*time.Minute), mk(p, "billing", time.Hour), mk(p, "billing", 80*time.Minute),
+		// support: 1 kept, 2 broken by 10m and 5h → 33.33%; and one SLA
+		// breach, late by 2h.
+		mk(p, "support", 10*time.Minute), mk(p, "support", 70*time.Minute), mk(p, "support", 6*time.Hour),
+		mk(fr, "support", 3*time.Hour),
+	}
+	// A broken promise of 1 December is out of the range.
+	late := mk(p, "billing", 2*time.Hour)
+	late.Started, late.Due, late.Ended = late.Started.AddDate(0, 0, 21), late.Due.AddDate(0, 0, 21), late.Ended.AddDate(0, 0, 21)
+	rs = append(rs, late)
+
+	h := store.NewMemoryAt(func() time.Time { return now })
+	record(t, h, rs)
+	rep, err := (&report.Service{History: h}).Run(context.Background(), report.Query{From: date("2026-11-01"), To: date("2026-11-30"),
+		By: []report.Dimension{report.Team}, Breaches: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		kept, broken int64
+		pct          float64
+		late         report.Lateness
+	}
+	for _, c := range []struct {
+		what string
+		got  report.Figures
+		want want
+	}{
+		{"billing", rep.Rows[0].Promise, want{3, 1, 75, report.Lateness{To1h: 1}}},
+		{"support", rep.Rows[1].Promise, want{1, 2, 33.33, report.Lateness{Under15m: 1, To24h: 1}}},
+		{"total", rep.Total.Promise, want{4, 3, 57.14, report.Lateness{Under15m: 1, To1h: 1, To24h: 1}}},
+	} {
+		f := c.got
+		if f.Met != c.want.kept || f.Breached != c.want.broken || f.AttainmentPct == nil || *f.AttainmentPct != c.want.pct ||
+			f.BreachesByLateness != c.want.late || f.Answered != c.want.kept+c.want.broken || f.BusinessP50Min != nil {
+			t.Errorf("%s: kept %d broken %d kept-rate %s lateness %+v answered %d p50 %s; want %d %d %v %+v %d null",
+				c.what, f.Met, f.Breached, fmtPtr(f.AttainmentPct), f.BreachesByLateness, f.Answered, fmtPtr(f.BusinessP50Min),
+				c.want.kept, c.want.broken, c.want.pct, c.want.late, c.want.kept+c.want.broken)
+		}
+	}
+	if rows := rep.Rows; len(rows) != 2 || rows[0].Group[report.Team] != "billing" || rows[0].FirstResponse.Met+rows[0].FirstResponse.Breached != 0 ||
+		rows[1].FirstResponse.Breached != 1 || rows[1].FirstResponse.BreachesByLateness != (report.Lateness{To4h: 1}) {
+		t.Errorf("rows %+v: want billing without first responses, support with one breach late by 2h", rows)
+	}
+	if len(rep.Breaches) != 1 || rep.Breaches[0].Metric != fr {
+		t.Errorf("breaches %+v, want the first response only", rep.Breaches)
+	}
+
+	// The table and the CSV carry the kept-rate.
+	var buf bytes.Buffer
+	if err := rep.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(name string) int { return slices.Index(recs[0], name) }
+	for i, w := range [][3]string{{"3", "1", "75"}, {"1", "2", "33.33"}} {
+		if c := col("promise_kept"); c < 0 || !slices.Equal(recs[1+i][c:c+3], w[:]) || recs[1+i][col("promise_late_15m_1h")] != [2]string{"1", "0"}[i] {
+			t.Errorf("CSV row %d: %q, want promise kept, broken, kept %% %q", i, recs[1+i], w)
+		}
+	}
+	buf.Reset()
+	if err := rep.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	for i, w := range [][]string{{"75.0%", "3", "1"}, {"33.3%", "1", "2"}, {"57.1%", "4", "3"}} {
+		if f := strings.Fields(lines[3+i]); len(f) < 3 || !slices.Equal(f[len(f)-3:], w) {
+			t.Errorf("table line %q does not end in %q", lines[3+i], w)
+		}
 	}
 }
