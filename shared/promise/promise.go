@@ -263,11 +263,20 @@ func (s *Service) acknowledge(ctx context.Context, t sla.Ticket) error {
 			a.Delivered = map[string]time.Time{}
 		}
 		maps.Copy(a.Delivered, done)
+		cur.Ack = &a
 		if len(derrs) == 0 {
 			sent := s.now()
 			a.SentAt, a.ClaimedUntil = &sent, time.Time{}
+			// A reply stored while this was being delivered has had its
+			// clocks recorded already; if the helpdesk stamped it after
+			// sent (its clock ahead of ours), it also ended the promise
+			// (sla.Ended), which nobody would record: make the ticket due
+			// for the checker to. Tickets without marks are of a
+			// deployment that records no history, and stay undue.
+			if cur.Recorded != nil || cur.RecordAt != nil {
+				cur, _ = sla.Unrecorded(s.Config, cur, sent)
+			}
 		}
-		cur.Ack = &a
 		return cur, true, nil
 	})
 	if err != nil {

@@ -15,7 +15,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/notify"
@@ -64,9 +66,15 @@ func (a *acks) PublishAck(_ context.Context, m notify.Ack) error {
 type replier struct {
 	mu    sync.Mutex
 	posts []string
+	// during, if set, runs in the middle of each write-back: what happens
+	// while an acknowledgement is being delivered.
+	during func()
 }
 
 func (r *replier) Reply(_ context.Context, id, body string) error {
+	if r.during != nil {
+		r.during()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.posts = append(r.posts, id+": "+body)
@@ -526,6 +534,74 @@ func TestTrack(t *testing.T) {
 			}
 			if len(st.Open) != tt.waiting || len(st.Replies) != tt.replies {
 				t.Errorf("%d waiting, %d replies; want %d, %d", len(st.Open), len(st.Replies), tt.waiting, tt.replies)
+			}
+		})
+	}
+}
+
+// An agent's reply stored while the acknowledgement is being delivered:
+// intake records the first response before the acknowledgement is written
+// as sent. If the helpdesk stamped the reply after our sent instant (its
+// clock a little ahead), the promise was made before it and is owed: the
+// acknowledger makes the ticket due, and the checker's catch-up records
+// it. Stamped before, there was no promise to keep, and nothing is owed.
+func TestReplyDuringDelivery(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name    string
+		replyAt time.Time // the sent instant is t0
+		owed    bool
+	}{
+		{"reply stamped after the sent instant", t0.Add(30 * time.Second), true},
+		{"reply stamped before the sent instant", t0.Add(-30 * time.Second), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mem := store.NewMemoryAt(func() time.Time { return t0 })
+			f := newFixtureOn(t, mem, t0)
+			f.in.History = mem
+			if _, err := f.in.Ingest(context.Background(), []event.Event{created("r", event.Chat, t0.Add(-5*time.Minute))}); err != nil {
+				t.Fatal(err)
+			}
+			f.replier.during = func() {
+				f.replier.during = nil
+				if _, err := f.in.Ingest(context.Background(), []event.Event{reply("r", c.replyAt)}); err != nil {
+					t.Error(err)
+				}
+			}
+			if err := f.svc.Observe(context.Background(), store.Key{Source: "desk", ID: "r"}); err != nil {
+				t.Fatal(err)
+			}
+			tk := f.ticket("r")
+			if tk.Ack == nil || tk.Ack.SentAt == nil || !tk.Ack.SentAt.Equal(t0) || tk.FirstResponse.RespondedAt == nil {
+				t.Fatalf("ack %+v, first response %+v: want sent at t0 and answered", tk.Ack, tk.FirstResponse)
+			}
+			want := 0
+			if c.owed {
+				want = 1
+			}
+			if _, owed := sla.Unrecorded(f.cfg, tk, t0); len(owed) != want || (c.owed && owed[0].Metric != history.Promise) {
+				t.Fatalf("owed %+v, want the promise owed: %v", owed, c.owed)
+			}
+			if (tk.RecordAt != nil) != c.owed || (c.owed && !tk.RecordAt.Equal(t0)) {
+				t.Fatalf("RecordAt %v, want t0: %v", tk.RecordAt, c.owed)
+			}
+			// The checker's catch-up records it, once.
+			rec := &intake.Recorder{Policies: f.cfg, Tickets: mem, History: mem}
+			if err := rec.CatchUp(context.Background(), store.Key{Source: "desk", ID: "r"}); err != nil {
+				t.Fatal(err)
+			}
+			days, err := mem.Days(context.Background(), calendar.DateOf(t0, time.UTC), calendar.DateOf(t0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept int64
+			for _, d := range days {
+				if d.Group.Metric == history.Promise {
+					kept += d.Met
+				}
+			}
+			if kept != int64(want) || f.ticket("r").RecordAt != nil {
+				t.Errorf("promises kept in the history %d, RecordAt %v; want %d and nil", kept, f.ticket("r").RecordAt, want)
 			}
 		})
 	}
