@@ -4,7 +4,10 @@
 // function the Makefile cannot build, an environment variable the code reads
 // but the template does not set (or the reverse), a policy that reaches
 // beyond the template's own resources, a table that differs from the one the
-// store creates for the tests, and alarms or timeouts that cannot work.
+// store creates for the tests, alarms or timeouts that cannot work, a route
+// for the dashboard or /api/* that could be deployed without its JWT
+// authorizer, and a CloudWatch dashboard charting a metric no function
+// writes.
 //
 // The template is parsed with go.yaml.in/yaml/v3; CloudFormation's short-form
 // tags (!Ref, !GetAtt, !Sub, !If, …) become their long form ({"Ref": x},
