@@ -244,6 +244,12 @@ func get(path string) events.APIGatewayV2HTTPRequest {
 	}
 }
 
+func getQuery(path, query string) events.APIGatewayV2HTTPRequest {
+	req := get(path)
+	req.RawQueryString = query
+	return req
+}
+
 // sqsEvent is the acknowledger's event for messages received from the
 // observe queue, as Lambda's event source mapping delivers them.
 func sqsEvent(ms []sqsMessage, queueARN string) events.SQSEvent {
@@ -342,6 +348,17 @@ func TestLambdaStory(t *testing.T) {
 	}
 	if status, body := apiResponse(t, w.invoke(tickets, get("/tickets/desk/T-1"))); status != 200 || body["acknowledgement"] == nil {
 		t.Errorf("ticket after the story: %d %v", status, body)
+	}
+	// The dashboard's routes: the report counts the breached first
+	// response from the history the webhook recorded (501 without one), and
+	// the at-risk list answers from the running index.
+	day := func(d int) string { return created.AddDate(0, 0, d).Format(time.DateOnly) }
+	status, body := apiResponse(t, w.invoke(tickets, getQuery("/api/report", "from="+day(-1)+"&to="+day(1))))
+	if breached := cfnDig(body, "total", "first_response", "breached"); status != 200 || breached != 1.0 {
+		t.Errorf("GET /api/report: %d, first responses breached %v, want 200 and 1: %v", status, breached, body)
+	}
+	if status, body := apiResponse(t, w.invoke(tickets, get("/api/at-risk"))); status != 200 {
+		t.Errorf("GET /api/at-risk: %d %v", status, body)
 	}
 
 	// Metrics: one EMF line per invocation with the story's figures.

@@ -4,7 +4,10 @@
 // function the Makefile cannot build, an environment variable the code reads
 // but the template does not set (or the reverse), a policy that reaches
 // beyond the template's own resources, a table that differs from the one the
-// store creates for the tests, and alarms or timeouts that cannot work.
+// store creates for the tests, alarms or timeouts that cannot work, a route
+// for the dashboard or /api/* that could be deployed without its JWT
+// authorizer, and a CloudWatch dashboard charting a metric no function
+// writes.
 //
 // The template is parsed with go.yaml.in/yaml/v3; CloudFormation's short-form
 // tags (!Ref, !GetAtt, !Sub, !If, …) become their long form ({"Ref": x},
@@ -43,6 +46,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slawatch/slawatch/functions/internal/runtimeapi"
+	"github.com/slawatch/slawatch/shared/lambdaenv"
+	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -834,6 +839,596 @@ func TestAPIAuth(t *testing.T) {
 	}
 }
 
+// The parameters that turn the dashboard on, and the routes it is served
+// on: the page and the two routes its script reads (shared/httpapi).
+const (
+	dashboardIssuerParam   = "DashboardIssuer"
+	dashboardAudienceParam = "DashboardAudience"
+)
+
+var dashboardRoutes = []string{"GET /", "GET /api/at-risk", "GET /api/report"}
+
+// TestTemplateDashboardAuth: the dashboard (GET /) and its /api/* routes exist only
+// when both OIDC parameters are set (both default to empty), and then each
+// goes through a JWT authorizer configured from them, to the Tickets
+// function. With either empty no route for / or /api/* and no authorizer
+// is deployed: the template's conditions are evaluated for each case as
+// CloudFormation would, and every route of the template is looked at,
+// SAM events included (they cannot carry a condition, so one on these
+// paths would be deployed whatever the parameters).
+func TestTemplateDashboardAuth(t *testing.T) {
+	tp := loadT(t)
+	for _, name := range []string{dashboardIssuerParam, dashboardAudienceParam} {
+		p := tp.Parameters[name]
+		if p == nil {
+			t.Fatalf("no parameter %s", name)
+		}
+		if p["Default"] != "" {
+			t.Errorf("Parameters.%s: Default %v, want \"\": no dashboard unless asked for", name, p["Default"])
+		}
+	}
+	ticketsTimeout, _ := cfnNum(tp.Functions["Tickets"]["Timeout"])
+	for _, tc := range []struct {
+		name, issuer, audience string
+		on                     bool
+	}{
+		{"defaults", "", "", false},
+		{"issuer only", "https://accounts.google.com", "", false},
+		{"audience only", "", "1234-abc.apps.googleusercontent.com", false},
+		{"both", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123", "1example23456789,2example34567890", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			deployed, err := tp.deployed(map[string]string{dashboardIssuerParam: tc.issuer, dashboardAudienceParam: tc.audience})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var routes, authorizers []string
+			for _, id := range slices.Sorted(maps.Keys(deployed)) {
+				r := deployed[id]
+				props := cfnMap(r["Properties"])
+				switch r["Type"] {
+				case "AWS::ApiGatewayV2::Authorizer":
+					if props["AuthorizerType"] == "JWT" {
+						authorizers = append(authorizers, id)
+					}
+				case "AWS::ApiGatewayV2::Route":
+					key := fmt.Sprint(props["RouteKey"])
+					if !isDashboardRoute(key) {
+						continue
+					}
+					routes = append(routes, key)
+					tp.checkDashboardRoute(t, deployed, id, ticketsTimeout)
+				case "AWS::ApiGatewayV2::Api":
+					if props["Target"] != nil {
+						t.Errorf("%s: Target (quick create) makes a $default route without authorization", id)
+					}
+				}
+			}
+			for _, id := range tp.functionIDs() {
+				for ev, e := range cfnMap(tp.Functions[id]["Events"]) {
+					typ := cfnDig(e, "Type")
+					if typ != "HttpApi" && typ != "Api" {
+						continue
+					}
+					key := "$default" // an HttpApi event without Path and Method
+					if p := cfnDig(e, "Properties", "Path"); p != nil {
+						key = strings.ToUpper(fmt.Sprint(cfnDig(e, "Properties", "Method"))) + " " + fmt.Sprint(p)
+					}
+					if isDashboardRoute(key) {
+						t.Errorf("%s: event %s routes %s, which must exist only under the dashboard's condition and behind its JWT authorizer; SAM events take no Condition", id, ev, key)
+					}
+				}
+			}
+			slices.Sort(routes)
+			if tc.on {
+				if !slices.Equal(routes, dashboardRoutes) {
+					t.Errorf("routes deployed for the dashboard: %q, want %q", routes, dashboardRoutes)
+				}
+				if len(authorizers) == 0 {
+					t.Error("no JWT authorizer deployed")
+				}
+			} else {
+				if len(routes) > 0 {
+					t.Errorf("with %s=%q and %s=%q, routes %q are deployed: the dashboard must not exist without both", dashboardIssuerParam, tc.issuer, dashboardAudienceParam, tc.audience, routes)
+				}
+				if len(authorizers) > 0 {
+					t.Errorf("with %s=%q and %s=%q, JWT authorizers %q are deployed", dashboardIssuerParam, tc.issuer, dashboardAudienceParam, tc.audience, authorizers)
+				}
+			}
+		})
+	}
+}
+
+// isDashboardRoute reports whether requests for / or /api/* can reach a
+// route: the route is one of them, a greedy or catch-all one at the root
+// (/{proxy+}, $default), or of any method.
+func isDashboardRoute(key string) bool {
+	if key == "$default" {
+		return true
+	}
+	_, path, ok := strings.Cut(key, " ")
+	return ok && (path == "/" || path == "/api" || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/{"))
+}
+
+// checkDashboardRoute: the route takes a JWT from the Authorization header,
+// checked against the dashboard's issuer and audiences, and reaches the
+// Tickets function through a deployed integration and permission.
+func (tp *samTemplate) checkDashboardRoute(t *testing.T, deployed map[string]map[string]any, id string, ticketsTimeout float64) {
+	t.Helper()
+	props := cfnMap(deployed[id]["Properties"])
+	if props["AuthorizationType"] != "JWT" {
+		t.Errorf("%s: %v has AuthorizationType %v, want JWT", id, props["RouteKey"], props["AuthorizationType"])
+	}
+	api, ok := refTo(props["ApiId"])
+	if !ok {
+		t.Errorf("%s: ApiId %v is no !Ref", id, props["ApiId"])
+	}
+	auth, ok := refTo(props["AuthorizerId"])
+	a := cfnMap(deployed[auth]["Properties"])
+	switch {
+	case !ok || deployed[auth]["Type"] != "AWS::ApiGatewayV2::Authorizer":
+		t.Errorf("%s: AuthorizerId %v is no deployed AWS::ApiGatewayV2::Authorizer", id, props["AuthorizerId"])
+	case a["AuthorizerType"] != "JWT":
+		t.Errorf("%s: authorizer %s is of type %v, want JWT", id, auth, a["AuthorizerType"])
+	default:
+		if r, _ := refTo(a["ApiId"]); r != api {
+			t.Errorf("%s: authorizer %s belongs to %v, the route to %s", id, auth, a["ApiId"], api)
+		}
+		if src := cfnList(a["IdentitySource"]); len(src) != 1 || src[0] != "$request.header.Authorization" {
+			t.Errorf("%s: authorizer %s takes the token from %v, want [$request.header.Authorization] (docs/deploy.md says so)", id, auth, src)
+		}
+		if r, ok := refTo(cfnDig(a, "JwtConfiguration", "Issuer")); !ok || r != dashboardIssuerParam {
+			t.Errorf("%s: authorizer %s: JwtConfiguration.Issuer is %v, want !Ref %s", id, auth, cfnDig(a, "JwtConfiguration", "Issuer"), dashboardIssuerParam)
+		}
+		split := cfnList(cfnMap(cfnDig(a, "JwtConfiguration", "Audience"))["Fn::Split"])
+		if len(split) != 2 || split[0] != "," || !slices.Equal(refsIn(split[1]), []string{dashboardAudienceParam}) || !isRef(split[1]) {
+			t.Errorf("%s: authorizer %s: JwtConfiguration.Audience is %v, want !Split [\",\", !Ref %s]", id, auth, cfnDig(a, "JwtConfiguration", "Audience"), dashboardAudienceParam)
+		}
+	}
+	target, _ := cfnMap(props["Target"])["Fn::Sub"].(string)
+	integ, ok := strings.CutPrefix(target, "integrations/${")
+	integ, ok2 := strings.CutSuffix(integ, "}")
+	in := cfnMap(deployed[integ]["Properties"])
+	if !ok || !ok2 || deployed[integ]["Type"] != "AWS::ApiGatewayV2::Integration" {
+		t.Errorf("%s: Target %v is not !Sub integrations/${<deployed integration>}", id, props["Target"])
+		return
+	}
+	if fn, attr, ok := getAtt(in["IntegrationUri"]); !ok || fn != "Tickets" || attr != "Arn" || in["IntegrationType"] != "AWS_PROXY" {
+		t.Errorf("%s: integration %s is %v %v, want AWS_PROXY to !GetAtt Tickets.Arn (the function that serves the dashboard)", id, integ, in["IntegrationType"], in["IntegrationUri"])
+	}
+	if in["PayloadFormatVersion"] != "2.0" {
+		t.Errorf("%s: integration %s: PayloadFormatVersion %v, want \"2.0\" (Tickets takes events.APIGatewayV2HTTPRequest)", id, integ, in["PayloadFormatVersion"])
+	}
+	if wait, ok := cfnNum(in["TimeoutInMillis"]); !ok || wait < ticketsTimeout*1000 || wait > apiGatewayMaxTimeout {
+		t.Errorf("%s: integration %s waits %v ms for Tickets, whose Timeout is %v s: want between %v and %d", id, integ, in["TimeoutInMillis"], ticketsTimeout, ticketsTimeout*1000, apiGatewayMaxTimeout)
+	}
+	permitted := false
+	for _, r := range deployed {
+		p := cfnMap(r["Properties"])
+		fn, _ := refTo(p["FunctionName"])
+		if r["Type"] == "AWS::Lambda::Permission" && fn == "Tickets" && p["Principal"] == "apigateway.amazonaws.com" &&
+			p["Action"] == "lambda:InvokeFunction" && slices.Contains(refsIn(p["SourceArn"]), api) {
+			permitted = true
+		}
+	}
+	if !permitted {
+		t.Errorf("%s: no deployed AWS::Lambda::Permission lets %s (apigateway.amazonaws.com) invoke Tickets", id, api)
+	}
+}
+
+// TestTemplateDashboardParameters: the parameters refuse what API Gateway
+// would refuse at deploy time, or accept and never match (an audience with
+// a space).
+func TestTemplateDashboardParameters(t *testing.T) {
+	tp := loadT(t)
+	for _, tc := range []struct {
+		param, value string
+		ok           bool
+	}{
+		{dashboardIssuerParam, "", true},
+		{dashboardIssuerParam, "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123", true},
+		{dashboardIssuerParam, "https://acme.okta.com/oauth2/default", true},
+		{dashboardIssuerParam, "https://accounts.google.com", true},
+		{dashboardIssuerParam, "http://acme.okta.com/oauth2/default", false}, // API Gateway wants https
+		{dashboardIssuerParam, "https://acme.okta.com/oauth2/default?x=1", false},
+		{dashboardIssuerParam, "https://acme.okta.com/#x", false},
+		{dashboardIssuerParam, " https://accounts.google.com", false},
+		{dashboardIssuerParam, "accounts.google.com", false},
+		{dashboardAudienceParam, "", true},
+		{dashboardAudienceParam, "1example23456789", true},
+		{dashboardAudienceParam, "1example23456789,api://slawatch", true},
+		{dashboardAudienceParam, "a, b", false}, // " b" would be an audience no token has
+		{dashboardAudienceParam, "a,,b", false},
+		{dashboardAudienceParam, ",a", false},
+		{dashboardAudienceParam, "a,", false},
+	} {
+		pattern, _ := tp.Parameters[tc.param]["AllowedPattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if err != nil || pattern == "" {
+			t.Fatalf("Parameters.%s: AllowedPattern %q: %v", tc.param, pattern, err)
+		}
+		if got := re.MatchString(tc.value); got != tc.ok {
+			t.Errorf("Parameters.%s: AllowedPattern %q accepts %q: %v, want %v", tc.param, pattern, tc.value, got, tc.ok)
+		}
+	}
+}
+
+// TestTemplateMetricsDashboard: the CloudWatch dashboard is always deployed, its
+// body is JSON once CloudFormation has substituted it, and every metric it
+// charts is one a function writes: the namespace and dimensions are those
+// of the EMF document lambdaenv's recorder writes for the function the
+// Function dimension names (written here, not copied), and the name is a
+// constant of shared/metrics that function's code uses. A metric renamed,
+// moved to another function or given other dimensions in the code fails
+// it. It also charts what the issue asked for.
+func TestTemplateMetricsDashboard(t *testing.T) {
+	tp := loadT(t)
+	var dashboards []string
+	for _, id := range slices.Sorted(maps.Keys(tp.Resources)) {
+		if tp.Resources[id]["Type"] == "AWS::CloudWatch::Dashboard" {
+			dashboards = append(dashboards, id)
+		}
+	}
+	if len(dashboards) == 0 {
+		t.Fatal("no AWS::CloudWatch::Dashboard in template.yaml")
+	}
+	// What each function's code can write, by the name it gives
+	// lambdaenv.Load (the Function dimension).
+	writes := map[string]map[string]string{}
+	for _, id := range tp.functionIDs() {
+		dir := functionDir(t, tp, id)
+		name, err := loadName(filepath.Join(tp.Root, "functions", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := scanCode(tp.Root, "./functions/"+dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writes[name] = u.metrics
+	}
+	type charted struct {
+		where, namespace, name, stat string
+		dims                         map[string]string
+	}
+	var all []charted
+	for _, id := range dashboards {
+		if c := tp.Resources[id]["Condition"]; c != nil {
+			t.Errorf("%s: under condition %v; the metrics dashboard is always deployed", id, c)
+		}
+		body, err := subPseudo(cfnDig(tp.Resources[id], "Properties", "DashboardBody"))
+		if err != nil {
+			t.Errorf("%s: DashboardBody: %v", id, err)
+			continue
+		}
+		var d struct {
+			Widgets []struct {
+				Type       string          `json:"type"`
+				Properties json.RawMessage `json:"properties"`
+			} `json:"widgets"`
+		}
+		if err := json.Unmarshal([]byte(body), &d); err != nil {
+			t.Errorf("%s: DashboardBody is not JSON: %v", id, err)
+			continue
+		}
+		for i, w := range d.Widgets {
+			if w.Type != "metric" {
+				continue
+			}
+			var p struct {
+				Title   string  `json:"title"`
+				Region  string  `json:"region"`
+				Metrics [][]any `json:"metrics"`
+			}
+			if err := json.Unmarshal(w.Properties, &p); err != nil {
+				t.Errorf("%s: widget %d: %v", id, i, err)
+				continue
+			}
+			if p.Region != pseudoValues["AWS::Region"] {
+				t.Errorf("%s: widget %d (%s): region %q, want ${AWS::Region}", id, i, p.Title, p.Region)
+			}
+			if len(p.Metrics) == 0 {
+				t.Errorf("%s: widget %d (%s): no metrics", id, i, p.Title)
+			}
+			for j, m := range p.Metrics {
+				where := fmt.Sprintf("%s: widget %d (%s) metric %d", id, i, p.Title, j)
+				strs, opts, err := metricEntry(m)
+				if err != nil {
+					t.Errorf("%s: %v", where, err)
+					continue
+				}
+				c := charted{where: where, namespace: strs[0], name: strs[1], stat: "Average", dims: map[string]string{}}
+				for k := 2; k < len(strs); k += 2 {
+					c.dims[strs[k]] = strs[k+1]
+				}
+				if s, ok := opts["stat"].(string); ok {
+					c.stat = s
+				}
+				all = append(all, c)
+			}
+		}
+	}
+	// One EMF document per function named, with every metric charted for it.
+	docs := map[string]emfDoc{}
+	for _, c := range all {
+		if _, ok := docs[c.dims["Function"]]; ok || c.dims["Function"] == "" {
+			continue
+		}
+		var names []string
+		for _, o := range all {
+			if o.dims["Function"] == c.dims["Function"] {
+				names = append(names, o.name)
+			}
+		}
+		docs[c.dims["Function"]] = writeEMF(t, c.dims["Function"], names)
+	}
+	for _, c := range all {
+		fn := c.dims["Function"]
+		code, ok := writes[fn]
+		if !ok {
+			t.Errorf("%s: %s/%s with %v: no function of the template writes metrics with Function=%q", c.where, c.namespace, c.name, c.dims, fn)
+			continue
+		}
+		if _, ok := code[c.name]; !ok {
+			t.Errorf("%s: %s: the %s function's code uses no constant of shared/metrics of that value; it writes %v", c.where, c.name, fn, slices.Sorted(maps.Keys(code)))
+		}
+		doc := docs[fn]
+		if c.namespace != doc.namespace {
+			t.Errorf("%s: %s in namespace %q; the functions write to %q", c.where, c.name, c.namespace, doc.namespace)
+		}
+		if !slices.ContainsFunc(doc.dimensionSets, func(set []string) bool {
+			return slices.Equal(set, slices.Sorted(maps.Keys(c.dims)))
+		}) {
+			t.Errorf("%s: %s with dimensions %v; the EMF document defines the sets %v: CloudWatch keeps a metric per set, so another set charts nothing", c.where, c.name, slices.Sorted(maps.Keys(c.dims)), doc.dimensionSets)
+		}
+		for k, v := range c.dims {
+			if doc.values[k] != v {
+				t.Errorf("%s: %s with %s=%q; the %s function writes %s=%q", c.where, c.name, k, v, fn, k, doc.values[k])
+			}
+		}
+	}
+	// What the issue asks the dashboard to show.
+	for _, want := range []struct{ name, stat string }{
+		{metrics.Breaches, "Sum"}, {metrics.AlertsSent, "Sum"}, {metrics.AlertsFailed, "Sum"},
+		{metrics.CheckerLagSeconds, "Maximum"}, {metrics.FirstResponseSeconds, "p50"}, {metrics.FirstResponseSeconds, "p90"},
+		{metrics.AcksSent, "Sum"}, {metrics.PromiseKept, "Average"}, // the Average of 1s and 0s is the kept-rate
+	} {
+		if !slices.ContainsFunc(all, func(c charted) bool { return c.name == want.name && c.stat == want.stat }) {
+			t.Errorf("the dashboard does not chart the %s of %s", want.stat, want.name)
+		}
+	}
+}
+
+// metricEntry splits a dashboard metric array: namespace, name, dimension
+// name/value pairs, then an optional options object.
+func metricEntry(m []any) (strs []string, opts map[string]any, err error) {
+	for i, v := range m {
+		switch v := v.(type) {
+		case string:
+			if v == "." {
+				return nil, nil, errors.New(`the "." shorthand: write each metric out, so that it can be checked`)
+			}
+			strs = append(strs, v)
+		case map[string]any:
+			if i != len(m)-1 {
+				return nil, nil, fmt.Errorf("%v: options before the end", m)
+			}
+			if _, ok := v["expression"]; ok {
+				return nil, nil, fmt.Errorf("%v: a metric math expression (not checked against the code)", m)
+			}
+			opts = v
+		default:
+			return nil, nil, fmt.Errorf("%v: element %d is %T", m, i, v)
+		}
+	}
+	if len(strs) < 2 || len(strs)%2 != 0 {
+		return nil, nil, fmt.Errorf("%v: want namespace, metric name, then dimension name/value pairs", m)
+	}
+	return strs, opts, nil
+}
+
+// pseudoValues stand in for CloudFormation's pseudo parameters when a test
+// renders a Fn::Sub.
+var pseudoValues = map[string]string{
+	"AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012", "AWS::StackName": "slawatch",
+	"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+}
+
+// subPseudo renders a Fn::Sub string the way CloudFormation does, with
+// pseudoValues; a variable that is not a pseudo parameter is an error.
+func subPseudo(v any) (string, error) {
+	s, ok := cfnMap(v)["Fn::Sub"].(string)
+	if !ok {
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return "", fmt.Errorf("%v is neither a string nor a !Sub of one", v)
+	}
+	var unknown []string
+	out := subVar.ReplaceAllStringFunc(s, func(m string) string {
+		name := m[2 : len(m)-1]
+		if val, ok := pseudoValues[name]; ok {
+			return val
+		}
+		unknown = append(unknown, name)
+		return m
+	})
+	if len(unknown) > 0 {
+		return "", fmt.Errorf("substitutes %q, which the test does not render", unknown)
+	}
+	return strings.ReplaceAll(out, "${!", "${"), nil // ${!x} is a literal ${x}
+}
+
+// emfDoc is what one EMF document declares.
+type emfDoc struct {
+	namespace     string
+	dimensionSets [][]string        // each sorted
+	values        map[string]string // the dimensions' values
+}
+
+// writeEMF has the recorder lambdaenv.Load builds for the named function
+// write names, and returns what the document it writes declares. It runs
+// Load offline (packaged configuration, no secret; the DynamoDB client
+// makes no request until used) with os.Stdout, where the recorder writes,
+// redirected to a file.
+func writeEMF(t *testing.T, function string, names []string) emfDoc {
+	t.Helper()
+	t.Setenv("SLAWATCH_TABLE", "slawatch")
+	t.Setenv("AWS_REGION", pseudoValues["AWS::Region"])
+	for _, name := range []string{"SLAWATCH_CONFIG_PARAMETER", "SLAWATCH_CONFIG_FILE", "SLAWATCH_SECRETS_ARN", "SLAWATCH_LOCAL_SECRETS"} {
+		t.Setenv(name, "")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "emf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stdout := os.Stdout
+	os.Stdout = f
+	env, err := lambdaenv.Load(context.Background(), function)
+	os.Stdout = stdout
+	if err != nil {
+		t.Fatalf("lambdaenv.Load(%q): %v", function, err)
+	}
+	for _, n := range names {
+		env.Metrics.Add(n, metrics.Count, 1)
+	}
+	if err := env.Metrics.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var raw map[string]any
+		if json.Unmarshal([]byte(line), &raw) != nil || raw["_aws"] == nil {
+			continue
+		}
+		var d struct {
+			AWS struct {
+				CloudWatchMetrics []struct {
+					Namespace  string
+					Dimensions [][]string
+				}
+			} `json:"_aws"`
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("EMF line %s: %v", line, err)
+		}
+		if n := len(d.AWS.CloudWatchMetrics); n != 1 {
+			t.Fatalf("EMF line %s: %d metric directives, want 1", line, n)
+		}
+		doc := emfDoc{namespace: d.AWS.CloudWatchMetrics[0].Namespace, values: map[string]string{}}
+		for _, set := range d.AWS.CloudWatchMetrics[0].Dimensions {
+			doc.dimensionSets = append(doc.dimensionSets, slices.Sorted(slices.Values(set)))
+			for _, k := range set {
+				doc.values[k], _ = raw[k].(string)
+			}
+		}
+		return doc
+	}
+	t.Fatalf("lambdaenv's recorder for %q wrote no EMF document: %q", function, b)
+	return emfDoc{}
+}
+
+// deployed returns the resources CloudFormation creates with the given
+// parameter values (the others at their defaults): those without a
+// Condition, and those whose Condition holds.
+func (tp *samTemplate) deployed(params map[string]string) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	for id, r := range tp.Resources {
+		if c, ok := r["Condition"].(string); ok {
+			on, err := tp.condition(c, params)
+			if err != nil {
+				return nil, fmt.Errorf("Resources.%s: %w", id, err)
+			}
+			if !on {
+				continue
+			}
+		}
+		out[id] = r
+	}
+	return out, nil
+}
+
+// condition evaluates the named condition: Fn::Equals of strings and
+// parameters, Fn::Not, Fn::And, Fn::Or and Condition, which is what
+// CloudFormation allows in Conditions.
+func (tp *samTemplate) condition(name string, params map[string]string) (bool, error) {
+	c, ok := tp.Conditions[name]
+	if !ok {
+		return false, fmt.Errorf("no condition %s", name)
+	}
+	on, err := tp.evalCondition(c, params)
+	if err != nil {
+		return false, fmt.Errorf("condition %s: %w", name, err)
+	}
+	return on, nil
+}
+
+func (tp *samTemplate) evalCondition(v any, params map[string]string) (bool, error) {
+	m := cfnMap(v)
+	if c, ok := m["Condition"].(string); ok && len(m) == 1 {
+		return tp.condition(c, params)
+	}
+	for _, fn := range []string{"Fn::Not", "Fn::And", "Fn::Or"} {
+		args, ok := m[fn]
+		if !ok {
+			continue
+		}
+		var vals []bool
+		for _, a := range cfnList(args) {
+			b, err := tp.evalCondition(a, params)
+			if err != nil {
+				return false, err
+			}
+			vals = append(vals, b)
+		}
+		switch {
+		case fn == "Fn::Not" && len(vals) == 1:
+			return !vals[0], nil
+		case fn == "Fn::And" && len(vals) >= 2:
+			return !slices.Contains(vals, false), nil
+		case fn == "Fn::Or" && len(vals) >= 2:
+			return slices.Contains(vals, true), nil
+		}
+		return false, fmt.Errorf("%s with %d arguments", fn, len(vals))
+	}
+	if args := cfnList(m["Fn::Equals"]); len(args) == 2 {
+		a, err := tp.paramValue(args[0], params)
+		if err != nil {
+			return false, err
+		}
+		b, err := tp.paramValue(args[1], params)
+		if err != nil {
+			return false, err
+		}
+		return a == b, nil
+	}
+	return false, fmt.Errorf("cannot evaluate %v", v)
+}
+
+// paramValue returns a literal, or a parameter's value: given, else its
+// default.
+func (tp *samTemplate) paramValue(v any, params map[string]string) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	name, ok := refTo(v)
+	p := tp.Parameters[name]
+	if !ok || p == nil {
+		return "", fmt.Errorf("%v: want a string or a !Ref to a parameter", v)
+	}
+	if val, ok := params[name]; ok {
+		return val, nil
+	}
+	if d, ok := p["Default"]; ok {
+		return fmt.Sprint(d), nil
+	}
+	return "", fmt.Errorf("parameter %s has no default and no value was given", name)
+}
+
 // ---------------------------------------------------------------------------
 // Reading the template.
 
@@ -1107,6 +1702,11 @@ func getAtt(v any) (id, attr string, ok bool) {
 	id, ok1 := a[0].(string)
 	attr, ok2 := a[1].(string)
 	return id, attr, ok1 && ok2
+}
+
+func isRef(v any) bool {
+	_, ok := refTo(v)
+	return ok
 }
 
 func isNoValue(v any) bool {
@@ -1454,6 +2054,34 @@ var implicitMethods = []string{
 // implicitMethods are always reached. Packages outside the module are not
 // walked.
 func scanEnv(root, pkg string) (map[string]string, error) {
+	u, err := scanCode(root, pkg)
+	if err != nil {
+		return nil, err
+	}
+	return u.env, nil
+}
+
+// codeUses is what scanCode finds in the code reachable from a main
+// package, each name with where it was first seen.
+type codeUses struct {
+	env     map[string]string // environment variables read (see scanEnv)
+	metrics map[string]string // metric names: string constants of shared/metrics used
+}
+
+var codeScans sync.Map // package → func() (*codeUses, error)
+
+// scanCode walks the code reachable from the main package pkg once (the
+// walk type-checks the module: seconds), for scanEnv and for the metrics a
+// function can write. A metric counts when reachable code uses its
+// constant, which over-approximates what the function writes (the tickets
+// function reaches the webhook handler's metrics, though it gives the
+// handler no recorder), but never misses one.
+func scanCode(root, pkg string) (*codeUses, error) {
+	f, _ := codeScans.LoadOrStore(pkg, sync.OnceValues(func() (*codeUses, error) { return walkCode(root, pkg) }))
+	return f.(func() (*codeUses, error))()
+}
+
+func walkCode(root, pkg string) (*codeUses, error) {
 	goBin, err := runtimeapi.GoTool()
 	if err != nil {
 		return nil, err
@@ -1566,16 +2194,18 @@ func scanEnv(root, pkg string) (map[string]string, error) {
 		roots = append(roots, methodsByName[name]...)
 	}
 
-	reads := map[string]string{}
-	note := func(name string, pos token.Pos) {
-		if _, ok := reads[name]; !ok {
+	uses := &codeUses{env: map[string]string{}, metrics: map[string]string{}}
+	metricsPkg := mod + "/shared/metrics"
+	noteIn := func(m map[string]string, name string, pos token.Pos) {
+		if _, ok := m[name]; !ok {
 			p := fset.Position(pos)
 			if rel, err := filepath.Rel(root, p.Filename); err == nil {
 				p.Filename = filepath.ToSlash(rel)
 			}
-			reads[name] = fmt.Sprintf("%s:%d", p.Filename, p.Line)
+			m[name] = fmt.Sprintf("%s:%d", p.Filename, p.Line)
 		}
 	}
+	note := func(name string, pos token.Pos) { noteIn(uses.env, name, pos) }
 	seen := map[string]bool{}
 	queue := roots
 	for len(queue) > 0 {
@@ -1603,6 +2233,12 @@ func scanEnv(root, pkg string) (map[string]string, error) {
 					if v := obj.Val(); v.Kind() == constant.String && slawatchName.MatchString(constant.StringVal(v)) {
 						note(constant.StringVal(v), n.Pos())
 					}
+					// Metric names are the package's untyped string
+					// constants (its units are typed metrics.Unit).
+					if v := obj.Val(); v.Kind() == constant.String && obj.Pkg() != nil && obj.Pkg().Path() == metricsPkg &&
+						obj.Type() == types.Typ[types.UntypedString] {
+						noteIn(uses.metrics, constant.StringVal(v), n.Pos())
+					}
 				}
 			case *ast.BasicLit:
 				if s, err := strconv.Unquote(n.Value); err == nil && n.Kind == token.STRING && slawatchName.MatchString(s) {
@@ -1619,7 +2255,7 @@ func scanEnv(root, pkg string) (map[string]string, error) {
 			return true
 		})
 	}
-	return reads, nil
+	return uses, nil
 }
 
 // funcKey names a function or method the same way whether its package was

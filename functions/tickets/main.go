@@ -1,6 +1,9 @@
 // Command tickets is the Lambda function behind the read API: GET
 // /tickets/{source}/{id} (a ticket's SLA state and acknowledgement) and GET
-// /queues (promise-kept rates per queue). It only reads the table.
+// /queues (promise-kept rates per queue), both IAM-signed; and, when the
+// stack has an OIDC issuer (template.yaml's DashboardIssuer), the dashboard
+// at GET / with the GET /api/report and GET /api/at-risk it reads, behind
+// a JWT authorizer. It only reads the table.
 package main
 
 import (
@@ -22,7 +25,11 @@ func main() {
 	}
 	api := httpapi.New(env.Config, env.Store, env.Secret, env.Log)
 	api.Queues = env.Store
-	api.Clocks = env.Store // GET /api/at-risk, once a route sends it here
+	api.Clocks = env.Store // GET /api/at-risk
+	api.History = env.Store
+	// A report may span what the store keeps, no more (0 in both: the
+	// store's default retention).
+	api.HistoryRetention = env.Store.HistoryRetention
 	h := api.Handler()
 	lambda.Start(func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		return httpapi.ServeAPIGateway(ctx, h, req)
