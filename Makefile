@@ -15,22 +15,28 @@ LAMBDA_BUILD = $(GO) build -buildvcs=false -tags lambda.norpc -trimpath -ldflags
 
 .PHONY: run test vet fmt-check bench fuzz build clean dynamodb-start dynamodb-stop sns-start sns-stop \
 	build-Webhook build-Tickets build-Acknowledger build-Checker deploy invoke-webhook invoke-checker \
-	sizes events load
+	sizes events load screenshots
 
 ## run: start slawatch locally on the embedded default config (in-memory store, console alerts)
 run:
 	SLAWATCH_ADDR=$${SLAWATCH_ADDR:-$(ADDR)} $(GO) run ./cmd/slawatch serve
 
 ## test: everything CI checks; the Go tests run against DynamoDB Local and two SNS
-## emulators (fauxqs, goaws) on free loopback ports (infra/local/dynamodb.sh and
-## infra/local/sns.sh install Java, DynamoDB Local, fauxqs and goaws if missing).
+## emulators (fauxqs, goaws) on free loopback ports, and the dashboard's in
+## Chromium (infra/local/dynamodb.sh, sns.sh and chromium.sh install Java,
+## DynamoDB Local, fauxqs, goaws and Debian's chromium if missing).
 ## The fault run goes last, alone: it judges how late alerts go out and waits
 ## a bounded time for every ticket to settle, which only means something when
 ## the other suites are not saturating the same DynamoDB Local.
 FAULTRUN = ^TestFaults$$
 test: fmt-check vet
-	GO='$(GO)' infra/local/dynamodb.sh run infra/local/sns.sh run sh -c \
+	GO='$(GO)' infra/local/chromium.sh run infra/local/dynamodb.sh run infra/local/sns.sh run sh -c \
 	  '$(GO) test -race -count=1 -skip "$(FAULTRUN)" ./... && $(GO) test -race -count=1 -run "$(FAULTRUN)" ./shared/reliability'
+
+## screenshots: regenerate the dashboard's PNGs in docs/img (docs/reports.md shows
+## them) from the browser test; the test's own runs write to .screenshots/
+screenshots:
+	infra/local/chromium.sh run $(GO) test -count=1 -run '^TestDashboard' ./cmd/slawatch -args -screenshots='$(CURDIR)/docs/img'
 
 ## dynamodb-start: DynamoDB Local in the background, for `slawatch serve --store dynamodb`
 dynamodb-start:

@@ -1,7 +1,44 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # here, say and die come from the sourcing script
-# Shared by dynamodb.sh and sns.sh, which source it after defining say, die
-# and here (this folder). Not meant to be run.
+# Shared by dynamodb.sh, sns.sh and chromium.sh, which source it after
+# defining say, die and here (this folder). Not meant to be run.
+
+# as_root runs a command as root: directly when root, else through sudo.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	else
+		sudo "$@"
+	fi
+}
+
+# can_apt_install WHAT says whether Debian packages can be installed here,
+# and why not (prefixed with WHAT) when they cannot.
+can_apt_install() {
+	if ! command -v apt-get >/dev/null 2>&1; then
+		say "$1, and no apt-get to install it with"
+		return 1
+	fi
+	if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+		say "$1, and installing it needs root or sudo"
+		return 1
+	fi
+}
+
+# apt_install PKG... installs Debian packages, running apt-get update once
+# when the first try fails (a fresh image has no package lists).
+apt_install() {
+	# Slim Debian images drop /usr/share/man, and some postinst scripts
+	# fail without it (update-alternatives links man pages there).
+	as_root mkdir -p /usr/share/man/man1 || true
+	local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@")
+	if ! as_root "${install[@]}"; then
+		say "apt-get install failed: running apt-get update and trying again"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update || true
+		as_root "${install[@]}" || { hash -r; return 1; }
+	fi
+	hash -r
+}
 
 # ensure_packages runs `npm ci` when a package of package-lock.json is
 # missing from node_modules or is not the locked version.

@@ -47,15 +47,6 @@ usage() {
 	exit 2
 }
 
-# as_root runs a command as root: directly when root, else through sudo.
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	else
-		sudo "$@"
-	fi
-}
-
 # java_major CMD prints the major version of the Java at CMD (8, 11, 17, ...),
 # or nothing if it does not run.
 java_major() {
@@ -82,26 +73,12 @@ find_java() {
 
 ensure_java() {
 	find_java && return 0
-	if ! command -v apt-get >/dev/null 2>&1; then
-		say "no Java 17+ found, and no apt-get to install it with"
-	elif [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
-		say "no Java 17+ found, and installing it needs root or sudo"
-	else
+	if can_apt_install "no Java 17+ found"; then
 		say "no Java 17+ found: installing $java_pkg with apt-get"
-		# Slim Debian images drop /usr/share/man, and the JRE's postinst fails
-		# without it (update-alternatives links its man pages there).
-		as_root mkdir -p /usr/share/man/man1 || true
-		local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$java_pkg")
-		if ! as_root "${install[@]}"; then
-			say "apt-get install failed: running apt-get update and trying again"
-			as_root env DEBIAN_FRONTEND=noninteractive apt-get update || true
-			as_root "${install[@]}" || true
-		fi
-		hash -r
+		apt_install "$java_pkg" || true
 		find_java && return 0
 		say "trying $java_pkg_fallback instead"
-		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$java_pkg_fallback" || true
-		hash -r
+		apt_install "$java_pkg_fallback" || true
 		find_java && return 0
 	fi
 	die "Java 17 or newer is needed to run DynamoDB Local and none was found or could be installed.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -73,21 +74,31 @@ func (a *API) atRisk(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	team := v.Get("team")
-	var keep func(store.Clock) bool
-	if team != "" {
-		if !a.hasTeam(team) {
-			badParam("team", "no policy is owned by team "+quote(team))
-			return
-		}
-		keep = func(c store.Clock) bool { return a.Config.Team(c.Policy) == team }
+	if team != "" && !a.hasTeam(team) {
+		badParam("team", "no policy is owned by team "+quote(team))
+		return
 	}
-
-	now := a.Now()
-	clocks, truncated, err := a.Clocks.Running(r.Context(), limit, keep)
+	list, err := a.running(r.Context(), team, limit)
 	if err != nil {
 		a.Log.ErrorContext(r.Context(), "at-risk list failed", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error", nil)
 		return
+	}
+	writeJSONIndent(w, http.StatusOK, list, "  ")
+}
+
+// running lists up to limit running clocks of team's policies (every
+// team's when empty), in deadline order, for GET /api/at-risk and the
+// dashboard.
+func (a *API) running(ctx context.Context, team string, limit int) (atRiskList, error) {
+	var keep func(store.Clock) bool
+	if team != "" {
+		keep = func(c store.Clock) bool { return a.Config.Team(c.Policy) == team }
+	}
+	now := a.Now()
+	clocks, truncated, err := a.Clocks.Running(ctx, limit, keep)
+	if err != nil {
+		return atRiskList{}, err
 	}
 	list := atRiskList{Now: now.UTC(), Team: team, Limit: limit, Truncated: truncated, Tickets: make([]atRiskItem, 0, len(clocks))}
 	for _, c := range clocks {
@@ -103,7 +114,7 @@ func (a *API) atRisk(w http.ResponseWriter, r *http.Request) {
 		}
 		list.Tickets = append(list.Tickets, it)
 	}
-	writeJSONIndent(w, http.StatusOK, list, "  ")
+	return list, nil
 }
 
 // hasTeam reports whether a configured policy is owned by team; the

@@ -95,9 +95,8 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no route for "+r.URL.Path, nil)
-	})
+	// The dashboard at "/", and the JSON 404 for every path no route has.
+	mux.HandleFunc("/", a.dashboard)
 	return mux
 }
 
