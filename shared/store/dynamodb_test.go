@@ -2,9 +2,12 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,10 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/history"
+	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/queue"
@@ -391,4 +396,264 @@ func TestHistoryRequests(t *testing.T) {
 	if n, ops := count.Take(); ops["Query"] != 4 {
 		t.Errorf("Breaches over 90 days: %d requests %v, want 4 Query", n, ops)
 	}
+}
+
+// capacity computes the capacity units of a client's requests by AWS's
+// rules (docs: "Read and write capacity units"), by operation, from the
+// items they write and read: a write costs 1 WRU per KB of the item, twice
+// that inside a transaction; a consistent read 1 RRU per 4 KB (half for an
+// eventually consistent one). DynamoDB Local's own ConsumedCapacity is not
+// used: for TransactWriteItems it reports 2 units whatever the items (a
+// record, its aggregate and a breach item: 2). An update's item is sized
+// after the update, read back through raw; a Delete in a transaction is
+// counted as one KB. Failed requests are not counted (AWS bills a
+// cancelled transaction all the same).
+type capacity struct {
+	raw         *dynamodb.Client // reads updated items back, uncounted
+	mu          sync.Mutex
+	read, write map[string]float64
+	maxPut      int // the largest item a PutItem wrote, in bytes
+}
+
+func (c *capacity) add(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("capacity", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		out, md, err := next.HandleInitialize(ctx, in)
+		if err != nil {
+			return out, md, err
+		}
+		var r, w float64
+		switch p := in.Parameters.(type) {
+		case *dynamodb.PutItemInput:
+			w = units(itemSize(p.Item), 1024)
+			c.mu.Lock()
+			c.maxPut = max(c.maxPut, itemSize(p.Item))
+			c.mu.Unlock()
+		case *dynamodb.TransactWriteItemsInput:
+			for _, it := range p.TransactItems {
+				switch {
+				case it.Put != nil:
+					w += 2 * units(itemSize(it.Put.Item), 1024)
+				case it.Update != nil:
+					got, gerr := c.raw.GetItem(ctx, &dynamodb.GetItemInput{TableName: it.Update.TableName, Key: it.Update.Key, ConsistentRead: aws.Bool(true)})
+					if gerr != nil {
+						return out, md, fmt.Errorf("capacity: read updated item back: %w", gerr)
+					}
+					w += 2 * units(itemSize(got.Item), 1024)
+				default:
+					w += 2
+				}
+			}
+		case *dynamodb.GetItemInput:
+			r = units(itemSize(out.Result.(*dynamodb.GetItemOutput).Item), 4096) * consistency(p.ConsistentRead)
+		case *dynamodb.QueryInput:
+			size := 0
+			for _, item := range out.Result.(*dynamodb.QueryOutput).Items {
+				size += itemSize(item)
+			}
+			r = units(size, 4096) * consistency(p.ConsistentRead)
+		}
+		op := middleware.GetOperationName(ctx)
+		if p, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && len(p.TransactItems) > 0 && p.TransactItems[0].Put != nil {
+			// The history's transactions start with the record's put.
+			if pk, ok := p.TransactItems[0].Put.Item["pk"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(pk.Value, "H#") {
+				op += " (history)"
+			}
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.read == nil {
+			c.read, c.write = map[string]float64{}, map[string]float64{}
+		}
+		if r > 0 {
+			c.read[op] += r
+		}
+		if w > 0 {
+			c.write[op] += w
+		}
+		return out, md, err
+	}), middleware.After)
+}
+
+// units is size in units of unit bytes, rounded up, at least one.
+func units(size, unit int) float64 { return float64(max(1, (size+unit-1)/unit)) }
+
+func consistency(consistent *bool) float64 {
+	if aws.ToBool(consistent) {
+		return 1
+	}
+	return 0.5
+}
+
+// itemSize is an item's size as DynamoDB bills it: each attribute's name
+// and value, a number 1 byte per two significant digits plus one, a map or
+// list 3 bytes plus 1 per element.
+func itemSize(item map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range item {
+		n += len(name) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		digits := strings.TrimLeft(strings.NewReplacer("-", "", ".", "").Replace(v.Value), "0")
+		return (len(strings.TrimRight(digits, "0"))+1)/2 + 1
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberM:
+		return 3 + len(v.Value) + itemSize(v.Value)
+	case *types.AttributeValueMemberL:
+		n := 3 + len(v.Value)
+		for _, e := range v.Value {
+			n += valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, e := range v.Value {
+			n += len(e)
+		}
+		return n
+	}
+	return 1 // BOOL, NULL
+}
+
+// take returns the read and write units counted since the last take.
+func (c *capacity) take() (read, write map[string]float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	read, write, c.read, c.write = c.read, c.write, map[string]float64{}, map[string]float64{}
+	return read, write
+}
+
+func sum(m map[string]float64) float64 {
+	var n float64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// TestHistoryWritesPerTicket measures what recording the history adds to
+// intake per typical ticket, through the path the webhook function takes
+// (httpapi.New's intake.Service, History set as functions/webhook sets it):
+// four webhooks, as docs/BENCHMARKS.md's cost model has them (created, a
+// customer message, the agent's reply, solved), one ticket in ten answered
+// late. The same tickets are ingested without and with History and the
+// requests and capacity units compared. Each ended clock must add one
+// TransactWriteItems (record, aggregate, and a breach's drill-down item)
+// and the ticket's marks (a consistent read and a put); the units are
+// logged for docs/BENCHMARKS.md. It also records one met and one breached
+// clock directly: the cost of any further record of a ticket.
+func TestHistoryWritesPerTicket(t *testing.T) {
+	client, table, count := localTable(t)
+	units := &capacity{raw: dynamodb.New(client.Options(), func(o *dynamodb.Options) { o.APIOptions = nil })}
+	client = dynamodb.New(client.Options(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, units.add) })
+	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	s, _ := store.NewDynamoDB(client, table, func() time.Time { return now })
+	cfg := policy.Default()
+	ctx := context.Background()
+	const tickets, late = 20, 2
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	type cost struct {
+		ops               map[string]int
+		read, write       map[string]float64
+		requests          int
+		readUnits, wUnits float64
+	}
+	run := func(source string, hist store.History) cost {
+		api := httpapi.New(cfg, s, func(string) (string, bool) { return "", false }, slog.New(slog.DiscardHandler))
+		api.Now = func() time.Time { return now }
+		api.Intake.History = hist
+		count.Take()
+		units.take()
+		for i := range tickets {
+			id := strconv.Itoa(i)
+			reply := 10 * time.Minute // chat, normal: the realtime policy's 1h
+			if i%(tickets/late) == 0 {
+				reply = 2 * time.Hour
+			}
+			events := []event.Event{
+				{Source: source, TicketID: id, ID: id + "-c", Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer, Channel: event.Chat, Priority: event.Normal},
+				{Source: source, TicketID: id, ID: id + "-m", Kind: event.CustomerMessage, OccurredAt: t0.Add(time.Minute), Author: event.Customer},
+				{Source: source, TicketID: id, ID: id + "-r", Kind: event.AgentReply, OccurredAt: t0.Add(reply), Author: event.Agent, Public: true},
+				{Source: source, TicketID: id, ID: id + "-s", Kind: event.StatusChanged, OccurredAt: t0.Add(reply + time.Minute), Author: event.Agent, Status: event.Solved},
+			}
+			for _, e := range events { // one webhook each
+				if res, err := api.Intake.Ingest(ctx, []event.Event{e}); err != nil || res.Applied != 1 {
+					t.Fatalf("ticket %s event %s: %+v, %v", id, e.ID, res, err)
+				}
+			}
+		}
+		var c cost
+		c.requests, c.ops = count.Take()
+		c.read, c.write = units.take()
+		c.readUnits, c.wUnits = sum(c.read), sum(c.write)
+		return c
+	}
+	without := run("generic", nil)
+	with := run("zendesk", s)
+	per := func(n int) float64 { return float64(n) / tickets }
+	perU := func(n float64) float64 { return n / tickets }
+	t.Logf("without history, per ticket: %.2f requests %v; %.2f RRU %v, %.2f WRU %v", per(without.requests), without.ops, perU(without.readUnits), without.read, perU(without.wUnits), without.write)
+	t.Logf("largest ticket put (the marks): %d bytes", units.maxPut)
+	t.Logf("with history, per ticket: %.2f requests %v; %.2f RRU %v, %.2f WRU %v", per(with.requests), with.ops, perU(with.readUnits), with.read, perU(with.wUnits), with.write)
+	t.Logf("added per ticket: %+.2f requests, %+.2f TransactWriteItems, %+.2f PutItem, %+.2f GetItem; %+.2f RRU, %+.2f WRU "+
+		"(record transactions %.2f, marks put %.2f, intake's own transactions %+.2f: the ticket carries its marks)",
+		per(with.requests-without.requests), per(with.ops["TransactWriteItems"]-without.ops["TransactWriteItems"]),
+		per(with.ops["PutItem"]-without.ops["PutItem"]), per(with.ops["GetItem"]-without.ops["GetItem"]),
+		perU(with.readUnits-without.readUnits), perU(with.wUnits-without.wUnits),
+		perU(with.write["TransactWriteItems (history)"]), perU(with.write["PutItem"]),
+		perU(with.write["TransactWriteItems"]-without.write["TransactWriteItems"]))
+
+	// One first-response clock ends per ticket: one transaction, and the
+	// marks' read and put.
+	for op, want := range map[string]int{"TransactWriteItems": tickets, "PutItem": tickets, "GetItem": tickets} {
+		if got := with.ops[op] - without.ops[op]; got != want {
+			t.Errorf("history added %d %s for %d tickets, want %d", got, op, tickets, want)
+		}
+	}
+	// Each record transaction writes the record and the aggregate (each
+	// under 1 KB, doubled: 4 WRU), a breach also its drill-down item (2
+	// more); the ticket's put rewrites the whole ticket (a few KB).
+	wantTx := float64(4*tickets + 2*late)
+	if got := with.write["TransactWriteItems (history)"]; got != wantTx {
+		t.Errorf("history transactions: %.0f WRU for %d tickets (%d late), want %.0f", got, tickets, late, wantTx)
+	}
+
+	// A further record of a ticket (another clock, or the promise record
+	// a later change adds): its transaction alone, the marks' put being
+	// shared with the ticket's other records of the same event.
+	for _, breached := range []bool{false, true} {
+		r := history.Record{Source: "zendesk", Ticket: "single-" + strconv.FormatBool(breached), Metric: history.FirstResponse, Policy: "realtime",
+			Team: "support", Channel: event.Chat, Priority: event.Normal, Started: t0, Due: t0.Add(time.Hour), Ended: t0.Add(10 * time.Minute),
+			URL: "https://example.zendesk.com/agent/tickets/12345"}
+		if breached {
+			r.Ended = t0.Add(2 * time.Hour)
+		}
+		r.Measure(nil, true, 0)
+		count.Take()
+		units.take()
+		if _, err := s.Record(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		n, ops := count.Take()
+		_, w := units.take()
+		body, _ := json.Marshal(r)
+		t.Logf("one record, breached %v (%d-byte JSON): %d requests %v, %.0f WRU %v", breached, len(body), n, ops, sum(w), w)
+		if want := 4 + 2*float64(btoi(breached)); n != 1 || sum(w) != want {
+			t.Errorf("one record, breached %v: %d requests, %.0f WRU; want one transaction of %.0f WRU", breached, n, sum(w), want)
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
