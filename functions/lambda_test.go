@@ -360,6 +360,15 @@ func TestLambdaStory(t *testing.T) {
 	if status, body := apiResponse(t, w.invoke(tickets, get("/api/at-risk"))); status != 200 {
 		t.Errorf("GET /api/at-risk: %d %v", status, body)
 	}
+	// The page itself: HTML with the story's breach in its list.
+	var page events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(w.invoke(tickets, get("/")).Payload, &page); err != nil {
+		t.Fatal(err)
+	}
+	if page.StatusCode != 200 || !strings.HasPrefix(page.Headers["Content-Type"], "text/html") ||
+		!strings.Contains(page.Body, `<table id="breaches"`) || !strings.Contains(page.Body, "desk T-1") {
+		t.Errorf("GET /: %d %q, want the dashboard listing the breach of desk T-1:\n%.2000s", page.StatusCode, page.Headers["Content-Type"], page.Body)
+	}
 
 	// Metrics: one EMF line per invocation with the story's figures.
 	for _, c := range []struct{ fn, metric string }{

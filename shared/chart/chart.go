@@ -21,8 +21,8 @@ import (
 const (
 	width  = 640
 	height = 260
-	left   = 52 // room for the y tick labels and the y axis label
-	right  = 12
+	left   = 70 // room for the y tick labels and the y axis label, at a phone's type size
+	right  = 28 // room for half the last x label
 	top    = 14
 	bottom = 48 // room for the x tick labels and the x axis label
 )

@@ -52,9 +52,10 @@ func TestLine(t *testing.T) {
 			t.Errorf("%d × %s, want %d\n%s", got, tt.what, tt.want, svg)
 		}
 	}
-	// The first category sits on the y axis, the last at the right edge.
-	if !strings.Contains(svg, `cx="52" cy="192.2"`) || !strings.Contains(svg, `cx="628" cy="202.1"`) {
-		t.Errorf("points not where expected (10%% at x=52, 5%% at x=628):\n%s", svg)
+	// The first category sits on the y axis (x = 70), the last at the right
+	// edge (640 − 28); 5 categories, 4 steps of 135.5.
+	if !strings.Contains(svg, `cx="70" cy="192.2"`) || !strings.Contains(svg, `cx="612" cy="202.1"`) {
+		t.Errorf("points not where expected (10%% at x=70, 5%% at x=612):\n%s", svg)
 	}
 }
 
@@ -63,8 +64,9 @@ func TestBars(t *testing.T) {
 	if got := strings.Count(svg, `<rect class="mark"`); got != 4 {
 		t.Errorf("%d bars, want 4", got)
 	}
-	// max 8 → axis to 8; the 8 bar fills the height (y 14 to 212: 198).
-	if !strings.Contains(svg, `y="14" width="100.8" height="198" fill="#0072b2" data-value="8"`) {
+	// max 8 → axis to 8; the 8 bar fills the height (y 14 to 212: 198);
+	// 4 bars share 542 units: 135.5 each, the bar 70% of it (94.85).
+	if !strings.Contains(svg, `y="14" width="94.9" height="198" fill="#0072b2" data-value="8"`) {
 		t.Errorf("the tallest bar is not full height:\n%s", svg)
 	}
 	if !strings.Contains(svg, `height="0" fill="#0072b2" data-value="0"`) {
@@ -72,7 +74,7 @@ func TestBars(t *testing.T) {
 	}
 	// Ticks at 0, 2, 4, 6, 8.
 	for _, v := range []string{">0<", ">2<", ">4<", ">6<", ">8<"} {
-		if !strings.Contains(svg, `class="tick" x="46"`) || !strings.Contains(svg, v) {
+		if !strings.Contains(svg, `class="tick" x="64"`) || !strings.Contains(svg, v) {
 			t.Errorf("no y tick %s", v)
 		}
 	}

@@ -364,7 +364,7 @@ func (p *dashboardPage) promises(days []history.Day, dates []string) {
 			p.PromiseTable = append(p.PromiseTable, dayRate{Day: d, Promised: f.Met + f.Breached, Kept: f.Met, KeptPct: f.AttainmentPct})
 		}
 	}
-	p.Promises = chart.Line{Title: "Promises kept per day", XLabel: "Day (UTC)", YLabel: "replies by the promised time",
+	p.Promises = chart.Line{Title: "Promises kept per day", XLabel: "Day (UTC)", YLabel: "promises kept",
 		Categories: shortDates(dates), Series: []chart.Series{{Values: vals}}, YMin: 0, YMax: 100, Unit: "%"}.SVG()
 }
 
