@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -388,19 +389,12 @@ func (a *API) recentBreaches(ctx context.Context, p *dashboardPage) error {
 				continue
 			}
 			b := report.Breach{Source: r.Source, Ticket: r.Ticket, Metric: r.Metric, Cycle: r.Cycle, Policy: r.Policy, Team: r.Team,
-				Due: r.Due, Ended: r.Ended, LatenessMin: math.Round(r.Lateness.Minutes()*10) / 10, URL: cmpOr(r.URL, a.Config.Link(r.Source, r.Ticket))}
+				Due: r.Due, Ended: r.Ended, LatenessMin: math.Round(r.Lateness.Minutes()*10) / 10, URL: cmp.Or(r.URL, a.Config.Link(r.Source, r.Ticket))}
 			p.Breaches = append(p.Breaches, breachRow{Breach: b, Href: ticketHref(b.URL, r.Source, r.Ticket)})
 		}
 		return nil
 	}
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // ticketHref is where a click on a ticket goes: the helpdesk's page when

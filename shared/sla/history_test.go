@@ -85,17 +85,7 @@ func TestEnded(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := sla.Ended(cfg, run(t, cfg, c.events...))
-			if len(got) != len(c.want) {
-				t.Fatalf("got %d records, want %d: %+v", len(got), len(c.want), got)
-			}
-			for i := range got {
-				if err := got[i].Validate(); err != nil {
-					t.Error(err)
-				}
-				if g := got[i].UTC(); !reflect.DeepEqual(g, c.want[i]) {
-					t.Errorf("record %d:\n got %+v\nwant %+v", i, g, c.want[i])
-				}
-			}
+			sameRecords(t, got, c.want)
 		})
 	}
 }
@@ -173,5 +163,21 @@ func TestUnended(t *testing.T) {
 	}
 	if _, ok := tk.Recorded[recs[0].ID()]; !ok {
 		t.Error("the first response's mark was dropped")
+	}
+}
+
+// sameRecords checks that got are valid records equal to want, in order.
+func sameRecords(t *testing.T, got, want []history.Record) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d records, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range got {
+		if err := got[i].Validate(); err != nil {
+			t.Error(err)
+		}
+		if g := got[i].UTC(); !reflect.DeepEqual(g, want[i]) {
+			t.Errorf("record %d:\n got %+v\nwant %+v", i, g, want[i])
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package sla_test
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -93,17 +92,7 @@ func TestEndedPromise(t *testing.T) {
 			tk := run(t, cfg, c.events...)
 			tk.Ack = c.ack
 			got := sla.Ended(cfg, tk)
-			if len(got) != len(c.want) {
-				t.Fatalf("got %d records, want %d: %+v", len(got), len(c.want), got)
-			}
-			for i := range got {
-				if err := got[i].Validate(); err != nil {
-					t.Error(err)
-				}
-				if g := got[i].UTC(); !reflect.DeepEqual(g, c.want[i]) {
-					t.Errorf("record %d:\n got %+v\nwant %+v", i, g, c.want[i])
-				}
-			}
+			sameRecords(t, got, c.want)
 		})
 	}
 }
