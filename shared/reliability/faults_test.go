@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -777,8 +778,9 @@ func verify(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.
 }
 
 // verifyHistory compares the history's day aggregates with the clocks the
-// sequential model ended: each must be counted exactly once, in its group
-// and with its outcome.
+// sequential model ended, and the promises the stored acknowledgements
+// made: each must be counted exactly once, in its group and with its
+// outcome.
 func (r *report) verifyHistory(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.DynamoDB, plans []*ticketPlan) {
 	type key struct {
 		date  calendar.Date
@@ -791,6 +793,14 @@ func (r *report) verifyHistory(ctx context.Context, t *testing.T, cfg *policy.Co
 		for _, e := range p.events {
 			model, _, _ = sla.Apply(cfg, model, e)
 		}
+		// The events do not derive the acknowledgement, and so the promise
+		// record: it is the one the acknowledger stored, whenever it was
+		// sent (before the reply: a promise record; after it: none).
+		stored, err := check.Get(ctx, store.Key{Source: source, ID: p.id})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("verify history: get %s: %v", p.id, err)
+		}
+		model.Ack = stored.Ack
 		for _, rec := range sla.Ended(cfg, model) {
 			d := history.DateOf(rec)
 			if from == (calendar.Date{}) || d.String() < from.String() {
