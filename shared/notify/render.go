@@ -369,8 +369,9 @@ func (r *renderer) attributes() map[string]string {
 	return m
 }
 
-// document is the JSON in Message.Default; docs/alerts.md describes it.
-type document struct {
+// Document is the JSON in Message.Default (schema slawatch.alert/1);
+// docs/alerts.md describes it. Subscribers read it with ParseDocument.
+type Document struct {
 	Schema          string       `json:"schema"`
 	ID              string       `json:"id"`
 	Kind            string       `json:"kind"`
@@ -396,6 +397,24 @@ type document struct {
 	Tickets         []DigestItem `json:"tickets,omitempty"`
 }
 
+// ParseDocument reads an alert document as a subscriber receives it (an SNS
+// message's default text, an SQS body with raw delivery). It refuses a
+// document of another schema, or one without an id or kind: a subscriber
+// must not act on what it cannot identify.
+func ParseDocument(b []byte) (Document, error) {
+	var d Document
+	if err := json.Unmarshal(b, &d); err != nil {
+		return Document{}, fmt.Errorf("notify: alert document: %w", err)
+	}
+	switch {
+	case d.Schema != Schema:
+		return Document{}, fmt.Errorf("notify: alert document: schema %q, want %q", d.Schema, Schema)
+	case d.ID == "" || d.Kind == "":
+		return Document{}, fmt.Errorf("notify: alert document: no id or kind")
+	}
+	return d, nil
+}
+
 func utc(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -411,7 +430,7 @@ func seconds(d time.Duration) *int64 {
 
 func (r *renderer) document() string {
 	a := r.a
-	d := document{
+	d := Document{
 		Schema: Schema, ID: a.ID, Kind: a.Kind, Severity: a.Severity, Summary: r.headline(),
 		Source: a.Source, TicketID: a.TicketID, TicketURL: a.TicketURL, Metric: a.Metric,
 		Cycle: a.Cycle, Level: a.Level, Policy: a.Policy, Team: a.Team, Priority: a.Priority,
