@@ -1,6 +1,8 @@
 package sla
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -96,6 +98,9 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 			add(Warning, i+1, at, nil)
 		}
 		add(Breach, 0, due, nil)
+		if _, held := t.OnCall[ClockKey(m.name, m.m.Cycle)]; held {
+			continue // acknowledged: someone has it, so no one above is woken
+		}
 		for i, l := range p.Escalation {
 			add(Escalation, i+1, due.Add(l.After), l.Notify)
 		}
@@ -198,6 +203,47 @@ func Record(t Ticket, keys []string, now time.Time) (Ticket, bool) {
 		}
 	}
 	return t, changed
+}
+
+// ErrNoClock: the ticket has no such clock to acknowledge.
+var ErrNoClock = errors.New("sla: no such clock")
+
+// Acknowledge records that an on-call person took charge of t's clock
+// (metric, cycle): its escalation levels not yet sent are held, while its
+// breach and recovered still go. The first acknowledgement of a clock
+// stands; repeating it (a tool's retried webhook) changes nothing, and so
+// does acknowledging a clock that has ended. changed reports whether t
+// must be written. ErrNoClock: t never had that clock.
+func Acknowledge(p Policies, t Ticket, metric string, cycle int, ack OnCallAck) (next Ticket, changed bool, err error) {
+	var m *Metric
+	switch {
+	case metric == FirstResponse && cycle == 0:
+		m = t.FirstResponse
+	case metric == NextReply && t.NextReply != nil && t.NextReply.Cycle == cycle:
+		m = t.NextReply
+	case metric == NextReply:
+		for i := range t.LateCycles {
+			if t.LateCycles[i].Cycle == cycle {
+				m = &t.LateCycles[i]
+			}
+		}
+	}
+	if m == nil {
+		return t, false, fmt.Errorf("%w: %s cycle %d of %s/%s", ErrNoClock, metric, cycle, t.Source, t.ID)
+	}
+	key := ClockKey(metric, cycle)
+	if _, done := t.OnCall[key]; done || !m.Running() {
+		return t, false, nil
+	}
+	t.OnCall = maps.Clone(t.OnCall)
+	if t.OnCall == nil {
+		t.OnCall = map[string]OnCallAck{}
+	}
+	ack.At = ack.At.UTC()
+	t.OnCall[key] = ack
+	pol := p.Match(policy.Ticket{Source: t.Source, Channel: t.Channel, Priority: t.Priority, Tags: t.Tags})
+	t.Pending = plan(&t, pol)
+	return t, true, nil
 }
 
 // Fire claims and records at once: every alert due by now is marked sent.

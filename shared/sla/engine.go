@@ -32,7 +32,7 @@ func Apply(p Policies, t Ticket, ev event.Event) (Ticket, bool, error) {
 	}
 	i, _ := slices.BinarySearchFunc(t.Events, ev, compare)
 	events := slices.Insert(slices.Clip(t.Events), i, ev)
-	next := Evaluate(p, t.Source, t.ID, events, t.Fired, t.Outbox)
+	next := evaluate(p, t.Source, t.ID, events, t.Fired, t.Outbox, t.OnCall)
 	// Neither do the events derive what was acknowledged or recorded in
 	// the history: Unrecorded recomputes RecordAt for callers that record.
 	next.Ack, next.Recorded, next.RecordAt = t.Ack, t.Recorded, t.RecordAt
@@ -65,8 +65,14 @@ func compare(a, b event.Event) int {
 // sorted (as Apply keeps them). fired lists alerts already sent, outbox the
 // alerts claimed for sending.
 func Evaluate(p Policies, source, id string, events []event.Event, fired map[string]time.Time, outbox []Claim) Ticket {
+	return evaluate(p, source, id, events, fired, outbox, nil)
+}
+
+// evaluate is Evaluate with the clocks on-call acknowledged, which hold
+// their escalations.
+func evaluate(p Policies, source, id string, events []event.Event, fired map[string]time.Time, outbox []Claim, oncall map[string]OnCallAck) Ticket {
 	r := replay{t: New(source, id), p: p}
-	r.t.Events, r.t.Fired = events, fired
+	r.t.Events, r.t.Fired, r.t.OnCall = events, fired, oncall
 	for _, e := range events {
 		r.apply(e)
 	}

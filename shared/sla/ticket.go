@@ -10,6 +10,7 @@
 package sla
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
@@ -71,7 +72,24 @@ type Ticket struct {
 	// ticket due (NextAlertAt), so the checker records what intake could
 	// not: a failed or interrupted history write is retried, never lost.
 	RecordAt *time.Time `json:"record_at,omitempty"`
+
+	// OnCall maps a clock ("first_response/0", "next_reply/2": ClockKey) to
+	// the on-call person who acknowledged its alerts: its escalation levels
+	// not yet sent are held. A new cycle is a new key, so it starts
+	// unacknowledged. The events do not derive it: Apply carries it over.
+	OnCall map[string]OnCallAck `json:"oncall_acks,omitempty"`
 }
+
+// OnCallAck is an on-call person's acknowledgement of one clock's alerts,
+// from the tool they acknowledged in.
+type OnCallAck struct {
+	By  string    `json:"by"`  // as the tool names them: a user name or id, never an e-mail address
+	Via string    `json:"via"` // slack, pagerduty, opsgenie or api
+	At  time.Time `json:"at"`
+}
+
+// ClockKey names one clock of a ticket: its metric and cycle.
+func ClockKey(metric string, cycle int) string { return metric + "/" + strconv.Itoa(cycle) }
 
 // Acknowledgement is the one auto-acknowledgement a ticket gets and the
 // reply time it promised.
