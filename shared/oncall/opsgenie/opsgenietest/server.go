@@ -51,7 +51,8 @@ type Request struct {
 	Body                []byte
 }
 
-// Fault is a scripted answer.
+// Fault is a scripted answer. The zero Fault answers as the contract
+// says: it lets a fault hit the second request of a delivery.
 type Fault struct {
 	Status int
 	Header http.Header
@@ -161,7 +162,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.log(r, 0, body)
 		return
 	}
-	if f != nil {
+	if f != nil && f.Status != 0 {
 		for k, v := range f.Header {
 			w.Header()[k] = v
 		}
