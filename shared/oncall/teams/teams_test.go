@@ -236,9 +236,27 @@ func TestSendPostsTheCard(t *testing.T) {
 	}
 }
 
-func TestNoURL(t *testing.T) {
-	err := (&teams.Sender{}).Send(context.Background(), story()[0])
-	if retry, _ := oncall.Retryable(err); err == nil || retry {
-		t.Errorf("%v: want a permanent error", err)
+// A missing URL, or one of the retired Office 365 connectors, is refused
+// before anything is sent: no retry can make it work.
+func TestUnusableURL(t *testing.T) {
+	for _, tt := range []struct{ url, reason string }{
+		{"", "no webhook URL"},
+		{"https://acme.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d", "retired"},
+		{"https://outlook.office.com/webhook/a@b/IncomingWebhook/c/d", "retired"},
+	} {
+		var sent bool
+		s := &teams.Sender{URL: tt.url, Client: &http.Client{Transport: roundTrip(func(*http.Request) (*http.Response, error) {
+			sent = true
+			return nil, errors.New("unreachable")
+		})}}
+		err := s.Send(context.Background(), story()[0])
+		var e *oncall.Error
+		if !errors.As(err, &e) || !e.Permanent || sent || !strings.Contains(e.Reason, tt.reason) {
+			t.Errorf("%q: %v (sent %v); want a permanent error saying %q, nothing sent", tt.url, err, sent, tt.reason)
+		}
 	}
 }
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

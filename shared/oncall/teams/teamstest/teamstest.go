@@ -19,7 +19,9 @@
 //   - at most 28 KB (learn.microsoft.com/en-us/connectors/teams/, message
 //     size limit): else 413.
 //
-// It is stricter than the real thing in one way on purpose: Workflows
+// It is stricter than the real thing in two ways on purpose. It wants
+// exactly one attachment (the template posts each attachment as a card;
+// slawatch sends one card per alert). And Workflows
 // answers 202 as soon as the run is queued and a card the flow cannot post
 // fails later, in the run history, where no sender sees it; this server
 // refuses such a card at once, so a test sees it.
