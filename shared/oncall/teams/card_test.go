@@ -3,6 +3,7 @@ package teams
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -260,4 +261,26 @@ func TestOpenTicketOnlyForWebLinks(t *testing.T) {
 			t.Errorf("ticket_url %q made an action %v", u, a)
 		}
 	}
+}
+
+// docs/integrations/teams.md shows the breach card; it must be the card.
+func TestDocumentedCard(t *testing.T) {
+	b, err := os.ReadFile("../../../docs/integrations/teams.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start = "The breach card"
+	doc := string(b)
+	i := strings.Index(doc, start)
+	if i < 0 {
+		t.Fatalf("the doc has no %q", start)
+	}
+	doc = doc[i:]
+	j := strings.Index(doc, "```json\n")
+	k := strings.Index(doc[j+8:], "```")
+	if j < 0 || k < 0 {
+		t.Fatal("no JSON block after it")
+	}
+	documented := doc[j+8 : j+8+k]
+	sameJSON(t, Card(breach(), time.Date(2026, 11, 23, 16, 5, 0, 0, time.UTC)), documented)
 }
