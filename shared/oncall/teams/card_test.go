@@ -96,7 +96,7 @@ func TestBreachCard(t *testing.T) {
 	sameJSON(t, Card(breach(), time.Date(2026, 11, 23, 16, 5, 0, 0, time.UTC)), breachCard)
 }
 
-// facts returns the card's facts by title, and its title block.
+// parts returns the card's title block, its facts by title, and its body.
 func parts(t *testing.T, m Message) (head Element, fs map[string]string, body []Element) {
 	t.Helper()
 	if len(m.Attachments) != 1 {
