@@ -90,8 +90,10 @@ func (r *reader) config(n *yaml.Node) *Config {
 	var policies *yaml.Node
 	c.Alerts = Alerts{StormThreshold: DefaultStormThreshold, Location: time.UTC}
 	c.Acks = Acks{Quantile: DefaultAckQuantile, Enabled: true}
-	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts", "acknowledgements") {
+	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts", "acknowledgements", "integrations") {
 		switch f.key {
+		case "integrations":
+			c.Integrations = r.integrations(f.node, f.path)
 		case "acknowledgements":
 			c.Acks = r.acks(f.node, f.path)
 		case "alerts":

@@ -25,6 +25,9 @@ type Config struct {
 	Policies  []*Policy // in matching order
 	Alerts    Alerts
 	Acks      Acks
+	// Integrations deliver alerts into on-call tools, by tool name
+	// (Tools); empty: none.
+	Integrations map[string]*Integration
 }
 
 // Acks configures the acknowledgement slawatch sends when a customer writes
