@@ -45,6 +45,13 @@ const (
 	// PromiseKept is 1 for a first reply by the promised time, 0 after it:
 	// its Average is the promise-kept rate.
 	PromiseKept = "PromiseKept"
+
+	// OnCallSent and OnCallFailed count alerts delivered into on-call tools
+	// and those a tool refused or that could not be delivered in time
+	// (package oncall); OnCallAttempts, the tries each delivery took.
+	OnCallSent     = "OnCallSent"
+	OnCallFailed   = "OnCallFailed"
+	OnCallAttempts = "OnCallAttempts"
 )
 
 // Sink receives metric values. Counts add up within an invocation; other
