@@ -22,6 +22,7 @@ import (
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/oncall/route"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/promise"
 	"github.com/slawatch/slawatch/shared/store"
@@ -82,6 +83,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if len(cfg.Integrations) > 0 {
+		// The on-call tools, in process: credentials from the environment.
+		notifier = inProcessOnCall(cfg, notifier, log)
+	}
 	repliers, err := openRepliers(cfg)
 	if err != nil {
 		return err
@@ -112,6 +117,33 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// inProcessOnCall delivers alerts into the configured on-call tools after
+// next has them, as the deployed oncall functions do.
+func inProcessOnCall(cfg *policy.Config, next notify.Notifier, log *slog.Logger) notify.Notifier {
+	client := &http.Client{Timeout: 10 * time.Second}
+	router := &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: route.Builtin(client, time.Now, onCallEndpoints())}
+	p := &route.InProcess{Next: next, Location: cfg.Alerts.Location, Now: time.Now, Log: log}
+	for _, tool := range policy.Tools {
+		if cfg.Integrations[tool] != nil {
+			p.Deliveries = append(p.Deliveries, &route.Delivery{Tool: tool, Router: router, Log: log})
+			log.Info("on-call integration on", "tool", tool)
+		}
+	}
+	return p
+}
+
+// onCallEndpoints reads SLAWATCH_<TOOL>_URL: a stand-in for a tool's API
+// (its contract server in tests, a mock in a demo).
+func onCallEndpoints() map[string]string {
+	out := map[string]string{}
+	for _, tool := range policy.Tools {
+		if v := os.Getenv("SLAWATCH_" + strings.ToUpper(tool) + "_URL"); v != "" {
+			out[tool] = v
+		}
+	}
+	return out
 }
 
 // serveBackfill loads the trace at path into the history, as slawatch

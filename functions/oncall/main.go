@@ -41,7 +41,7 @@ func main() {
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	dl := &route.Delivery{Tool: tool, Log: env.Log, Metrics: env.Metrics, Router: &route.Router{
-		Integrations: env.Config.Integrations, Secret: env.Secret, Builders: route.Builtin(client, time.Now)}}
+		Integrations: env.Config.Integrations, Secret: env.Secret, Builders: route.Builtin(client, time.Now, nil)}}
 	lambda.Start(func(ctx context.Context, ev events.SNSEvent) error {
 		defer env.Flush(ctx)
 		var errs []error

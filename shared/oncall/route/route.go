@@ -50,8 +50,10 @@ type Router struct {
 
 // Builtin returns the builders of the tools that need nothing but their
 // credentials: PagerDuty, Opsgenie and Microsoft Teams. Slack needs its
-// message store too: its builder is added by the caller.
-func Builtin(client *http.Client, now func() time.Time) map[string]Builder {
+// message store too: its builder is added by the caller. endpoints
+// replaces a tool's API address (its base URL, by tool name), for tests
+// and local runs against a stand-in; nil: the real ones.
+func Builtin(client *http.Client, now func() time.Time, endpoints map[string]string) map[string]Builder {
 	cred := func(dst policy.Destination, secret func(string) (string, bool), key string) (string, error) {
 		name := dst.Env[key]
 		v, ok := secret(name)
@@ -63,11 +65,11 @@ func Builtin(client *http.Client, now func() time.Time) map[string]Builder {
 	return map[string]Builder{
 		"pagerduty": func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
 			k, err := cred(dst, secret, "routing_key_env")
-			return &pagerduty.Sender{RoutingKey: k, Client: client, Now: now}, err
+			return &pagerduty.Sender{RoutingKey: k, URL: endpoints["pagerduty"], Client: client, Now: now}, err
 		},
 		"opsgenie": func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
 			k, err := cred(dst, secret, "api_key_env")
-			return &opsgenie.Sender{APIKey: k, Region: dst.Region, Client: client, Now: now}, err
+			return &opsgenie.Sender{APIKey: k, Region: dst.Region, BaseURL: endpoints["opsgenie"], Client: client, Now: now}, err
 		},
 		"teams": func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
 			u, err := cred(dst, secret, "webhook_url_env")

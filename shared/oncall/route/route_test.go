@@ -29,7 +29,7 @@ integrations:
 		t.Fatal(err)
 	}
 	secrets := map[string]string{"PD_BILLING": "0123456789abcdef0123456789abcdef", "TEAMS_URL": "https://example.test/hook?sig=s"}
-	r := &Router{Integrations: cfg.Integrations, Builders: Builtin(http.DefaultClient, time.Now),
+	r := &Router{Integrations: cfg.Integrations, Builders: Builtin(http.DefaultClient, time.Now, nil),
 		Secret: func(n string) (string, bool) { v, ok := secrets[n]; return v, ok }}
 	breach := notify.Document{Kind: notify.KindBreach, Team: "billing"}
 	warning := notify.Document{Kind: notify.KindWarning, Team: "billing"}
@@ -64,7 +64,7 @@ integrations:
 	}
 
 	delete(secrets, "PD_BILLING")
-	r2 := &Router{Integrations: cfg.Integrations, Builders: Builtin(nil, nil), Secret: r.Secret}
+	r2 := &Router{Integrations: cfg.Integrations, Builders: Builtin(nil, nil, nil), Secret: r.Secret}
 	if _, ok, err := r2.Sender("pagerduty", breach); ok || !errors.Is(err, ErrNoCredential) {
 		t.Errorf("missing key: ok %v, %v; want ErrNoCredential", ok, err)
 	}
