@@ -43,6 +43,29 @@ func IncidentKey(d notify.Document) string {
 	return "slawatch/" + d.Source + "/" + d.TicketID + "/" + d.Metric + "/" + strconv.Itoa(d.Cycle)
 }
 
+// ParseIncidentKey reads a ticket clock's IncidentKey back, as a tool's
+// webhook returns it (an acknowledgement). The ticket id may hold slashes
+// (GitHub's "owner/repo#42"); source names and metrics cannot. ok is false
+// for anything else, a digest's key included.
+func ParseIncidentKey(key string) (source, ticket, metric string, cycle int, ok bool) {
+	rest, found := strings.CutPrefix(key, "slawatch/")
+	if !found || strings.HasPrefix(rest, "digest/") {
+		return "", "", "", 0, false
+	}
+	source, rest, found = strings.Cut(rest, "/")
+	i := strings.LastIndexByte(rest, '/')
+	if !found || i < 0 {
+		return "", "", "", 0, false
+	}
+	n, err := strconv.Atoi(rest[i+1:])
+	rest = rest[:i]
+	j := strings.LastIndexByte(rest, '/')
+	if err != nil || n < 0 || j <= 0 || source == "" {
+		return "", "", "", 0, false
+	}
+	return source, rest[:j], rest[j+1:], n, true
+}
+
 // Resolves reports whether d ends the problem IncidentKey names: the
 // breached clock got its reply (sla.recovered).
 func Resolves(d notify.Document) bool { return d.Kind == notify.KindRecovered }

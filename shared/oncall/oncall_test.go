@@ -159,3 +159,29 @@ func TestIncidentKey(t *testing.T) {
 		t.Errorf("digest key %q", got)
 	}
 }
+
+func TestParseIncidentKey(t *testing.T) {
+	for _, tt := range []struct {
+		key, source, ticket, metric string
+		cycle                       int
+		ok                          bool
+	}{
+		{"slawatch/zendesk/4711/first_response/0", "zendesk", "4711", "first_response", 0, true},
+		{"slawatch/github/acme/app#42/next_reply/3", "github", "acme/app#42", "next_reply", 3, true},
+		{"slawatch/digest/billing", "", "", "", 0, false},
+		{"slawatch/zendesk/first_response/0", "", "", "", 0, false}, // no ticket
+		{"slawatch/zendesk/1/next_reply/x", "", "", "", 0, false},
+		{"slawatch/zendesk/1/next_reply/-1", "", "", "", 0, false},
+		{"other/zendesk/1/first_response/0", "", "", "", 0, false},
+	} {
+		s, tk, m, c, ok := ParseIncidentKey(tt.key)
+		if s != tt.source || tk != tt.ticket || m != tt.metric || c != tt.cycle || ok != tt.ok {
+			t.Errorf("ParseIncidentKey(%q) = %q %q %q %d %v", tt.key, s, tk, m, c, ok)
+		}
+	}
+	// Round trip with IncidentKey.
+	d := notify.Document{Source: "github", TicketID: "o/r#1", Metric: "next_reply", Cycle: 2}
+	if s, tk, m, c, ok := ParseIncidentKey(IncidentKey(d)); !ok || s != d.Source || tk != d.TicketID || m != d.Metric || c != d.Cycle {
+		t.Errorf("round trip of %+v: %q %q %q %d %v", d, s, tk, m, c, ok)
+	}
+}
