@@ -49,6 +49,9 @@ type API struct {
 	HistoryRetention time.Duration
 	// Clocks serves GET /api/at-risk; nil: the route answers 501.
 	Clocks store.Clocks
+	// OnCall applies acknowledgements made in on-call tools (POST
+	// /webhooks/pagerduty-actions, /webhooks/opsgenie-actions); nil: 404.
+	OnCall *intake.OnCall
 	// Metrics receives events applied and duplicated, and webhooks
 	// refused; nil: none.
 	Metrics metrics.Sink
@@ -87,6 +90,8 @@ func New(cfg *policy.Config, tickets store.Tickets, secret func(string) (string,
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/webhooks/{source}", a.webhook)
+	mux.HandleFunc("/webhooks/pagerduty-actions", a.pagerdutyActions)
+	mux.HandleFunc("/webhooks/opsgenie-actions", a.opsgenieActions)
 	// {id...}: ticket ids may hold slashes (GitHub's "owner/repo#42").
 	mux.HandleFunc("/tickets/{source}/{id...}", a.ticket)
 	mux.HandleFunc("/queues", a.queues)

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -16,10 +17,19 @@ var Tools = []string{"pagerduty", "opsgenie", "slack", "teams"}
 // the Secrets Manager secret) that has it, never the credential: these
 // keys end in _env.
 var credentials = map[string][]string{
-	"pagerduty": {"routing_key_env"},
-	"opsgenie":  {"api_key_env"},
+	"pagerduty": {"routing_key_env", "webhook_secret_env"},
+	"opsgenie":  {"api_key_env", "webhook_secret_env"},
 	"slack":     {"bot_token_env", "signing_secret_env", "webhook_url_env"},
 	"teams":     {"webhook_url_env"},
+}
+
+// required names, per tool, the credential a destination cannot deliver
+// without (one of them, for Slack's two modes).
+var required = map[string]string{
+	"pagerduty": "routing_key_env",
+	"opsgenie":  "api_key_env",
+	"slack":     "bot_token_env or webhook_url_env",
+	"teams":     "webhook_url_env",
 }
 
 // Integration configures delivery of alerts into one on-call tool.
@@ -42,6 +52,25 @@ type Destination struct {
 	Env     map[string]string
 	Channel string // slack: the channel to post in (app mode)
 	Region  string // opsgenie: us or eu
+}
+
+// Secrets lists the names of every destination's credential set under
+// key (e.g. "webhook_secret_env"): a tool's webhook may come from any of
+// them, and is verified against each.
+func (in *Integration) Secrets(key string) []string {
+	var out []string
+	add := func(d Destination) {
+		if v := d.Env[key]; v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	if in.Default != nil {
+		add(*in.Default)
+	}
+	for _, team := range slices.Sorted(maps.Keys(in.Teams)) {
+		add(in.Teams[team])
+	}
+	return out
 }
 
 // For returns where team's alerts go in this tool.
@@ -87,7 +116,7 @@ func (r *reader) integrations(n *yaml.Node, path string) map[string]*Integration
 			}
 		}
 		if in.Default == nil && len(in.Teams) == 0 {
-			r.fail(f.node, f.path, "%s: give its credentials (%s), for every team or per team under teams", f.key, strings.Join(credentials[f.key], ", "))
+			r.fail(f.node, f.path, "%s: give its credentials (%s), for every team or per team under teams", f.key, required[f.key])
 		}
 		out[f.key] = in
 	}
@@ -129,6 +158,9 @@ func (r *reader) destination(tool string, n *yaml.Node, path string, skip ...str
 			}
 			t.Env[f.key] = v
 		}
+	}
+	if len(t.Env) > 0 && !slices.ContainsFunc(strings.Split(required[tool], " or "), func(k string) bool { return t.Env[k] != "" }) {
+		r.fail(n, path, "%s: %s is needed to deliver", tool, required[tool])
 	}
 	if tool == "slack" && t.Env["bot_token_env"] != "" && t.Env["webhook_url_env"] != "" {
 		r.fail(n, path, "slack: give bot_token_env (a Slack app: one message per ticket, edited, with buttons) or webhook_url_env (an incoming webhook), not both")

@@ -55,6 +55,8 @@ func TestIntegrationsRefused(t *testing.T) {
 		{"integrations:\n  slack: {bot_token_env: T, webhook_url_env: U, channel: x}\n", "not both"},
 		{"integrations:\n  pagerduty: {routing_key_env: K, kinds: [sla.page]}\n", `unknown alert kind "sla.page"`},
 		{"integrations:\n  victorops: {key_env: K}\n", `unknown key "victorops"`},
+		{"integrations:\n  pagerduty: {webhook_secret_env: W}\n", "routing_key_env is needed to deliver"},
+		{"integrations:\n  slack: {signing_secret_env: W}\n", "bot_token_env or webhook_url_env is needed"},
 	} {
 		_, err := Parse([]byte(integrationsBase + tt.doc))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

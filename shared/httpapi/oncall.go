@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/slawatch/slawatch/shared/intake"
+	"github.com/slawatch/slawatch/shared/oncall/opsgenie"
+	"github.com/slawatch/slawatch/shared/oncall/pagerduty"
+	"github.com/slawatch/slawatch/shared/sla"
+)
+
+// The routes on-call tools call back on when a person acknowledges an
+// incident there: escalation levels not yet sent are then held (package
+// intake, OnCall). Each is verified with the tool's own scheme against
+// every webhook secret the integrations section names for it; nothing is
+// applied from an unverified request.
+
+// oncallBody reads a callback's body within the webhook limit, answering
+// the error itself.
+func (a *API) oncallBody(w http.ResponseWriter, r *http.Request, tool string) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed; use POST", nil)
+		return nil, false
+	}
+	if a.OnCall == nil || a.Config.Integrations[tool] == nil {
+		writeError(w, http.StatusNotFound, tool+" is not configured (integrations."+tool+")", nil)
+		return nil, false
+	}
+	limit := a.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body larger than the limit", map[string]string{"limit_bytes": strconv.FormatInt(limit, 10)})
+			return nil, false
+		}
+		writeError(w, http.StatusBadRequest, "could not read body", nil)
+		return nil, false
+	}
+	return body, true
+}
+
+// secrets returns the values of tool's webhook secrets that are set.
+func (a *API) secrets(tool string) []string {
+	var out []string
+	for _, name := range a.Config.Integrations[tool].Secrets("webhook_secret_env") {
+		if v, ok := a.Secret(name); ok && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// acknowledge applies one acknowledgement and answers. An incident
+// slawatch does not know is answered 200 all the same: the tool would only
+// retry it.
+func (a *API) acknowledge(w http.ResponseWriter, r *http.Request, tool, key string, ack sla.OnCallAck) {
+	log := a.Log.With("tool", tool)
+	changed, err := a.OnCall.Acknowledge(r.Context(), key, ack)
+	switch {
+	case errors.Is(err, intake.ErrUnknownIncident):
+		log.WarnContext(r.Context(), "acknowledgement of an unknown incident ignored", "err", err)
+		writeJSON(w, http.StatusOK, map[string]string{"ignored": "no such ticket clock"})
+	case err != nil:
+		log.ErrorContext(r.Context(), "acknowledgement failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error", nil) // the tool retries
+	default:
+		log.InfoContext(r.Context(), "on-call acknowledgement", "changed", changed)
+		writeJSON(w, http.StatusOK, map[string]bool{"acknowledged": true, "changed": changed})
+	}
+}
+
+// pagerdutyActions serves POST /webhooks/pagerduty-actions: PagerDuty's v3
+// webhooks, signed with X-PagerDuty-Signature.
+func (a *API) pagerdutyActions(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.oncallBody(w, r, "pagerduty")
+	if !ok {
+		return
+	}
+	if err := pagerduty.VerifySignature(body, r.Header.Get("X-PagerDuty-Signature"), a.secrets("pagerduty")...); err != nil {
+		a.Log.WarnContext(r.Context(), "pagerduty callback refused", "err", err)
+		writeError(w, http.StatusUnauthorized, err.Error(), nil)
+		return
+	}
+	ev, err := pagerduty.ParseWebhook(body)
+	switch {
+	case errors.Is(err, pagerduty.ErrNotIncident):
+		writeJSON(w, http.StatusOK, map[string]string{"ignored": err.Error()})
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	case ev.Type != pagerduty.EventAcknowledged:
+		writeJSON(w, http.StatusOK, map[string]string{"ignored": ev.Type})
+		return
+	}
+	a.acknowledge(w, r, "pagerduty", ev.IncidentKey, sla.OnCallAck{By: ev.Agent, Via: "pagerduty", At: ev.OccurredAt})
+}
+
+// opsgenieActions serves POST /webhooks/opsgenie-actions: Opsgenie's
+// outgoing webhook, with the shared secret in its custom header.
+func (a *API) opsgenieActions(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.oncallBody(w, r, "opsgenie")
+	if !ok {
+		return
+	}
+	verified := false
+	for _, s := range a.secrets("opsgenie") {
+		if opsgenie.VerifyWebhook(r, s) == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		a.Log.WarnContext(r.Context(), "opsgenie callback refused: no matching "+opsgenie.SecretHeader)
+		writeError(w, http.StatusUnauthorized, "missing or wrong "+opsgenie.SecretHeader, nil)
+		return
+	}
+	ack, err := opsgenie.ParseAcknowledgement(body)
+	switch {
+	case errors.Is(err, opsgenie.ErrNotAcknowledge):
+		writeJSON(w, http.StatusOK, map[string]string{"ignored": err.Error()})
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	// The Opsgenie login is usually an e-mail address: the ticket keeps
+	// the user's Opsgenie id instead.
+	a.acknowledge(w, r, "opsgenie", ack.Alias, sla.OnCallAck{By: "opsgenie user " + ack.UserID, Via: "opsgenie", At: ack.At})
+}
