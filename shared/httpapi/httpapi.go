@@ -55,6 +55,13 @@ type API struct {
 	// Metrics receives events applied and duplicated, and webhooks
 	// refused; nil: none.
 	Metrics metrics.Sink
+	// Traffic is told of each webhook a source had accepted (verified and
+	// parsed: applied, duplicate, ignored or a handshake answered) and each
+	// refused for its signature or a missing secret (401), for the
+	// heartbeat. Wrap a store in heartbeat.NewRecorder: it writes a busy
+	// source's traffic once a minute, not once a webhook. Nil: nothing
+	// recorded.
+	Traffic TrafficRecorder
 	// Secret returns the value of the named secret (an environment variable
 	// locally); ok is false when it is not set.
 	Secret  func(name string) (value string, ok bool)
@@ -164,6 +171,7 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 				reason = auth.Reason
 			}
 			refuse(http.StatusUnauthorized, err.Error(), map[string]string{"reason": reason})
+			a.recordTraffic(r.Context(), log, name, false)
 			return
 		}
 	case !src.Insecure:
@@ -171,6 +179,7 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		// whatever anyone posts.
 		refuse(http.StatusUnauthorized, "source has no secret configured ("+src.SecretEnv+"); refusing unsigned requests",
 			map[string]string{"reason": "no_secret"})
+		a.recordTraffic(r.Context(), log, name, false)
 		return
 	}
 
@@ -184,6 +193,7 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, err.Error(), extra)
 		return
 	}
+	a.recordTraffic(r.Context(), log, name, true)
 	if rep := parsed.Reply; rep != nil {
 		log.InfoContext(r.Context(), "webhook answered", "status", rep.Status)
 		for k, v := range rep.Header {
@@ -247,6 +257,29 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// TrafficRecorder records a source's accepted and refused webhooks
+// (store.Traffic and heartbeat.Recorder are ones).
+type TrafficRecorder interface {
+	RecordAccepted(ctx context.Context, source string, at time.Time) error
+	RecordRejected(ctx context.Context, source string, at time.Time) error
+}
+
+// recordTraffic tells a.Traffic of a webhook of a configured source. A
+// failure is logged, never the webhook's: the heartbeat is a safety net,
+// and the helpdesk would only resend.
+func (a *API) recordTraffic(ctx context.Context, log *slog.Logger, source string, accepted bool) {
+	if a.Traffic == nil {
+		return
+	}
+	record := a.Traffic.RecordRejected
+	if accepted {
+		record = a.Traffic.RecordAccepted
+	}
+	if err := record(ctx, source, a.Now()); err != nil {
+		log.WarnContext(ctx, "webhook traffic not recorded", "accepted", accepted, "err", err)
+	}
 }
 
 // refusedBody answers a webhook with refused events: the first refusal as

@@ -87,7 +87,7 @@ func (r *reader) config(n *yaml.Node) *Config {
 		Calendars: map[string]*calendar.Calendar{},
 		Sources:   map[string]Source{},
 	}
-	var policies *yaml.Node
+	var policies, sources *yaml.Node
 	c.Alerts = Alerts{StormThreshold: DefaultStormThreshold, Location: time.UTC}
 	c.Acks = Acks{Quantile: DefaultAckQuantile, Enabled: true}
 	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts", "acknowledgements", "integrations") {
@@ -120,15 +120,20 @@ func (r *reader) config(n *yaml.Node) *Config {
 				}
 			}
 		case "sources":
-			for _, sf := range r.fields(f.node, f.path) {
-				if !sourceName.MatchString(sf.key) {
-					r.fail(sf.node, sf.path, "source name %q: use letters, digits, '-' and '_' (it is a URL path segment and part of storage keys)", sf.key)
-					continue
-				}
-				c.Sources[sf.key] = r.source(sf.key, sf.node, sf.path)
-			}
+			// Read once the calendars are: expect_traffic may name one
+			// defined further down the file.
+			sources = f.node
 		case "policies":
 			policies = f.node
+		}
+	}
+	if sources != nil {
+		for _, sf := range r.fields(sources, "sources") {
+			if !sourceName.MatchString(sf.key) {
+				r.fail(sf.node, sf.path, "source name %q: use letters, digits, '-' and '_' (it is a URL path segment and part of storage keys)", sf.key)
+				continue
+			}
+			c.Sources[sf.key] = r.source(sf.key, sf.node, sf.path, c)
 		}
 	}
 	if _, ok := c.Sources["generic"]; !ok && len(c.Sources) == 0 {
@@ -316,11 +321,13 @@ func (r *reader) holidays(n *yaml.Node, path string) []calendar.Option {
 	return append(opts, calendar.WithHolidays(dated...))
 }
 
-func (r *reader) source(name string, n *yaml.Node, path string) Source {
+func (r *reader) source(name string, n *yaml.Node, path string, c *Config) Source {
 	s := Source{Name: name, SecretEnv: SecretEnvName(name)}
 	var apiURLAt, tokenEnvAt *yaml.Node // the keys' values, when given
-	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "max_future_skew", "ack_author", "url", "ticket_url", "api_url", "api_token_env") {
+	for _, f := range r.fields(n, path, "provider", "secret_env", "insecure", "timestamp_window", "max_future_skew", "ack_author", "url", "ticket_url", "api_url", "api_token_env", "expect_traffic") {
 		switch f.key {
+		case "expect_traffic":
+			s.ExpectTraffic = r.expectTraffic(f.node, f.path, c)
 		case "provider":
 			s.Provider = r.str(f.node, f.path)
 			if !slices.Contains(Providers, s.Provider) {
@@ -380,6 +387,40 @@ func (r *reader) source(name string, n *yaml.Node, path string) Source {
 		}
 	}
 	return s
+}
+
+// expectTraffic reads a source's heartbeat: {within, calendar, rejections}.
+func (r *reader) expectTraffic(n *yaml.Node, path string, c *Config) *ExpectTraffic {
+	e := &ExpectTraffic{Rejections: DefaultRejections}
+	hasWithin := false
+	for _, f := range r.fields(n, path, "within", "calendar", "rejections") {
+		switch f.key {
+		case "within":
+			hasWithin = true
+			e.Within = r.duration(f.node, f.path)
+			if e.Within > 0 && e.Within < time.Minute {
+				// Accepted requests are recorded at most once a minute
+				// (store.AcceptedResolution) and the checker runs once a
+				// minute: a shorter silence cannot be told.
+				r.fail(f.node, f.path, "duration %q is shorter than the heartbeat's resolution: want at least 1m", f.node.Value)
+			}
+		case "calendar":
+			e.CalendarName = r.str(f.node, f.path)
+			cal, ok := c.Calendars[e.CalendarName]
+			if !ok && e.CalendarName != "" {
+				r.fail(f.node, f.path, "no calendar named %q under calendars", e.CalendarName)
+			}
+			e.Calendar = cal
+		case "rejections":
+			if f.node.Kind != yaml.ScalarNode || f.node.Decode(&e.Rejections) != nil || e.Rejections < 1 {
+				r.fail(f.node, f.path, "want a whole number of refused requests in a row, at least 1, got %s", kind(f.node))
+			}
+		}
+	}
+	if !hasWithin && n.Kind == yaml.MappingNode {
+		r.fail(n, join(path, "within"), "required: how long the source may send nothing, such as 2h")
+	}
+	return e
 }
 
 // checkAPIURL returns what is wrong with a source's api_url, or "". The

@@ -143,7 +143,34 @@ type Source struct {
 	// credential for the write-back (never the credential itself). Set
 	// exactly when APIURL is.
 	APITokenEnv string
+	// ExpectTraffic is the source's heartbeat; nil: none (a source that
+	// stops sending goes unnoticed).
+	ExpectTraffic *ExpectTraffic
 }
+
+// ExpectTraffic is a source's heartbeat (package heartbeat): the dead
+// man's switch that notices a helpdesk webhook that was disabled, deleted
+// or broken by a secret rotation.
+type ExpectTraffic struct {
+	// Within is the longest the source may go without an accepted request
+	// before sla.source_silent, measured in Calendar's open hours. At least
+	// a minute.
+	Within time.Duration
+	// Calendar measures Within in business time, so that a source quiet
+	// while the team is closed (a weekend) is not silent; nil means
+	// calendar time (every hour counts).
+	Calendar     *calendar.Calendar
+	CalendarName string
+	// Rejections is how many requests refused in a row (a failed
+	// signature, no secret set) raise sla.source_rejected; default
+	// DefaultRejections.
+	Rejections int
+}
+
+// DefaultRejections applies when expect_traffic sets no rejections: few
+// enough to page soon after a secret rotation, more than the odd forged or
+// stray request.
+const DefaultRejections = 5
 
 // Link returns the ticket's URL, or "" when the source has no TicketURL.
 func (s Source) Link(ticketID string) string {

@@ -25,6 +25,7 @@ type Memory struct {
 	queues  map[string]queue.Stats
 	records map[string]memRecord // history records by id
 	days    map[dayKey]history.Day
+	sources map[string]SourceTraffic // by source name; made on first use
 	now     func() time.Time
 }
 
