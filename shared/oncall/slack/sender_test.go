@@ -29,7 +29,8 @@ func newSender(srv *slacktest.Server, store MessageStore) *Sender {
 	}, Store: store, APIBase: srv.APIBase(), Client: srv.Client()}
 }
 
-// noSleep records Deliver's waits instead of sleeping.
+// noSleep records Deliver's waits instead of sleeping, and ends a delivery
+// that waits too often.
 type noSleep struct {
 	mu    sync.Mutex
 	waits []time.Duration
@@ -40,6 +41,9 @@ func (n *noSleep) backoff() oncall.Backoff {
 		n.mu.Lock()
 		defer n.mu.Unlock()
 		n.waits = append(n.waits, d)
+		if len(n.waits) > 20 {
+			return errors.New("waited 20 times: give up")
+		}
 		return nil
 	}}
 }
@@ -207,12 +211,30 @@ func TestSendUnreachable(t *testing.T) {
 	}
 }
 
+// barrierStore holds the first n Gets until all n have come, so that n
+// senders all find no record and race for the claim.
+type barrierStore struct {
+	MemoryStore
+	wg sync.WaitGroup
+}
+
+func (b *barrierStore) Get(ctx context.Context, key string) (Record, bool, error) {
+	r, ok, err := b.MemoryStore.Get(ctx, key)
+	if !ok {
+		b.wg.Done()
+		b.wg.Wait()
+	}
+	return r, ok, err
+}
+
 // Alerts of one key delivered at once make one message: the others wait for
 // it, then edit it and reply in its thread.
 func TestConcurrentFirstAlerts(t *testing.T) {
-	srv := slacktest.New(t, token, channel)
-	s := newSender(srv, &MemoryStore{})
 	const n = 8
+	srv := slacktest.New(t, token, channel)
+	store := &barrierStore{}
+	store.wg.Add(n)
+	s := newSender(srv, store)
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
