@@ -2,6 +2,7 @@ package slack
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -247,5 +248,21 @@ func TestReply(t *testing.T) {
 	want := "*SLA escalation level 2* at <!date^1796482800^{date_short_pretty} {time}|Sat 5 Dec 15:00 UTC>: overdue by 1 hour (notifying support-oncall)"
 	if got := Reply(d); got != want {
 		t.Errorf("Reply =\n%q\nwant\n%q", got, want)
+	}
+}
+
+// The breach JSON in docs/integrations/slack.md is what Message renders.
+func TestDocShowsRendering(t *testing.T) {
+	b, err := os.ReadFile("../../../docs/integrations/slack.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```json\n")
+	js, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no JSON block in the doc")
+	}
+	if !reflect.DeepEqual(asJSON(t, js), asJSON(t, Message(breach(), nil))) {
+		t.Errorf("the doc's JSON is not Message(breach()):\n%s", js)
 	}
 }
