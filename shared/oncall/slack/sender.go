@@ -61,6 +61,9 @@ func (s *Sender) Send(ctx context.Context, d notify.Document) error {
 		_, err := s.post(ctx, d)
 		return err
 	}
+	if s.Store == nil {
+		return &oncall.Error{Tool: tool, Permanent: true, Reason: "no message store configured"}
+	}
 	key := oncall.IncidentKey(d)
 	// A lost race for the record is retried at once, a few times.
 	for range 3 {
