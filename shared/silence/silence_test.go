@@ -201,6 +201,8 @@ func TestSilenceMatches(t *testing.T) {
 		{"source=zendesk", notify.Document{Kind: notify.KindBreachDigest, Team: "billing"}, false},
 		{"team=billing,priority=urgent", digest, false}, // narrower than a digest
 		{"team=billing,ticket=1", digest, false},
+		// Even if a digest one day carried a priority, it stands for others.
+		{"team=billing,priority=urgent", notify.Document{Kind: notify.KindBreachDigest, Team: "billing", Priority: "urgent"}, false},
 		{"team=sales", digest, false},
 	} {
 		m, err := silence.Parse(tc.match)
