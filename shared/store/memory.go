@@ -26,6 +26,8 @@ type Memory struct {
 	records map[string]memRecord // history records by id
 	days    map[dayKey]history.Day
 	now     func() time.Time
+
+	silences map[string]*memSilence // by id; created on first use
 }
 
 var (
