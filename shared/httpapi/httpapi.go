@@ -49,6 +49,8 @@ type API struct {
 	HistoryRetention time.Duration
 	// Clocks serves GET /api/at-risk; nil: the route answers 501.
 	Clocks store.Clocks
+	// Silences serves /api/silences; nil: the routes answer 501.
+	Silences store.Silences
 	// Metrics receives events applied and duplicated, and webhooks
 	// refused; nil: none.
 	Metrics metrics.Sink
@@ -92,6 +94,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/queues", a.queues)
 	mux.HandleFunc("/api/report", a.report)
 	mux.HandleFunc("/api/at-risk", a.atRisk)
+	a.routeSilences(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
