@@ -247,6 +247,7 @@ func maxTime(a, b time.Time) time.Time {
 // human writes d in days and hours when it is that long: "14 days" reads
 // better than "336h0m0s".
 func human(d time.Duration) string {
+	d = d.Round(time.Second)
 	day := 24 * time.Hour
 	switch {
 	case d%day == 0:
