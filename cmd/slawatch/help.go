@@ -74,6 +74,30 @@ Prints first-response attainment, met and breached counts, median and p90 time t
 response (business and calendar), next-reply attainment, breaches by lateness and the
 promise kept-rate, per group; --breaches lists the breached tickets with their links.
 Day and week rows are UTC days (docs/reports.md).`,
+	"silence": `slawatch silence add --match KEY=VALUE,... --until RFC3339|--for DURATION --reason TEXT [flags]
+       slawatch silence list [--json] [flags]
+       slawatch silence expire ID [flags]
+
+Silences alerts: while a silence is active, the alerts it matches are recorded as
+silenced instead of sent; when it ends, one digest of what it held that still matters.
+Every silence has an end, no further away than alerts.silences.max_duration (default
+14 days). Flags: --url http://127.0.0.1:8080 (a running server) or --store dynamodb
+[--dynamodb-endpoint URL] [--table NAME] [--config FILE]. See docs/silences.md.`,
+	"silence add": `slawatch silence add --match source=zendesk,team=billing --until 2026-12-24T18:00:00Z --reason "holiday cover"
+               [--from RFC3339] [--for 4h instead of --until] [--by NAME]
+               [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME] [--config FILE]]
+
+Creates a silence and prints its id. Match keys: source, team, policy, channel, priority,
+kind, ticket; an alert is silenced when every one equals the alert's.`,
+	"silence list": `slawatch silence list [--json]
+               [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+
+Lists the silences (ended ones for 30 days), by end: id, match, from, until, state
+(pending, active, ended) and reason.`,
+	"silence expire": `slawatch silence expire ID
+               [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+
+Ends a silence now. It stays listed as ended; what it held gets its digest.`,
 }
 
 // isHelp reports whether arg asks for help, as the flag package

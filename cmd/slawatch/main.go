@@ -9,6 +9,7 @@
 //	slawatch backfill [--config FILE] [--store memory|dynamodb ...] [--on-error stop|skip] FILE|-
 //	slawatch report sla --from DATE --to DATE [--by team,...] [--tz ZONE] [--format table|csv|json] [--breaches]
 //	slawatch report queues [--url URL | --store dynamodb ...] [--window 168h] [--json]
+//	slawatch silence add|list|expire [--url URL | --store dynamodb ...]
 package main
 
 import (
@@ -45,6 +46,11 @@ const usage = `usage:
                  [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
   slawatch report queues [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
                  [--window 168h] [--json]   (plain "slawatch report" is "report queues")
+  slawatch silence add --match source=zendesk,team=billing --until 2026-12-24T18:00:00Z|--for 4h --reason TEXT
+                 [--from RFC3339] [--by NAME]   (and for add, list, expire:)
+                 [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME] [--config FILE]]
+  slawatch silence list [--json]
+  slawatch silence expire ID
 `
 
 // errUsage marks mistakes in the command line; main exits 2 for them.
@@ -98,6 +104,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return replayCmd(rest, stdin, stdout)
 	case "backfill":
 		return backfillCmd(ctx, rest, stdin, stdout, stderr)
+	case "silence":
+		return silenceCmd(ctx, rest, stdout)
 	case "help":
 		return help(ctx, rest, stdout)
 	default:

@@ -93,7 +93,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
 		Templates: templates, Log: log}
-	api.Promises, api.Queues, api.History, api.Clocks = promises, tickets, tickets, tickets
+	api.Promises, api.Queues, api.History, api.Clocks, api.Silences = promises, tickets, tickets, tickets, tickets
 	// Intake records the clocks each event ends; the checker what intake
 	// could not.
 	api.Intake.History = tickets
@@ -177,6 +177,7 @@ type ticketStore interface {
 	store.Queues
 	store.History
 	store.Clocks
+	store.Silences
 }
 
 // openStore returns the store the flags ask for.

@@ -52,6 +52,8 @@ type API struct {
 	// OnCall applies acknowledgements made in on-call tools (POST
 	// /webhooks/pagerduty-actions, /webhooks/opsgenie-actions); nil: 404.
 	OnCall *intake.OnCall
+	// Silences serves /api/silences; nil: the routes answer 501.
+	Silences store.Silences
 	// Metrics receives events applied and duplicated, and webhooks
 	// refused; nil: none.
 	Metrics metrics.Sink
@@ -104,6 +106,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/queues", a.queues)
 	mux.HandleFunc("/api/report", a.report)
 	mux.HandleFunc("/api/at-risk", a.atRisk)
+	a.routeSilences(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

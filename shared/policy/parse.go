@@ -88,7 +88,7 @@ func (r *reader) config(n *yaml.Node) *Config {
 		Sources:   map[string]Source{},
 	}
 	var policies, sources *yaml.Node
-	c.Alerts = Alerts{StormThreshold: DefaultStormThreshold, Location: time.UTC}
+	c.Alerts = Alerts{StormThreshold: DefaultStormThreshold, Location: time.UTC, SilenceMaxDuration: DefaultSilenceMaxDuration}
 	c.Acks = Acks{Quantile: DefaultAckQuantile, Enabled: true}
 	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts", "acknowledgements", "integrations") {
 		switch f.key {
@@ -97,7 +97,7 @@ func (r *reader) config(n *yaml.Node) *Config {
 		case "acknowledgements":
 			c.Acks = r.acks(f.node, f.path)
 		case "alerts":
-			for _, af := range r.fields(f.node, f.path, "storm_threshold", "timezone") {
+			for _, af := range r.fields(f.node, f.path, "storm_threshold", "timezone", "silences") {
 				switch af.key {
 				case "storm_threshold":
 					if err := af.node.Decode(&c.Alerts.StormThreshold); err != nil || c.Alerts.StormThreshold < 1 {
@@ -111,6 +111,16 @@ func (r *reader) config(n *yaml.Node) *Config {
 						continue
 					}
 					c.Alerts.Location = loc
+				case "silences":
+					for _, sf := range r.fields(af.node, af.path, "max_duration") {
+						d := r.duration(sf.node, sf.path)
+						switch {
+						case d > MaxSilenceMaxDuration:
+							r.fail(sf.node, sf.path, "%s is longer than %s: silences that long are how outages go unseen; change the routing instead", sf.node.Value, MaxSilenceMaxDuration)
+						case d > 0:
+							c.Alerts.SilenceMaxDuration = d
+						}
+					}
 				}
 			}
 		case "calendars":

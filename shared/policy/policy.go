@@ -106,10 +106,22 @@ type Alerts struct {
 	StormThreshold int
 	// Location is the zone alert texts show times in.
 	Location *time.Location
+	// SilenceMaxDuration is the longest a silence may hold alerts
+	// (alerts.silences.max_duration): a longer one is refused.
+	SilenceMaxDuration time.Duration
 }
 
 // DefaultStormThreshold applies when the configuration sets none.
 const DefaultStormThreshold = 10
+
+// DefaultSilenceMaxDuration applies when the configuration sets no
+// alerts.silences.max_duration: two weeks covers a holiday; longer is a
+// routing change, not a silence. It equals silence.DefaultMaxDuration.
+const DefaultSilenceMaxDuration = 14 * 24 * time.Hour
+
+// MaxSilenceMaxDuration bounds alerts.silences.max_duration: a quarter.
+// A setting above it would make silences open-ended in all but name.
+const MaxSilenceMaxDuration = 90 * 24 * time.Hour
 
 // Source is a configured webhook endpoint: POST /webhooks/{Name}.
 type Source struct {

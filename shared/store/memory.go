@@ -27,6 +27,8 @@ type Memory struct {
 	days    map[dayKey]history.Day
 	sources map[string]SourceTraffic // by source name; made on first use
 	now     func() time.Time
+
+	silences map[string]*memSilence // by id; created on first use
 }
 
 var (
