@@ -19,6 +19,7 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/metrics"
+	"github.com/slawatch/slawatch/shared/oncall/slack"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/provider"
 	"github.com/slawatch/slawatch/shared/provider/builtin"
@@ -52,6 +53,10 @@ type API struct {
 	// OnCall applies acknowledgements made in on-call tools (POST
 	// /webhooks/pagerduty-actions, /webhooks/opsgenie-actions); nil: 404.
 	OnCall *intake.OnCall
+	// SlackMessages keeps the Slack message of each incident, so that an
+	// Acknowledge button's click shows on the message's later edits; nil:
+	// it shows in the ticket only.
+	SlackMessages slack.MessageStore
 	// Silences serves /api/silences; nil: the routes answer 501.
 	Silences store.Silences
 	// Metrics receives events applied and duplicated, and webhooks
@@ -101,6 +106,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/webhooks/{source}", a.webhook)
 	mux.HandleFunc("/webhooks/pagerduty-actions", a.pagerdutyActions)
 	mux.HandleFunc("/webhooks/opsgenie-actions", a.opsgenieActions)
+	mux.HandleFunc("/webhooks/slack-actions", a.slackActions)
 	// {id...}: ticket ids may hold slashes (GitHub's "owner/repo#42").
 	mux.HandleFunc("/tickets/{source}/{id...}", a.ticket)
 	mux.HandleFunc("/queues", a.queues)

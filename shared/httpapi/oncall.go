@@ -1,14 +1,19 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/slawatch/slawatch/shared/intake"
+	"github.com/slawatch/slawatch/shared/oncall"
 	"github.com/slawatch/slawatch/shared/oncall/opsgenie"
 	"github.com/slawatch/slawatch/shared/oncall/pagerduty"
+	"github.com/slawatch/slawatch/shared/oncall/slack"
+	"github.com/slawatch/slawatch/shared/silence"
 	"github.com/slawatch/slawatch/shared/sla"
 )
 
@@ -47,17 +52,6 @@ func (a *API) oncallBody(w http.ResponseWriter, r *http.Request, tool string) ([
 	return body, true
 }
 
-// secrets returns the values of tool's webhook secrets that are set.
-func (a *API) secrets(tool string) []string {
-	var out []string
-	for _, name := range a.Config.Integrations[tool].Secrets("webhook_secret_env") {
-		if v, ok := a.Secret(name); ok && v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // acknowledge applies one acknowledgement and answers. An incident
 // slawatch does not know is answered 200 all the same: the tool would only
 // retry it.
@@ -84,7 +78,7 @@ func (a *API) pagerdutyActions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := pagerduty.VerifySignature(body, r.Header.Get("X-PagerDuty-Signature"), a.secrets("pagerduty")...); err != nil {
+	if err := pagerduty.VerifySignature(body, r.Header.Get("X-PagerDuty-Signature"), a.secrets("pagerduty", "webhook_secret_env")...); err != nil {
 		a.Log.WarnContext(r.Context(), "pagerduty callback refused", "err", err)
 		writeError(w, http.StatusUnauthorized, err.Error(), nil)
 		return
@@ -112,7 +106,7 @@ func (a *API) opsgenieActions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	verified := false
-	for _, s := range a.secrets("opsgenie") {
+	for _, s := range a.secrets("opsgenie", "webhook_secret_env") {
 		if opsgenie.VerifyWebhook(r, s) == nil {
 			verified = true
 			break
@@ -135,4 +129,84 @@ func (a *API) opsgenieActions(w http.ResponseWriter, r *http.Request) {
 	// The Opsgenie login is usually an e-mail address: the ticket keeps
 	// the user's Opsgenie id instead.
 	a.acknowledge(w, r, "opsgenie", ack.Alias, sla.OnCallAck{By: "opsgenie user " + ack.UserID, Via: "opsgenie", At: ack.At})
+}
+
+// SlackSnooze is how long the Snooze button silences a ticket's alerts.
+const SlackSnooze = 30 * time.Minute
+
+// slackActions serves POST /webhooks/slack-actions: the buttons of
+// slawatch's Slack messages, signed with X-Slack-Signature (v0) within
+// Slack's five-minute window. Acknowledge holds the clock's escalations;
+// Snooze silences the ticket's alerts for 30 minutes.
+func (a *API) slackActions(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.oncallBody(w, r, "slack")
+	if !ok {
+		return
+	}
+	now := a.Now()
+	verified := false
+	for _, s := range a.secrets("slack", "signing_secret_env") {
+		if slack.VerifyRequest([]byte(s), r.Header, body, now) == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		a.Log.WarnContext(r.Context(), "slack interaction refused: bad or stale signature")
+		writeError(w, http.StatusUnauthorized, "bad or stale Slack signature", nil)
+		return
+	}
+	act, err := slack.ParseAction(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	who := cmp.Or(act.UserName, act.UserID)
+	switch act.ActionID {
+	case slack.ActionAck:
+		if a.SlackMessages != nil {
+			// Later edits of the message show who acknowledged.
+			if _, err := slack.SetAck(r.Context(), a.SlackMessages, act.Value, slack.Ack{UserID: act.UserID, UserName: act.UserName, At: now}); err != nil {
+				a.Log.WarnContext(r.Context(), "slack: acknowledgement not kept on the message", "err", err)
+			}
+		}
+		a.acknowledge(w, r, "slack", act.Value, sla.OnCallAck{By: who, Via: "slack", At: now})
+	case slack.ActionSnooze30:
+		a.snooze(w, r, act, who, now)
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"ignored": "action " + act.ActionID})
+	}
+}
+
+// snooze silences the alerts of the ticket the incident key names.
+func (a *API) snooze(w http.ResponseWriter, r *http.Request, act slack.Action, who string, now time.Time) {
+	source, ticket, _, _, ok := oncall.ParseIncidentKey(act.Value)
+	if !ok || a.Silences == nil {
+		writeJSON(w, http.StatusOK, map[string]string{"ignored": "nothing to snooze"})
+		return
+	}
+	s, err := silence.New(map[string]string{"source": source, "ticket": ticket}, now, now.Add(SlackSnooze),
+		"snoozed in Slack", "slack:"+who, now, a.Config.Alerts.SilenceMaxDuration)
+	if err == nil {
+		err = a.Silences.PutSilence(r.Context(), s)
+	}
+	if err != nil {
+		a.Log.ErrorContext(r.Context(), "slack snooze failed", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error", nil)
+		return
+	}
+	a.Log.InfoContext(r.Context(), "slack snooze", "silence", s.ID, "until", s.Ends)
+	writeJSON(w, http.StatusOK, map[string]string{"silence": s.ID})
+}
+
+// secrets returns the values set for credential key (e.g.
+// "webhook_secret_env") of every destination of tool.
+func (a *API) secrets(tool, key string) []string {
+	var out []string
+	for _, name := range a.Config.Integrations[tool].Secrets(key) {
+		if v, ok := a.Secret(name); ok && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

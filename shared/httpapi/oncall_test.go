@@ -2,12 +2,16 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +21,7 @@ import (
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/oncall/opsgenie"
 	"github.com/slawatch/slawatch/shared/oncall/pagerduty"
+	"github.com/slawatch/slawatch/shared/oncall/slack"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/sla"
 	"github.com/slawatch/slawatch/shared/store"
@@ -115,5 +120,88 @@ integrations:
 				t.Errorf("ticket %s still plans %s", id, a.Key())
 			}
 		}
+	}
+}
+
+// The Slack buttons: Acknowledge holds escalations and is kept for the
+// message's next edit; Snooze silences the ticket for 30 minutes; a request
+// whose signature is wrong or stale changes nothing.
+func TestSlackActions(t *testing.T) {
+	cfg, err := policy.Parse([]byte(`sources:
+  zendesk: {provider: zendesk}
+policies:
+  - name: standard
+    first_response: {within: 24h}
+    escalation:
+      - {after: 0s, notify: on-call}
+integrations:
+  slack: {bot_token_env: SLACK_TOKEN, signing_secret_env: SLACK_SIGNING, channel: C123}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	mem := store.NewMemoryAt(func() time.Time { return now })
+	ctx := context.Background()
+	e := event.Event{Source: "zendesk", TicketID: "7", ID: "7-c", Kind: event.TicketCreated, OccurredAt: now.Add(-time.Hour), Channel: event.Email, Author: event.Customer}
+	if _, err := mem.Update(ctx, store.Key{Source: "zendesk", ID: "7"}, e.ID, func(tk sla.Ticket) (sla.Ticket, bool, error) { return sla.Apply(cfg, tk, e) }); err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.New(cfg, mem, func(n string) (string, bool) {
+		return map[string]string{"SLACK_SIGNING": "sign-secret"}[n], n == "SLACK_SIGNING"
+	},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	api.Now = func() time.Time { return now }
+	api.OnCall, api.Silences = &intake.OnCall{Policies: cfg, Tickets: mem}, mem
+	messages := &slack.MemoryStore{}
+	api.SlackMessages = messages
+	if _, _, err := messages.PutIfAbsent(ctx, "slawatch/zendesk/7/first_response/0", slack.Record{Channel: "C123", TS: "1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(srv.Close)
+
+	key := "slawatch/zendesk/7/first_response/0"
+	click := func(action, secret string, at time.Time) int {
+		payload := fmt.Sprintf(`{"type":"block_actions","user":{"id":"U1","username":"jo","team_id":"T1"},"team":{"id":"T1"},"container":{"message_ts":"1.2","channel_id":"C123"},"channel":{"id":"C123"},"message":{"ts":"1.2"},"response_url":"https://hooks.slack.test/r","actions":[{"action_id":%q,"value":%q}]}`, action, key)
+		body := "payload=" + url.QueryEscape(payload)
+		ts := strconv.FormatInt(at.Unix(), 10)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/slack-actions", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(slack.HeaderTimestamp, ts)
+		req.Header.Set(slack.HeaderSignature, "v0="+hex.EncodeToString(slack.Sign([]byte(secret), ts, []byte(body))))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := click(slack.ActionAck, "wrong", now); st != http.StatusUnauthorized {
+		t.Errorf("wrong secret: %d", st)
+	}
+	if st := click(slack.ActionAck, "sign-secret", now.Add(-6*time.Minute)); st != http.StatusUnauthorized {
+		t.Errorf("stale request: %d", st)
+	}
+	if tk, _ := mem.Get(ctx, store.Key{Source: "zendesk", ID: "7"}); len(tk.OnCall) != 0 {
+		t.Fatalf("an unverified click acknowledged: %+v", tk.OnCall)
+	}
+	if st := click(slack.ActionAck, "sign-secret", now); st != http.StatusOK {
+		t.Fatalf("acknowledge: %d", st)
+	}
+	tk, _ := mem.Get(ctx, store.Key{Source: "zendesk", ID: "7"})
+	if want := (sla.OnCallAck{By: "jo", Via: "slack", At: now}); tk.OnCall["first_response/0"] != want {
+		t.Errorf("ticket: %+v, want %+v", tk.OnCall, want)
+	}
+	if rec, ok, _ := messages.Get(ctx, key); !ok || rec.Ack == nil || rec.Ack.UserID != "U1" {
+		t.Errorf("the message record does not keep the acknowledgement: %+v", rec)
+	}
+
+	if st := click(slack.ActionSnooze30, "sign-secret", now); st != http.StatusOK {
+		t.Fatalf("snooze: %d", st)
+	}
+	ss, _ := mem.Silences(ctx)
+	if len(ss) != 1 || ss[0].Match["ticket"] != "7" || ss[0].Match["source"] != "zendesk" || !ss[0].Ends.Equal(now.Add(30*time.Minute)) {
+		t.Errorf("silences after snooze: %+v", ss)
 	}
 }

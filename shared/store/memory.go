@@ -29,6 +29,9 @@ type Memory struct {
 	now     func() time.Time
 
 	silences map[string]*memSilence // by id; created on first use
+
+	docsMu sync.Mutex
+	docs   map[string]Doc // integration documents; made on first use
 }
 
 var (

@@ -1,0 +1,83 @@
+package route
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/slawatch/slawatch/shared/oncall"
+	"github.com/slawatch/slawatch/shared/oncall/slack"
+	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// SlackStore keeps the Slack message of each incident as a store document,
+// so that every function and process edits the same message.
+type SlackStore struct{ Docs store.Docs }
+
+var _ slack.MessageStore = SlackStore{}
+
+func decodeRecord(d store.Doc) (slack.Record, error) {
+	var r slack.Record
+	if err := json.Unmarshal(d.Data, &r); err != nil {
+		return slack.Record{}, fmt.Errorf("route: slack record: %w", err)
+	}
+	r.Version = d.Version
+	return r, nil
+}
+
+func (s SlackStore) Get(ctx context.Context, key string) (slack.Record, bool, error) {
+	d, ok, err := s.Docs.GetDoc(ctx, "slack/"+key)
+	if err != nil || !ok {
+		return slack.Record{}, false, err
+	}
+	r, err := decodeRecord(d)
+	return r, err == nil, err
+}
+
+func (s SlackStore) PutIfAbsent(ctx context.Context, key string, rec slack.Record) (slack.Record, bool, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return slack.Record{}, false, fmt.Errorf("route: slack record: %w", err)
+	}
+	d, stored, err := s.Docs.PutDocIfAbsent(ctx, "slack/"+key, b)
+	if err != nil {
+		return slack.Record{}, false, err
+	}
+	r, err := decodeRecord(d)
+	return r, stored, err
+}
+
+func (s SlackStore) Replace(ctx context.Context, key string, old, rec slack.Record) (bool, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return false, fmt.Errorf("route: slack record: %w", err)
+	}
+	return s.Docs.ReplaceDoc(ctx, "slack/"+key, old.Version, b)
+}
+
+// Slack returns the builder of Slack destinations: an app's bot token
+// posts one message per incident into the destination's channel and edits
+// it (its records kept in docs); an incoming webhook posts each alert.
+// apiBase replaces Slack's Web API address ("" for the real one).
+func Slack(docs store.Docs, client *http.Client, now func() time.Time, apiBase string) Builder {
+	return func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
+		if name := dst.Env["webhook_url_env"]; name != "" {
+			u, ok := secret(name)
+			if !ok || u == "" {
+				return nil, fmt.Errorf("%w: %s (webhook_url_env)", ErrNoCredential, name)
+			}
+			return &slack.WebhookSender{URL: u, Client: client}, nil
+		}
+		name := dst.Env["bot_token_env"]
+		token, ok := secret(name)
+		if !ok || token == "" {
+			return nil, fmt.Errorf("%w: %s (bot_token_env)", ErrNoCredential, name)
+		}
+		channel := dst.Channel
+		return &slack.Sender{Token: token, Channel: func(string) string { return channel }, Store: SlackStore{Docs: docs},
+			APIBase: apiBase, Client: client, Now: now}, nil
+	}
+}
