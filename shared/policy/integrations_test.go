@@ -67,3 +67,10 @@ func TestIntegrationsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestReservedSourceNames(t *testing.T) {
+	_, err := Parse([]byte("sources:\n  slack-actions: {provider: generic}\n" + integrationsBase))
+	if err == nil || !strings.Contains(err.Error(), `source name "slack-actions" is taken`) {
+		t.Errorf("err %v", err)
+	}
+}

@@ -18,6 +18,10 @@ import (
 	"github.com/slawatch/slawatch/shared/event"
 )
 
+// ReservedSources are the paths under /webhooks/ on-call tools call back
+// on (acknowledgements): no source may be named so.
+var ReservedSources = []string{"slack-actions", "pagerduty-actions", "opsgenie-actions"}
+
 var sourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // envName is the form of api_token_env: an environment variable's name in
@@ -141,6 +145,10 @@ func (r *reader) config(n *yaml.Node) *Config {
 		for _, sf := range r.fields(sources, "sources") {
 			if !sourceName.MatchString(sf.key) {
 				r.fail(sf.node, sf.path, "source name %q: use letters, digits, '-' and '_' (it is a URL path segment and part of storage keys)", sf.key)
+				continue
+			}
+			if slices.Contains(ReservedSources, sf.key) {
+				r.fail(sf.node, sf.path, "source name %q is taken: POST /webhooks/%s is where that on-call tool calls back", sf.key, sf.key)
 				continue
 			}
 			c.Sources[sf.key] = r.source(sf.key, sf.node, sf.path, c)
