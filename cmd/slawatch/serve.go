@@ -19,6 +19,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/checker"
+	"github.com/slawatch/slawatch/shared/heartbeat"
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/notify"
@@ -85,7 +86,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(cfg.Integrations) > 0 {
 		// The on-call tools, in process: credentials from the environment.
-		notifier = inProcessOnCall(cfg, notifier, log)
+		notifier = inProcessOnCall(cfg, notifier, tickets, log)
 	}
 	repliers, err := openRepliers(cfg)
 	if err != nil {
@@ -94,6 +95,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
 		Templates: templates, Log: log}
 	api.Promises, api.Queues, api.History, api.Clocks, api.Silences = promises, tickets, tickets, tickets, tickets
+	// Acknowledgements from the on-call tools, and each source's traffic
+	// for its heartbeat.
+	api.OnCall = &intake.OnCall{Policies: cfg, Tickets: tickets}
+	api.SlackMessages = route.SlackStore{Docs: tickets}
+	api.Traffic = heartbeat.NewRecorder(tickets)
 	// Intake records the clocks each event ends; the checker what intake
 	// could not.
 	api.Intake.History = tickets
@@ -121,9 +127,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // inProcessOnCall delivers alerts into the configured on-call tools after
 // next has them, as the deployed oncall functions do.
-func inProcessOnCall(cfg *policy.Config, next notify.Notifier, log *slog.Logger) notify.Notifier {
+func inProcessOnCall(cfg *policy.Config, next notify.Notifier, docs store.Docs, log *slog.Logger) notify.Notifier {
 	client := &http.Client{Timeout: 10 * time.Second}
-	router := &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: route.Builtin(client, time.Now, onCallEndpoints())}
+	endpoints := onCallEndpoints()
+	builders := route.Builtin(client, time.Now, endpoints)
+	builders["slack"] = route.Slack(docs, client, time.Now, endpoints["slack"])
+	router := &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: builders}
 	p := &route.InProcess{Next: next, Location: cfg.Alerts.Location, Now: time.Now, Log: log}
 	for _, tool := range policy.Tools {
 		if cfg.Integrations[tool] != nil {
@@ -170,14 +179,17 @@ func serveBackfill(ctx context.Context, cfg *policy.Config, hist store.History, 
 }
 
 // ticketStore keeps tickets, queue history and the history of ended
-// clocks (for the SLA reports), and lists running clocks (the at-risk
-// view); both stores do.
+// clocks (for the SLA reports), lists running clocks (the at-risk view),
+// and keeps silences, sources' traffic and the on-call tools' documents;
+// both stores do.
 type ticketStore interface {
 	store.Tickets
 	store.Queues
 	store.History
 	store.Clocks
 	store.Silences
+	store.Traffic
+	store.Docs
 }
 
 // openStore returns the store the flags ask for.
