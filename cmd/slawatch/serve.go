@@ -104,7 +104,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// could not.
 	api.Intake.History = tickets
 	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises,
-		History: &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets, Link: cfg.Link}}
+		History:  &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets, Link: cfg.Link},
+		Silences: tickets, Traffic: tickets}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -37,7 +37,10 @@ func main() {
 	c := &checker.Checker{Config: env.Config, Tickets: env.Store, Notifier: alerts, Clock: checker.RealClock{},
 		Log: env.Log, Horizon: time.Minute, Acks: acks, Metrics: env.Metrics,
 		// Ended clocks the webhook function could not record.
-		History: &intake.Recorder{Policies: env.Config, Tickets: env.Store, History: env.Store, Link: env.Config.Link}}
+		History: &intake.Recorder{Policies: env.Config, Tickets: env.Store, History: env.Store, Link: env.Config.Link},
+		// Silences hold alerts back; sources that expect traffic are
+		// watched (their webhooks are recorded by the webhook function).
+		Silences: env.Store, Traffic: env.Store}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer env.Flush(ctx)
 		st, err := c.Run(ctx)

@@ -10,8 +10,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/slawatch/slawatch/shared/heartbeat"
 	"github.com/slawatch/slawatch/shared/httpapi"
+	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/lambdaenv"
+	"github.com/slawatch/slawatch/shared/oncall/route"
 )
 
 func main() {
@@ -23,6 +26,14 @@ func main() {
 	api := httpapi.New(env.Config, env.Store, env.Secret, env.Log)
 	api.Metrics = env.Metrics
 	api.Intake.History = env.Store // the clocks each event ends
+	// Each source's traffic, for the heartbeat (at most one write a
+	// minute per source and instance); acknowledgements made in the
+	// on-call tools (/webhooks/slack-actions and the like); Slack's
+	// Snooze button makes a silence.
+	api.Traffic = heartbeat.NewRecorder(env.Store)
+	api.OnCall = &intake.OnCall{Policies: env.Config, Tickets: env.Store}
+	api.SlackMessages = route.SlackStore{Docs: env.Store}
+	api.Silences = env.Store
 	if api.Promises, err = env.ObserveQueue(); err != nil {
 		lambdaenv.Fatal(env.Log, err)
 	}

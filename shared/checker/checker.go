@@ -21,6 +21,7 @@ import (
 	"github.com/slawatch/slawatch/shared/metrics"
 	"github.com/slawatch/slawatch/shared/notify"
 	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/silence"
 	"github.com/slawatch/slawatch/shared/sla"
 	"github.com/slawatch/slawatch/shared/store"
 )
@@ -76,6 +77,13 @@ type Checker struct {
 	// History records the ended clocks that intake left owed (a failed or
 	// interrupted history write: sla.Ticket's RecordAt); nil: none are.
 	History Recorder
+	// Silences hold matching alerts back (recorded, not sent), and a
+	// silence that ends sends one digest of what still matters; nil: no
+	// silences.
+	Silences store.Silences
+	// Traffic is each source's traffic, for the heartbeat of sources that
+	// expect it (sla.source_silent, _back, _rejected); nil: no heartbeat.
+	Traffic store.Traffic
 }
 
 // Recorder writes a ticket's ended clocks not yet recorded to the history;
@@ -91,9 +99,10 @@ type Observer interface {
 
 // Stats counts what a run did.
 type Stats struct {
-	Sent    int // alerts published, a digest counting once
-	Digests int
-	Failed  int // publishes that failed; their alerts are retried later
+	Sent     int // alerts published, a digest counting once
+	Digests  int
+	Silenced int // alerts a silence held
+	Failed   int // publishes that failed; their alerts are retried later
 	// Breaches counts breach alerts sent, each in a digest included.
 	Breaches int
 	// Latency of each published alert: publish time minus planned instant.
@@ -165,6 +174,7 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 		}
 	}
 	held := map[string][]heldBreach{}
+	silences := c.silences(ctx, &errs)
 
 	for q.Len() > 0 {
 		at := (*q)[0].at
@@ -187,7 +197,7 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 				}
 				single = append(single, a)
 			}
-			c.publish(ctx, &st, d.k, t, single, &errs)
+			c.publish(ctx, &st, d.k, t, single, silences, &errs)
 			if a := t.Ack; a != nil && !a.Done() && !a.ClaimedUntil.IsZero() && !a.ClaimedUntil.After(now) && c.Acks != nil {
 				if err := c.Acks.Observe(ctx, d.k); err != nil {
 					errs = append(errs, fmt.Errorf("checker: acknowledgement %s/%s: %w", d.k.Source, d.k.ID, err))
@@ -207,6 +217,8 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	for team, hs := range held {
 		c.publishDigest(ctx, &st, team, hs, &errs)
 	}
+	c.endOfSilence(ctx, &st, silences, c.Clock.Now(), &errs)
+	c.heartbeats(ctx, &st, c.Clock.Now(), &errs)
 	// The history waits for the alerts: a late record costs nothing, a
 	// late page does.
 	for _, k := range owed {
@@ -256,10 +268,18 @@ func (c *Checker) claim(ctx context.Context, k store.Key, now time.Time) (sla.Ti
 }
 
 // publish sends each alert and records the ones that went.
-func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Ticket, alerts []sla.Alert, errs *[]error) {
+func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Ticket, alerts []sla.Alert, silences []silence.Silence, errs *[]error) {
 	var done []string
 	for _, a := range alerts {
 		n := c.alert(t, a)
+		if held, err := c.hold(ctx, silences, n, n.SentAt); err != nil {
+			*errs = append(*errs, err) // retried after the claim's lease
+			continue
+		} else if held {
+			st.Silenced++
+			done = append(done, a.Key())
+			continue
+		}
 		// A publish must end well inside the claim's lease, or another run
 		// would take the claim over and send the alert a second time.
 		pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
@@ -290,6 +310,7 @@ func (c *Checker) record(st Stats) {
 	m.Add(metrics.AlertsSent, metrics.Count, float64(st.Sent))
 	m.Add(metrics.AlertsFailed, metrics.Count, float64(st.Failed))
 	m.Add(metrics.Breaches, metrics.Count, float64(st.Breaches))
+	m.Add(metrics.AlertsSilenced, metrics.Count, float64(st.Silenced))
 	if len(st.Latency) > 0 {
 		m.Add(metrics.CheckerLagSeconds, metrics.Seconds, slices.Max(st.Latency).Seconds())
 	}

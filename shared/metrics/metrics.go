@@ -35,6 +35,7 @@ const (
 
 	AlertsSent        = "AlertsSent"
 	AlertsFailed      = "AlertsFailed"
+	AlertsSilenced    = "AlertsSilenced" // held by a silence: recorded, not sent
 	Breaches          = "Breaches"
 	CheckerLagSeconds = "CheckerLagSeconds" // publish time minus planned instant
 

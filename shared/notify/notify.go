@@ -13,13 +13,19 @@ import (
 
 // Alert kinds.
 const (
-	KindWarning        = "sla.warning"
-	KindBreach         = "sla.breach"
-	KindEscalation     = "sla.escalation"
-	KindRecovered      = "sla.recovered"
-	KindPredicted      = "sla.predicted_breach"
-	KindBreachDigest   = "sla.breach_digest" // storm control: many breaches in one message
-	SchemaVersion      = "1"                 // of the JSON document in docs/alerts.md
+	KindWarning      = "sla.warning"
+	KindBreach       = "sla.breach"
+	KindEscalation   = "sla.escalation"
+	KindRecovered    = "sla.recovered"
+	KindPredicted    = "sla.predicted_breach"
+	KindBreachDigest = "sla.breach_digest" // storm control: many breaches in one message
+	// The intake's heartbeat (package heartbeat): a source that sent
+	// nothing while its team was open, its return, and one whose requests
+	// keep failing verification.
+	KindSourceSilent   = "sla.source_silent"
+	KindSourceBack     = "sla.source_back"
+	KindSourceRejected = "sla.source_rejected"
+	SchemaVersion      = "1" // of the JSON document in docs/alerts.md
 	severityInfo       = "info"
 	severityWarning    = "warning"
 	severityCritical   = "critical"

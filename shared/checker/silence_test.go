@@ -1,0 +1,71 @@
+package checker_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/slawatch/slawatch/shared/event"
+	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/silence"
+	"github.com/slawatch/slawatch/shared/store"
+)
+
+// A silence of team frontline from 09:30 to 10:20 holds A's breach and
+// first escalation (10:00) and B's; B is answered at 10:10, A is not. When
+// the silence ends one digest lists A only; the escalation at 10:30 (after
+// the silence) goes as usual; nothing is sent twice.
+func TestSilenceHoldsThenDigests(t *testing.T) {
+	f := newFixture(t, cfgYAML)
+	mem := f.tickets.(*store.Memory)
+	f.chk.Silences = mem
+	s, err := silence.New(map[string]string{"team": "frontline"}, at("09:30"), at("10:20"), "maintenance", "ops", t0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.PutSilence(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"A", "B"} {
+		f.ingest(t, event.Event{TicketID: id, ID: id + "-c", Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer, Channel: event.Chat})
+	}
+	f.runUntil(t, at("10:09"))
+	f.clock.Set(at("10:10"))
+	f.ingest(t, event.Event{TicketID: "B", ID: "B-r", Kind: event.AgentReply, OccurredAt: at("10:10"), Author: event.Agent, Public: true})
+	f.runUntil(t, at("10:40"))
+
+	got := f.rec.take()
+	var lines []string
+	var digest *notify.Alert
+	for i, a := range got {
+		if a.Kind == notify.KindBreachDigest {
+			digest = &got[i]
+			continue
+		}
+		lines = append(lines, summary([]notify.Alert{a})...)
+	}
+	// Warnings at 09:45 are inside the silence too; B's recovered (10:10,
+	// inside) is held; A's level 2 at 10:30 is after it.
+	want := []string{"A sla.escalation L2 first_response@10:30:00"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("sent\n%v\nwant\n%v", lines, want)
+	}
+	if digest == nil {
+		t.Fatal("no end-of-silence digest")
+	}
+	if len(digest.Tickets) != 1 || digest.Tickets[0].TicketID != "A" || digest.Team != "frontline" || !digest.SentAt.Equal(at("10:20")) {
+		t.Errorf("digest %+v: want A only, team frontline, at 10:20", digest)
+	}
+	ids, total, _ := mem.HeldAlerts(context.Background(), s.ID)
+	// A: warning, breach, level 1; B: warning, breach, level 1, recovered.
+	if total != 7 || len(ids) != 7 {
+		t.Errorf("held %d (%v), want 7", total, ids)
+	}
+	// Later runs send no second digest.
+	f.runUntil(t, at("11:00"))
+	for _, a := range f.rec.take() {
+		if a.Kind == notify.KindBreachDigest {
+			t.Errorf("a second digest: %+v", a)
+		}
+	}
+}
