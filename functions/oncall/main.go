@@ -40,8 +40,11 @@ func main() {
 		env.Log.Warn("the configuration has no integrations."+tool+" section: every alert is skipped", "tool", tool)
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
+	builders := route.Builtin(client, time.Now, nil)
+	// Slack keeps each incident's message in the table, to edit it.
+	builders["slack"] = route.Slack(env.Store, client, time.Now, "")
 	dl := &route.Delivery{Tool: tool, Log: env.Log, Metrics: env.Metrics, Router: &route.Router{
-		Integrations: env.Config.Integrations, Secret: env.Secret, Builders: route.Builtin(client, time.Now, nil)}}
+		Integrations: env.Config.Integrations, Secret: env.Secret, Builders: builders}}
 	lambda.Start(func(ctx context.Context, ev events.SNSEvent) error {
 		defer env.Flush(ctx)
 		var errs []error
