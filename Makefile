@@ -14,7 +14,8 @@ LAMBDA_FLAGS = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_BUILD = $(GO) build -buildvcs=false -tags lambda.norpc -trimpath -ldflags='-s -w -buildid='
 
 .PHONY: run test vet fmt-check bench fuzz build clean dynamodb-start dynamodb-stop sns-start sns-stop \
-	build-Webhook build-Tickets build-Acknowledger build-Checker deploy invoke-webhook invoke-checker \
+	build-Webhook build-Tickets build-Acknowledger build-Checker \
+	build-OnCallPagerDuty build-OnCallOpsgenie build-OnCallSlack build-OnCallTeams deploy invoke-webhook invoke-checker \
 	sizes events load screenshots
 
 ## run: start slawatch locally on the embedded default config (in-memory store, console alerts)
@@ -103,6 +104,26 @@ build-Acknowledger:
 ## build-Checker: the Checker function's bootstrap into $(ARTIFACTS_DIR)
 build-Checker:
 	$(call lambda,checker)
+
+# The on-call functions (one per tool the stack enables) are one binary,
+# told its tool by SLAWATCH_ONCALL_TOOL; sam build builds it once per
+# enabled function.
+
+## build-OnCallPagerDuty: the PagerDuty delivery function's bootstrap (./functions/oncall) into $(ARTIFACTS_DIR)
+build-OnCallPagerDuty:
+	$(call lambda,oncall)
+
+## build-OnCallOpsgenie: the Opsgenie delivery function's bootstrap (./functions/oncall) into $(ARTIFACTS_DIR)
+build-OnCallOpsgenie:
+	$(call lambda,oncall)
+
+## build-OnCallSlack: the Slack delivery function's bootstrap (./functions/oncall) into $(ARTIFACTS_DIR)
+build-OnCallSlack:
+	$(call lambda,oncall)
+
+## build-OnCallTeams: the Teams delivery function's bootstrap (./functions/oncall) into $(ARTIFACTS_DIR)
+build-OnCallTeams:
+	$(call lambda,oncall)
 
 ## deploy: deploy the built stack; asks for the parameters (docs/deploy.md). The
 ## first time only: it saves the answers to samconfig.toml, and afterwards

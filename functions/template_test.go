@@ -39,6 +39,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -48,6 +49,8 @@ import (
 	"github.com/slawatch/slawatch/functions/internal/runtimeapi"
 	"github.com/slawatch/slawatch/shared/lambdaenv"
 	"github.com/slawatch/slawatch/shared/metrics"
+	"github.com/slawatch/slawatch/shared/notify"
+	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -69,6 +72,27 @@ var envSpec = map[string]struct {
 	"SLAWATCH_ALERT_TOPIC_ARN":   {"AlertTopic", "AWS::SNS::Topic", "", "sns"}, // Ref: the topic ARN
 	"SLAWATCH_ACK_TOPIC_ARN":     {"AckTopic", "AWS::SNS::Topic", "", "sns"},
 	"SLAWATCH_OBSERVE_QUEUE_URL": {"ObserveQueue", "AWS::SQS::Queue", "", "sqs"}, // Ref: the queue URL
+}
+
+// literalEnv lists variables set to a literal, not to a resource, with the
+// values they may take: the on-call functions are one binary, told their
+// tool by SLAWATCH_ONCALL_TOOL.
+var literalEnv = map[string][]string{
+	"SLAWATCH_ONCALL_TOOL": policy.Tools,
+}
+
+// envWithoutAccess lists, per function, variables the template must set
+// although the function must get no access to what they name, with the
+// reason. An entry whose function is granted the access anyway, or that
+// the template no longer sets, fails TestPolicies.
+var envWithoutAccess = map[string]map[string]string{
+	// lambdaenv.Load requires SLAWATCH_TABLE of every function and builds
+	// the store's client, which sends nothing until it is used. Of the
+	// on-call tools only Slack keeps state (the message of each incident,
+	// to edit it); the others' functions never touch the table.
+	"OnCallPagerDuty": {"SLAWATCH_TABLE": "PagerDuty's function keeps no state (the incident key is derived from the alert)"},
+	"OnCallOpsgenie":  {"SLAWATCH_TABLE": "Opsgenie's function keeps no state (the alias is derived from the alert)"},
+	"OnCallTeams":     {"SLAWATCH_TABLE": "Teams' function keeps no state (every alert is a new card)"},
 }
 
 // localOnlyEnv lists variables the template declares empty so that `sam
@@ -320,6 +344,12 @@ func TestEnvironmentValues(t *testing.T) {
 				}
 				continue
 			}
+			if values, ok := literalEnv[name]; ok {
+				if s, ok := v.(string); !ok || !slices.Contains(values, s) {
+					t.Errorf("%s: %s = %v, want one of %q", id, name, v, values)
+				}
+				continue
+			}
 			spec, ok := envSpec[name]
 			if !ok {
 				t.Errorf("%s: sets %s, which envSpec does not describe: add what it must refer to", id, name)
@@ -366,7 +396,21 @@ func TestPolicies(t *testing.T) {
 				}
 				grants = append(grants, g...)
 			}
-			needs := tp.needs(fn)
+			needs := slices.DeleteFunc(tp.needs(fn), func(n grant) bool {
+				_, exempt := envWithoutAccess[id][n.why]
+				return exempt
+			})
+			for name, why := range envWithoutAccess[id] {
+				v, set := envVars(fn)[name]
+				if !set {
+					t.Errorf("%s: envWithoutAccess[%q] lists %s, which template.yaml does not set on it: remove the entry", id, id, name)
+					continue
+				}
+				target, _, _ := envTarget(v)
+				if slices.ContainsFunc(grants, func(g grant) bool { return g.service == envSpec[name].service && g.target == target }) {
+					t.Errorf("%s: a policy grants %s on %s, but envWithoutAccess says it must not (%s)", id, envSpec[name].service, target, why)
+				}
+			}
 			for _, n := range needs {
 				if !slices.ContainsFunc(grants, func(g grant) bool { return g.covers(n) }) {
 					t.Errorf("%s: needs %s on %s%s (%s) but no policy grants it", id, n.service, n.target, condNote(n.cond), n.why)
@@ -759,6 +803,13 @@ func TestAlarms(t *testing.T) {
 		if dlq, _, ok := getAtt(cfnDig(r, "Properties", "RedrivePolicy", "deadLetterTargetArn")); ok {
 			if !has("AWS/SQS", "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": "GetAtt:" + dlq + ".QueueName"}, nil) {
 				t.Errorf("no alarm on the messages in %s, the dead-letter queue of %s", dlq, id)
+			}
+		}
+	}
+	for _, id := range tp.functionIDs() {
+		if q, ok := failureQueue(tp.Functions[id]); ok {
+			if !has("AWS/SQS", "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": "GetAtt:" + q + ".QueueName"}, nil) {
+				t.Errorf("no alarm on the messages in %s, where Lambda leaves the events %s failed", q, id)
 			}
 		}
 	}
@@ -1198,11 +1249,476 @@ func TestTemplateMetricsDashboard(t *testing.T) {
 		{metrics.Breaches, "Sum"}, {metrics.AlertsSent, "Sum"}, {metrics.AlertsFailed, "Sum"},
 		{metrics.CheckerLagSeconds, "Maximum"}, {metrics.FirstResponseSeconds, "p50"}, {metrics.FirstResponseSeconds, "p90"},
 		{metrics.AcksSent, "Sum"}, {metrics.PromiseKept, "Average"}, // the Average of 1s and 0s is the kept-rate
+		{metrics.OnCallSent, "Sum"}, {metrics.OnCallFailed, "Sum"},
 	} {
 		if !slices.ContainsFunc(all, func(c charted) bool { return c.name == want.name && c.stat == want.stat }) {
 			t.Errorf("the dashboard does not chart the %s of %s", want.stat, want.name)
 		}
 	}
+}
+
+// ---------------------------------------------------------------------------
+// On-call integrations.
+
+// onCallSwitches are the parameters that deploy each tool's on-call
+// function, by tool (policy.Tools).
+var onCallSwitches = map[string]string{
+	"pagerduty": "EnablePagerDuty",
+	"opsgenie":  "EnableOpsgenie",
+	"slack":     "EnableSlack",
+	"teams":     "EnableTeams",
+}
+
+// onCallStateful are the tools whose function keeps state in the table.
+var onCallStateful = []string{"slack"}
+
+const (
+	// onCallHTTPTimeout is functions/oncall's http.Client timeout, and
+	// onCallMargin route.Delivery's default margin before the deadline.
+	onCallHTTPTimeout = 10
+	onCallMargin      = 2
+	// lambdaMaxEventAge and lambdaMaxRetries bound EventInvokeConfig
+	// (AWS::Lambda::EventInvokeConfig: MaximumEventAgeInSeconds 60-21600,
+	// MaximumRetryAttempts 0-2).
+	lambdaMaxEventAge = 21600
+	lambdaMaxRetries  = 2
+)
+
+// onCallFunctions returns the deployed on-call functions by the tool
+// their SLAWATCH_ONCALL_TOOL names.
+func (tp *samTemplate) onCallFunctions(t *testing.T, deployed map[string]map[string]any) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, id := range slices.Sorted(maps.Keys(deployed)) {
+		if deployed[id]["Type"] != "AWS::Serverless::Function" {
+			continue
+		}
+		if tool, ok := envVars(tp.Functions[id])["SLAWATCH_ONCALL_TOOL"]; ok {
+			out[fmt.Sprint(tool)] = append(out[fmt.Sprint(tool)], id)
+		}
+	}
+	return out
+}
+
+// TestTemplateOnCall: each on-call tool has a switch, off by default; with
+// it on, exactly one function is deployed for that tool, built from
+// functions/oncall, subscribed to AlertTopic with a filter on the kind
+// attribute the notifier sets, retried by Lambda into a dead-letter queue
+// with an alarm, alarmed on its errors, throttles and refusals
+// (OnCallFailed, as the EMF recorder writes it), and granted the secret,
+// the configuration and (Slack only) the table: nothing else. With every
+// switch off, nothing of it is deployed.
+func TestTemplateOnCall(t *testing.T) {
+	tp := loadT(t)
+	for _, tool := range policy.Tools {
+		name, ok := onCallSwitches[tool]
+		if !ok {
+			t.Fatalf("policy.Tools has %q, which onCallSwitches (and template.yaml) lacks", tool)
+		}
+		p := tp.Parameters[name]
+		if p == nil {
+			t.Fatalf("no parameter %s to enable %s", name, tool)
+		}
+		if got := fmt.Sprint(p["Default"]); got != "false" {
+			t.Errorf("Parameters.%s: Default %q, want \"false\": no integration unless asked for", name, got)
+		}
+		var allowed []string
+		for _, v := range cfnList(p["AllowedValues"]) {
+			allowed = append(allowed, fmt.Sprint(v))
+		}
+		if slices.Sort(allowed); !slices.Equal(allowed, []string{"false", "true"}) {
+			t.Errorf("Parameters.%s: AllowedValues %q, want [true false]", name, allowed)
+		}
+	}
+
+	off := map[string]string{}
+	for _, name := range onCallSwitches {
+		off[name] = "false"
+	}
+	t.Run("all off", func(t *testing.T) {
+		deployed, err := tp.deployed(off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fns := tp.onCallFunctions(t, deployed); len(fns) > 0 {
+			t.Errorf("with every integration off, on-call functions %v are deployed", fns)
+		}
+		for id, r := range deployed {
+			if strings.HasPrefix(id, "OnCall") {
+				t.Errorf("with every integration off, %s (%v) is deployed", id, r["Type"])
+			}
+			for ev, e := range cfnMap(tp.Functions[id]["Events"]) {
+				if cfnDig(e, "Type") == "SNS" {
+					t.Errorf("with every integration off, %s subscribes to a topic (%s)", id, ev)
+				}
+			}
+		}
+	})
+
+	ns, err := stringConst(filepath.Join(tp.Root, "shared", "lambdaenv"), "Namespace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range policy.Tools {
+		t.Run(tool, func(t *testing.T) {
+			params := maps.Clone(off)
+			params[onCallSwitches[tool]] = "true"
+			deployed, err := tp.deployed(params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fns := tp.onCallFunctions(t, deployed)
+			if len(fns) != 1 || len(fns[tool]) != 1 {
+				t.Fatalf("with %s=true, the on-call functions deployed are %v, want one for %s", onCallSwitches[tool], fns, tool)
+			}
+			id := fns[tool][0]
+			tp.checkOnCallFunction(t, deployed, id, tool, ns)
+		})
+	}
+
+	t.Run("all on", func(t *testing.T) {
+		on := map[string]string{}
+		for _, name := range onCallSwitches {
+			on[name] = "true"
+		}
+		deployed, err := tp.deployed(on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fns := tp.onCallFunctions(t, deployed)
+		queues := map[string]bool{}
+		for _, tool := range policy.Tools {
+			if len(fns[tool]) != 1 {
+				t.Errorf("with every integration on, %s has functions %v, want one", tool, fns[tool])
+				continue
+			}
+			q, _ := failureQueue(tp.Functions[fns[tool][0]])
+			queues[q] = true
+		}
+		if len(fns) != len(policy.Tools) {
+			t.Errorf("on-call functions %v, want one per tool of %v", fns, policy.Tools)
+		}
+		if len(queues) != 1 {
+			t.Errorf("the on-call functions fail into the queues %v, want one shared dead-letter queue (one alarm, one place to look)", slices.Sorted(maps.Keys(queues)))
+		}
+	})
+}
+
+// checkOnCallFunction checks the deployed on-call function id of tool.
+func (tp *samTemplate) checkOnCallFunction(t *testing.T, deployed map[string]map[string]any, id, tool, ns string) {
+	t.Helper()
+	fn := tp.Functions[id]
+	if dir := functionDir(t, tp, id); dir != "oncall" {
+		t.Errorf("%s: make build-%s builds ./functions/%s, want ./functions/oncall", id, id, dir)
+	}
+
+	// Long enough for two whole attempts of a request that times out
+	// (the second a retry inside the invocation) plus the margin the
+	// delivery keeps; short, because a longer outage is for Lambda's
+	// retries, and each minute of a stuck invocation delays the next alert.
+	timeout, _ := cfnNum(fn["Timeout"])
+	if timeout < 2*onCallHTTPTimeout+onCallMargin || timeout > 60 {
+		t.Errorf("%s: Timeout %v s, want between %d and 60", id, timeout, 2*onCallHTTPTimeout+onCallMargin)
+	}
+
+	// The subscription: SNS → Lambda on AlertTopic, filtered on the kind
+	// attribute the notifier sets, to every kind an integration may take.
+	evs := cfnMap(fn["Events"])
+	if len(evs) != 1 {
+		t.Errorf("%s: events %v, want one SNS subscription", id, slices.Sorted(maps.Keys(evs)))
+	}
+	for ev, e := range evs {
+		props := cfnMap(cfnDig(e, "Properties"))
+		if cfnDig(e, "Type") != "SNS" {
+			t.Errorf("%s: event %s is %v, want SNS", id, ev, cfnDig(e, "Type"))
+			continue
+		}
+		if r, ok := refTo(props["Topic"]); !ok || r != "AlertTopic" {
+			t.Errorf("%s: event %s: Topic %v, want !Ref AlertTopic", id, ev, props["Topic"])
+		}
+		if props["FilterPolicyScope"] != "MessageAttributes" {
+			t.Errorf("%s: event %s: FilterPolicyScope %v, want MessageAttributes (the notifier's attributes)", id, ev, props["FilterPolicyScope"])
+		}
+		filter := cfnMap(props["FilterPolicy"])
+		if keys := slices.Sorted(maps.Keys(filter)); !slices.Equal(keys, []string{"kind"}) {
+			t.Errorf("%s: event %s: FilterPolicy on %v, want on kind only (which kinds a tool takes is the configuration's)", id, ev, keys)
+		}
+		var kinds []string
+		for _, k := range cfnList(filter["kind"]) {
+			kinds = append(kinds, fmt.Sprint(k))
+		}
+		slices.Sort(kinds)
+		if want := slices.Sorted(slices.Values(policy.AlertKinds)); !slices.Equal(kinds, want) {
+			t.Errorf("%s: event %s: FilterPolicy kind %q, want policy.AlertKinds %q", id, ev, kinds, want)
+		}
+		// What the checker publishes carries that attribute, as a String
+		// (a Number attribute would not match a string filter), with the
+		// kind itself, for each kind the notifier has.
+		if got := notify.AttributeType("kind"); got != "String" {
+			t.Errorf("notify.AttributeType(kind) = %s: the filter's string values would not match", got)
+		}
+		now := time.Date(2025, 3, 4, 9, 0, 0, 0, time.UTC)
+		for _, k := range []string{notify.KindWarning, notify.KindPredicted, notify.KindBreach, notify.KindEscalation, notify.KindRecovered, notify.KindBreachDigest} {
+			a := notify.Render(notify.Alert{ID: "a1", Kind: k, Source: "desk", TicketID: "1", Team: "support", DueAt: now, At: now, SentAt: now}, nil, now).Attributes
+			if a["kind"] != k {
+				t.Errorf("a %s alert is published with kind attribute %q", k, a["kind"])
+			}
+			if !slices.Contains(kinds, k) {
+				t.Errorf("%s: event %s: the filter drops %s alerts", id, ev, k)
+			}
+		}
+	}
+
+	// Lambda's retries, then the dead-letter queue with its alarm.
+	eic := cfnMap(fn["EventInvokeConfig"])
+	if n, ok := cfnNum(eic["MaximumRetryAttempts"]); !ok || n != lambdaMaxRetries {
+		t.Errorf("%s: EventInvokeConfig.MaximumRetryAttempts %v, want %d: an alert not delivered in time is sent again", id, eic["MaximumRetryAttempts"], lambdaMaxRetries)
+	}
+	if age, ok := cfnNum(eic["MaximumEventAgeInSeconds"]); !ok || age < 3600 || age > lambdaMaxEventAge {
+		t.Errorf("%s: EventInvokeConfig.MaximumEventAgeInSeconds %v, want 3600 to %d: throttled events wait out an outage", id, eic["MaximumEventAgeInSeconds"], lambdaMaxEventAge)
+	}
+	q, ok := failureQueue(fn)
+	if !ok || deployed[q]["Type"] != "AWS::SQS::Queue" {
+		t.Errorf("%s: EventInvokeConfig.DestinationConfig.OnFailure is %v, want Type SQS to !GetAtt <deployed queue>.Arn", id, cfnDig(eic, "DestinationConfig", "OnFailure"))
+	} else {
+		qp := cfnMap(deployed[q]["Properties"])
+		if qp["SqsManagedSseEnabled"] != true && qp["KmsMasterKeyId"] == nil {
+			t.Errorf("%s: %s is not encrypted (SqsManagedSseEnabled or KmsMasterKeyId)", id, q)
+		}
+		if !tp.deployedAlarm(deployed, "AWS/SQS", "ApproximateNumberOfMessagesVisible", map[string]string{"QueueName": "GetAtt:" + q + ".QueueName"}, onFirst) {
+			t.Errorf("%s: no deployed alarm on a message in %s", id, q)
+		}
+	}
+
+	// Alarms, deployed with the function.
+	for _, m := range []string{"Errors", "Throttles"} {
+		if !tp.deployedAlarm(deployed, "AWS/Lambda", m, map[string]string{"FunctionName": "Ref:" + id}, onFirst) {
+			t.Errorf("%s: no deployed alarm on its AWS/Lambda %s", id, m)
+		}
+	}
+	function, err := loadName(filepath.Join(tp.Root, "functions", "oncall"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func(p map[string]any) bool {
+		return onFirst(p) && p["Statistic"] == "Sum" && p["TreatMissingData"] == "notBreaching"
+	}
+	if !tp.deployedAlarm(deployed, ns, metrics.OnCallFailed, map[string]string{"Function": function}, refused) {
+		t.Errorf("%s: no deployed alarm on the Sum of %s/%s with Function=%s > 0 (missing data not breaching: the metric is written on failures only)", id, ns, metrics.OnCallFailed, function)
+	}
+
+	// Exactly these grants: the secret, the configuration, the table for
+	// a tool that keeps state. No KMS: SNS decrypts before it delivers.
+	type access struct{ service, target string }
+	var got []access
+	for i, p := range cfnList(fn["Policies"]) {
+		gs, err := tp.policyGrants(p, "")
+		if err != nil {
+			t.Errorf("%s: Policies[%d]: %v", id, i, err)
+		}
+		for _, g := range gs {
+			if !slices.Contains(got, access{g.service, g.target}) {
+				got = append(got, access{g.service, g.target})
+			}
+		}
+	}
+	want := []access{{"secretsmanager", "SecretsArn"}, {"ssm", "ConfigParameterName"}}
+	if slices.Contains(onCallStateful, tool) {
+		want = append(want, access{"dynamodb", "Table"})
+	}
+	cmp := func(a, b access) int { return strings.Compare(a.service+a.target, b.service+b.target) }
+	slices.SortFunc(got, cmp)
+	slices.SortFunc(want, cmp)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: grants %v, want exactly %v", id, got, want)
+	}
+	if r, ok := refTo(envVars(fn)["SLAWATCH_SECRETS_ARN"]); !ok || r != "SecretsArn" {
+		t.Errorf("%s: SLAWATCH_SECRETS_ARN is %v, want !Ref SecretsArn: the credentials are in that secret", id, envVars(fn)["SLAWATCH_SECRETS_ARN"])
+	}
+}
+
+// onFirst: the alarm fires on a single occurrence in its period.
+func onFirst(p map[string]any) bool {
+	th, _ := cfnNum(p["Threshold"])
+	switch p["ComparisonOperator"] {
+	case "GreaterThanOrEqualToThreshold":
+		return th > 0 && th <= 1
+	case "GreaterThanThreshold":
+		return th >= 0 && th < 1
+	}
+	return false
+}
+
+// deployedAlarm reports whether a deployed alarm watches ns/metric with
+// exactly dims (values as "Ref:id", "GetAtt:id.attr" or literal) and
+// notifies AlertTopic, and more holds for its properties.
+func (tp *samTemplate) deployedAlarm(deployed map[string]map[string]any, ns, metric string, dims map[string]string, more func(map[string]any) bool) bool {
+	for _, r := range deployed {
+		p := cfnMap(r["Properties"])
+		if r["Type"] != "AWS::CloudWatch::Alarm" || p["Namespace"] != ns || p["MetricName"] != metric {
+			continue
+		}
+		got := map[string]string{}
+		for _, d := range cfnList(p["Dimensions"]) {
+			v := cfnDig(d, "Value")
+			if r, ok := refTo(v); ok {
+				v = "Ref:" + r
+			} else if id, attr, ok := getAtt(v); ok {
+				v = "GetAtt:" + id + "." + attr
+			}
+			got[fmt.Sprint(cfnDig(d, "Name"))] = fmt.Sprint(v)
+		}
+		acts := cfnList(p["AlarmActions"])
+		notifies := len(acts) > 0 && !slices.ContainsFunc(acts, func(a any) bool { r, ok := refTo(a); return !ok || r != "AlertTopic" })
+		if maps.Equal(got, dims) && notifies && (more == nil || more(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTemplateNoCredentialParameters: no parameter can carry an on-call
+// credential (routing key, API key, bot token, webhook URL): the
+// parameters that name a tool are on/off switches, a parameter whose name
+// says key, token, secret or webhook takes only an ARN, and no default
+// looks like a credential. CloudFormation shows parameter values in the
+// console and in every change set.
+func TestTemplateNoCredentialParameters(t *testing.T) {
+	tp := loadT(t)
+	credName := regexp.MustCompile(`(?i)(routing|api_?key|token|webhook|password|credential|secret|signing)`)
+	toolName := regexp.MustCompile(`(?i)(pagerduty|opsgenie|slack|teams)`)
+	credValue := []*regexp.Regexp{
+		regexp.MustCompile(`^[0-9a-zA-Z]{32}$`),                                                                   // a PagerDuty integration (routing) key: 32 characters
+		regexp.MustCompile(`(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`),                  // an Opsgenie API key (a UUID)
+		regexp.MustCompile(`^xox[abprs]-`),                                                                        // a Slack token
+		regexp.MustCompile(`(?i)hooks\.slack\.com|webhook\.office\.com|logic\.azure\.com|powerplatform|/webhook`), // an incoming-webhook URL
+	}
+	for _, name := range slices.Sorted(maps.Keys(tp.Parameters)) {
+		p := tp.Parameters[name]
+		pattern, _ := p["AllowedPattern"].(string)
+		if credName.MatchString(name) && !strings.HasPrefix(pattern, "^arn:") {
+			t.Errorf("Parameters.%s: its name says it holds a credential; credentials go in the SecretsArn secret (a parameter may only be its ARN)", name)
+		}
+		if toolName.MatchString(name) {
+			for _, v := range cfnList(p["AllowedValues"]) {
+				if s := fmt.Sprint(v); s != "true" && s != "false" {
+					t.Errorf("Parameters.%s: names an on-call tool but allows %q; it may only switch the tool on or off", name, s)
+				}
+			}
+			if p["AllowedValues"] == nil {
+				t.Errorf("Parameters.%s: names an on-call tool but takes any value; it may only switch the tool on or off (AllowedValues [true, false])", name)
+			}
+		}
+		if d, ok := p["Default"].(string); ok {
+			for _, re := range credValue {
+				if re.MatchString(d) {
+					t.Errorf("Parameters.%s: Default %q looks like an on-call credential", name, d)
+				}
+			}
+		}
+	}
+}
+
+// TestTemplateConditionalReferences: whatever the switches, everything
+// deployed refers only to what is deployed with it (a resource under a
+// condition cannot be referred to by one deployed without it:
+// CloudFormation refuses the template), taking the branch of each Fn::If
+// the parameters choose. Logical ids are unique across parameters and
+// resources (a !Ref could not tell them apart).
+func TestTemplateConditionalReferences(t *testing.T) {
+	tp := loadT(t)
+	for name := range tp.Parameters {
+		if tp.Resources[name] != nil {
+			t.Errorf("%s is both a parameter and a resource", name)
+		}
+	}
+	cases := []map[string]string{{}}
+	all := map[string]string{dashboardIssuerParam: "https://accounts.google.com", dashboardAudienceParam: "x", "ConfigParameterName": "/slawatch/config", "AlarmEmail": "ops@example.com"}
+	for _, tool := range slices.Sorted(maps.Keys(onCallSwitches)) {
+		cases = append(cases, map[string]string{onCallSwitches[tool]: "true"})
+		all[onCallSwitches[tool]] = "true"
+	}
+	cases = append(cases, all)
+	for _, params := range cases {
+		deployed, err := tp.deployed(params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := func(r string) bool {
+			if fn, isRole := strings.CutSuffix(r, "Role"); isRole && deployed[fn]["Type"] == "AWS::Serverless::Function" {
+				return true
+			}
+			return deployed[r] != nil || tp.Parameters[r] != nil || slices.Contains(pseudoParameters, r) || r == "ServerlessHttpApi"
+		}
+		check := func(where string, v any) {
+			refs, err := tp.takenRefs(v, params)
+			if err != nil {
+				t.Errorf("with %v: %s: %v", params, where, err)
+			}
+			for _, r := range refs {
+				if !ok(r) {
+					t.Errorf("with %v: %s refers to %s, which is not deployed then", params, where, r)
+				}
+			}
+		}
+		for _, id := range slices.Sorted(maps.Keys(deployed)) {
+			check("Resources."+id, deployed[id]["Properties"])
+			for _, d := range cfnList(deployed[id]["DependsOn"]) {
+				if !ok(fmt.Sprint(d)) {
+					t.Errorf("with %v: Resources.%s depends on %v, which is not deployed then", params, id, d)
+				}
+			}
+			if deployed[id]["Type"] == "AWS::Serverless::Function" {
+				check("Globals.Function (in "+id+")", tp.Globals["Function"])
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(tp.Outputs)) {
+			o := tp.Outputs[name]
+			if c, has := o["Condition"].(string); has {
+				if on, err := tp.condition(c, params); err != nil || !on {
+					continue
+				}
+			}
+			check("Outputs."+name, o["Value"])
+		}
+	}
+}
+
+// takenRefs returns what v refers to with the given parameters: in each
+// Fn::If, only the branch its condition picks.
+func (tp *samTemplate) takenRefs(v any, params map[string]string) ([]string, error) {
+	var out []string
+	var walk func(v any) error
+	walk = func(v any) error {
+		if args := cfnList(cfnMap(v)["Fn::If"]); len(args) == 3 && isIntrinsic(cfnMap(v)) {
+			on, err := tp.condition(fmt.Sprint(args[0]), params)
+			if err != nil {
+				return err
+			}
+			if on {
+				return walk(args[1])
+			}
+			return walk(args[2])
+		}
+		out = append(out, refsHere(v)...)
+		switch v := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				if err := walk(v[k]); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if err := walk(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	err := walk(v)
+	return out, err
 }
 
 // metricEntry splits a dashboard metric array: namespace, name, dimension
@@ -1802,6 +2318,14 @@ func conditionHere(v any) (string, bool) {
 	return "", false
 }
 
+// failureQueue returns the queue of the template a function's
+// EventInvokeConfig sends failed asynchronous events to.
+func failureQueue(fn map[string]any) (string, bool) {
+	d := cfnDig(fn, "EventInvokeConfig", "DestinationConfig", "OnFailure")
+	q, attr, ok := getAtt(cfnDig(d, "Destination"))
+	return q, ok && attr == "Arn" && cfnDig(d, "Type") == "SQS"
+}
+
 func envVars(fn map[string]any) map[string]any {
 	return cfnMap(cfnDig(fn, "Environment", "Variables"))
 }
@@ -1979,6 +2503,15 @@ func (tp *samTemplate) needs(fn map[string]any) []grant {
 		}
 		out = append(out, grant{service: spec.service, target: target, cond: cond, why: name})
 		encrypted(target, name+"'s "+target, cond)
+	}
+	// Lambda writes an asynchronous invocation's failure record with the
+	// function's role; SAM grants sqs:SendMessage on the destination itself
+	// (EventInvokeConfig OnFailure, "SAM will add any necessary
+	// permissions": docs.aws.amazon.com/serverless-application-model/latest/
+	// developerguide/sam-property-function-onfailure.html), not the key of
+	// an encrypted queue.
+	if q, ok := failureQueue(fn); ok {
+		encrypted(q, "EventInvokeConfig's failure destination "+q, "")
 	}
 	for ev, e := range cfnMap(fn["Events"]) {
 		if cfnDig(e, "Type") == "SQS" {
