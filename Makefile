@@ -146,7 +146,7 @@ load:
 	GO='$(GO)' infra/local/dynamodb.sh run $(GO) run ./infra/load $(LOADFLAGS)
 
 ## sizes: each function's deployed bootstrap (linux/arm64), in bytes; the target is at most 12 MB
-FUNCTIONS = webhook tickets acknowledger checker
+FUNCTIONS = webhook tickets acknowledger checker oncall
 sizes:
 	@dir=$$(mktemp -d); for f in $(FUNCTIONS); do \
 	  $(LAMBDA_FLAGS) $(LAMBDA_BUILD) -o $$dir/$$f ./functions/$$f && \

@@ -10,9 +10,9 @@ import (
 
 // bootstraps are the functions' packages, as the story and the cold-start
 // test start them.
-var bootstraps = []string{"./functions/webhook", "./functions/tickets", "./functions/acknowledger", "./functions/checker"}
+var bootstraps = []string{"./functions/webhook", "./functions/tickets", "./functions/acknowledger", "./functions/checker", "./functions/oncall"}
 
-// TestMain builds the four bootstraps before any test runs: on a new
+// TestMain builds the bootstraps before any test runs: on a new
 // machine compiling them takes minutes, which must count against neither a
 // test's own deadline nor go test's -timeout (whose alarm m.Run starts).
 // The template tests compile the same packages with the same flags, so they
