@@ -31,7 +31,7 @@ func (c *Checker) heartbeats(ctx context.Context, st *Stats, now time.Time, errs
 		}
 		for _, e := range events {
 			a := notify.Alert{ID: "source/" + e.Source + "/" + e.Kind + "/" + strconv.FormatInt(e.At.UnixMilli(), 10),
-				Kind: e.Kind, Severity: e.Severity(), Source: e.Source, At: e.At, SentAt: now}
+				Kind: e.Kind, Severity: e.Severity(), Source: e.Source, At: e.At, SentAt: now, Ends: e.Ends}
 			pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
 			err := c.Notifier.Notify(pctx, a)
 			cancel()

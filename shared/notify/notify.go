@@ -58,6 +58,9 @@ type Alert struct {
 	Notify []string  `json:"notify,omitempty"`
 	// Tickets lists the breaches a digest stands for.
 	Tickets []DigestItem `json:"tickets,omitempty"`
+	// Ends is, for sla.source_back, the alert it ends: sla.source_silent
+	// or sla.source_rejected.
+	Ends string `json:"ends,omitempty"`
 }
 
 // DigestItem is one breached ticket in a digest.
@@ -73,9 +76,9 @@ type DigestItem struct {
 // SeverityOf returns the severity of an alert kind.
 func SeverityOf(kind string) string {
 	switch kind {
-	case KindBreach, KindEscalation, KindBreachDigest:
+	case KindBreach, KindEscalation, KindBreachDigest, KindSourceRejected:
 		return severityCritical
-	case KindWarning, KindPredicted:
+	case KindWarning, KindPredicted, KindSourceSilent:
 		return severityWarning
 	}
 	return severityInfo

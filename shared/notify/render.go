@@ -218,7 +218,25 @@ func (r *renderer) metricPhrase() string {
 
 // headline is the one-line summary: subject, first line of the email,
 // Chatbot summary.
+// sourceLine is the headline of the intake's heartbeat alerts, which are
+// about a source, not a ticket; "" for other kinds.
+func (r *renderer) sourceLine() string {
+	src := r.a.Source
+	switch r.a.Kind {
+	case KindSourceSilent:
+		return "Intake silent: no webhook from " + src + " while the team is open, since " + r.a.At.In(r.loc).Format("Mon 15:04 MST")
+	case KindSourceBack:
+		return "Intake back: webhooks from " + src + " arrive again"
+	case KindSourceRejected:
+		return "Intake refusing: webhooks from " + src + " keep failing verification (a changed secret or URL?)"
+	}
+	return ""
+}
+
 func (r *renderer) headline() string {
+	if l := r.sourceLine(); l != "" {
+		return l
+	}
 	if r.digest() {
 		return r.digestSummary()
 	}
@@ -229,6 +247,9 @@ func (r *renderer) subject() string {
 	sev := "[" + r.a.Severity + "] "
 	if r.a.Severity == "" {
 		sev = ""
+	}
+	if l := r.sourceLine(); l != "" {
+		return fitASCII(MaxSubject, sev+l, sev+shorten(l, MaxSubject-len(sev)-1))
 	}
 	if r.digest() {
 		return fitASCII(MaxSubject, sev+r.label()+": "+r.digestSummary(),
@@ -244,6 +265,9 @@ func (r *renderer) subject() string {
 
 func (r *renderer) sms() string {
 	a := r.a
+	if l := r.sourceLine(); l != "" {
+		return fit(MaxSMS, oneLine(l), shorten(oneLine(l), MaxSMS-1))
+	}
 	if r.digest() {
 		s := r.label() + ": " + r.digestSummary()
 		if due := r.oldestDue(); !due.IsZero() {
@@ -395,6 +419,7 @@ type Document struct {
 	OverdueSeconds  *int64       `json:"overdue_seconds,omitempty"`
 	TicketCount     *int         `json:"ticket_count,omitempty"`
 	Tickets         []DigestItem `json:"tickets,omitempty"`
+	Ends            string       `json:"ends,omitempty"`
 }
 
 // ParseDocument reads an alert document as a subscriber receives it (an SNS
@@ -435,7 +460,7 @@ func (r *renderer) document() string {
 		Source: a.Source, TicketID: a.TicketID, TicketURL: a.TicketURL, Metric: a.Metric,
 		Cycle: a.Cycle, Level: a.Level, Policy: a.Policy, Team: a.Team, Priority: a.Priority,
 		Channel: a.Channel, DueAt: utc(a.DueAt), At: utc(a.At), SentAt: utc(a.SentAt),
-		Notify: a.Notify,
+		Notify: a.Notify, Ends: a.Ends,
 	}
 	if d.Notify == nil {
 		d.Notify = []string{}

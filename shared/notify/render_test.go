@@ -470,3 +470,28 @@ func TestConsolePrintsTheSNSMessages(t *testing.T) {
 		t.Errorf("no overdue time in %q", buf.String())
 	}
 }
+
+// The heartbeat's alerts are about a source: their texts name it, and no
+// ticket.
+func TestRenderSourceAlerts(t *testing.T) {
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		kind, want string
+	}{
+		{KindSourceSilent, "Intake silent: no webhook from zendesk while the team is open, since Mon 09:00 UTC"},
+		{KindSourceBack, "Intake back: webhooks from zendesk arrive again"},
+		{KindSourceRejected, "Intake refusing: webhooks from zendesk keep failing verification (a changed secret or URL?)"},
+	} {
+		m := Render(Alert{ID: "source/zendesk/" + tt.kind, Kind: tt.kind, Severity: SeverityOf(tt.kind), Source: "zendesk", At: at, SentAt: at}, time.UTC, at)
+		d, err := ParseDocument([]byte(m.Default))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Summary != tt.want || !strings.Contains(m.Subject, tt.want[:20]) || !strings.HasPrefix(m.SMS, tt.want[:20]) {
+			t.Errorf("%s: summary %q, subject %q, sms %q; want %q", tt.kind, d.Summary, m.Subject, m.SMS, tt.want)
+		}
+		if strings.Contains(m.Default, "ticket") && !strings.Contains(m.Default, `"tickets"`) && strings.Contains(m.Default, `"ticket_id"`) {
+			t.Errorf("%s names a ticket: %s", tt.kind, m.Default)
+		}
+	}
+}

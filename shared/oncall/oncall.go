@@ -37,8 +37,18 @@ type Sender interface {
 // and recovery update one incident; a storm digest's is its team's. Tools
 // that bound their keys (PagerDuty: 255 characters) get a hash beyond that.
 func IncidentKey(d notify.Document) string {
-	if d.Kind == notify.KindBreachDigest {
+	switch d.Kind {
+	case notify.KindBreachDigest:
 		return "slawatch/digest/" + d.Team
+	case notify.KindSourceSilent:
+		return "slawatch/source/" + d.Source + "/silent"
+	case notify.KindSourceRejected:
+		return "slawatch/source/" + d.Source + "/rejected"
+	case notify.KindSourceBack:
+		if d.Ends == notify.KindSourceRejected {
+			return "slawatch/source/" + d.Source + "/rejected"
+		}
+		return "slawatch/source/" + d.Source + "/silent"
 	}
 	return "slawatch/" + d.Source + "/" + d.TicketID + "/" + d.Metric + "/" + strconv.Itoa(d.Cycle)
 }
@@ -49,7 +59,7 @@ func IncidentKey(d notify.Document) string {
 // for anything else, a digest's key included.
 func ParseIncidentKey(key string) (source, ticket, metric string, cycle int, ok bool) {
 	rest, found := strings.CutPrefix(key, "slawatch/")
-	if !found || strings.HasPrefix(rest, "digest/") {
+	if !found || strings.HasPrefix(rest, "digest/") || strings.HasPrefix(rest, "source/") {
 		return "", "", "", 0, false
 	}
 	source, rest, found = strings.Cut(rest, "/")
@@ -67,8 +77,11 @@ func ParseIncidentKey(key string) (source, ticket, metric string, cycle int, ok 
 }
 
 // Resolves reports whether d ends the problem IncidentKey names: the
-// breached clock got its reply (sla.recovered).
-func Resolves(d notify.Document) bool { return d.Kind == notify.KindRecovered }
+// breached clock got its reply (sla.recovered), or the source is back
+// (sla.source_back).
+func Resolves(d notify.Document) bool {
+	return d.Kind == notify.KindRecovered || d.Kind == notify.KindSourceBack
+}
 
 // Error is a delivery that failed, classified as the tool's documentation
 // says. Its text never holds the request's URL or credentials: webhook URLs

@@ -158,6 +158,26 @@ func TestIncidentKey(t *testing.T) {
 	if got := IncidentKey(notify.Document{Kind: notify.KindBreachDigest, Team: "billing"}); got != "slawatch/digest/billing" {
 		t.Errorf("digest key %q", got)
 	}
+	// The heartbeat: back resolves the incident of the alert it ends.
+	for _, tt := range []struct {
+		d    notify.Document
+		want string
+	}{
+		{notify.Document{Kind: notify.KindSourceSilent, Source: "zendesk"}, "slawatch/source/zendesk/silent"},
+		{notify.Document{Kind: notify.KindSourceBack, Source: "zendesk", Ends: notify.KindSourceSilent}, "slawatch/source/zendesk/silent"},
+		{notify.Document{Kind: notify.KindSourceRejected, Source: "zendesk"}, "slawatch/source/zendesk/rejected"},
+		{notify.Document{Kind: notify.KindSourceBack, Source: "zendesk", Ends: notify.KindSourceRejected}, "slawatch/source/zendesk/rejected"},
+	} {
+		if got := IncidentKey(tt.d); got != tt.want {
+			t.Errorf("%s (ends %q): key %q, want %q", tt.d.Kind, tt.d.Ends, got, tt.want)
+		}
+	}
+	if !Resolves(notify.Document{Kind: notify.KindSourceBack}) || Resolves(notify.Document{Kind: notify.KindSourceSilent}) {
+		t.Error("source_back must resolve, source_silent must not")
+	}
+	if _, _, _, _, ok := ParseIncidentKey("slawatch/source/zendesk/silent"); ok {
+		t.Error("a source's key parsed as a ticket clock's")
+	}
 }
 
 func TestParseIncidentKey(t *testing.T) {

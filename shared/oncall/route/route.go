@@ -26,9 +26,12 @@ import (
 // incident that the breach could not turn into a page
 // (docs/integrations/pagerduty.md). Chat tools get everything.
 var DefaultKinds = map[string][]string{
-	"pagerduty": {notify.KindBreach, notify.KindEscalation, notify.KindRecovered, notify.KindBreachDigest},
-	"opsgenie":  {notify.KindBreach, notify.KindEscalation, notify.KindRecovered, notify.KindBreachDigest},
+	"pagerduty": pagingKinds,
+	"opsgenie":  pagingKinds,
 }
+
+var pagingKinds = []string{notify.KindBreach, notify.KindEscalation, notify.KindRecovered, notify.KindBreachDigest,
+	notify.KindSourceSilent, notify.KindSourceBack, notify.KindSourceRejected}
 
 // ErrNoCredential: a destination's credential is not set.
 var ErrNoCredential = errors.New("route: credential not set")
