@@ -22,6 +22,7 @@ import (
 
 	"github.com/slawatch/slawatch/functions/internal/runtimeapi"
 	"github.com/slawatch/slawatch/shared/lambdaenv/lambdaenvtest"
+	"github.com/slawatch/slawatch/shared/oncall/pagerduty/pagerdutytest"
 	"github.com/slawatch/slawatch/shared/provider/generic"
 	"github.com/slawatch/slawatch/shared/store"
 )
@@ -36,7 +37,12 @@ policies:
   - name: fast-chat
     match: {channel: chat}
     first_response: {within: 3s}
+integrations:
+  pagerduty: {routing_key_env: PD_ROUTING_KEY}
 `
+
+// routingKey is the story's PagerDuty routing key, from the secret.
+const routingKey = "e2e0123456789abcdef0123456789abc"
 
 // A secret long enough to find if it leaked into any output.
 const webhookSecret = "whsec-e2e-7f3a9c21d4b84e6f"
@@ -118,7 +124,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	const secretsARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slawatch-e2e"
-	fake := lambdaenvtest.New(t, map[string]string{secretsARN: `{"DESK_WEBHOOK_SECRET":"` + webhookSecret + `"}`},
+	fake := lambdaenvtest.New(t, map[string]string{secretsARN: `{"DESK_WEBHOOK_SECRET":"` + webhookSecret + `","PD_ROUTING_KEY":"` + routingKey + `"}`},
 		map[string]string{"/slawatch/config": storyConfig})
 	w.env = map[string]string{
 		// DynamoDB Local keeps a database per access key and region: the
@@ -334,6 +340,29 @@ func TestLambdaStory(t *testing.T) {
 		t.Fatalf("alerts after the deadline: %v\nchecker:\n%s", breach, checker.out.String())
 	}
 
+	// 4b. The on-call function (PagerDuty), as the alert topic's
+	// subscriber, opens one incident for the breach.
+	pd := pagerdutytest.NewServer()
+	t.Cleanup(pd.Close)
+	w.env["SLAWATCH_ONCALL_TOOL"], w.env["SLAWATCH_PAGERDUTY_URL"] = "pagerduty", pd.EnqueueURL()
+	oncall := w.start("oncall", "./functions/oncall", 30*time.Second)
+	snsEvent := func(body string) events.SNSEvent {
+		// SNS gives a Lambda subscriber the message's default text; the
+		// emulator's queue got the whole MessageStructure=json object.
+		var structured map[string]string
+		if json.Unmarshal([]byte(body), &structured) == nil && structured["default"] != "" {
+			body = structured["default"]
+		}
+		return events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", SNS: events.SNSEntity{Message: body, TopicArn: w.env["SLAWATCH_ALERT_TOPIC_ARN"]}}}}
+	}
+	if res := w.invoke(oncall, snsEvent(breach[0].body)); res.Err != nil {
+		t.Fatalf("oncall: %v\n%s", res.Err, oncall.out.String())
+	}
+	incident := "slawatch/desk/T-1/first_response/0"
+	if inc := pd.IncidentsFor(incident); len(inc) != 1 || inc[0].Status != "triggered" || inc[0].Severity != "error" {
+		t.Fatalf("PagerDuty after the breach: %+v\noncall:\n%s", pd.Incidents(), oncall.out.String())
+	}
+
 	// 5. The agent answers; the checker sends recovered.
 	res = w.invoke(hook, webhook(fmt.Sprintf(`{"ticket_id":"T-1","event_id":"r1","kind":"agent_reply","occurred_at":%q,"author":"agent","public":true}`,
 		time.Now().UTC().Format(time.RFC3339Nano))))
@@ -345,6 +374,21 @@ func TestLambdaStory(t *testing.T) {
 	recovered := w.receive(alerts, 1)
 	if len(recovered) != 1 || !strings.Contains(recovered[0].body, `sla.recovered`) {
 		t.Fatalf("alerts after the reply: %v", recovered)
+	}
+	// The recovery resolves the incident; a redelivery changes nothing.
+	for range 2 {
+		if res := w.invoke(oncall, snsEvent(recovered[0].body)); res.Err != nil {
+			t.Fatalf("oncall: %v", res.Err)
+		}
+	}
+	if inc := pd.Incidents(); len(inc) != 1 || inc[0].Status != "resolved" {
+		t.Errorf("PagerDuty after the reply: %+v, want one resolved incident", inc)
+	}
+	if !strings.Contains(oncall.out.String(), "on-call delivery: sent") {
+		t.Errorf("the oncall function logged no delivery:\n%s", oncall.out.String())
+	}
+	if strings.Contains(oncall.out.String(), routingKey) {
+		t.Error("the routing key is in the oncall function's output")
 	}
 	if status, body := apiResponse(t, w.invoke(tickets, get("/tickets/desk/T-1"))); status != 200 || body["acknowledgement"] == nil {
 		t.Errorf("ticket after the story: %d %v", status, body)

@@ -130,7 +130,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // next has them, as the deployed oncall functions do.
 func inProcessOnCall(cfg *policy.Config, next notify.Notifier, docs store.Docs, log *slog.Logger) notify.Notifier {
 	client := &http.Client{Timeout: 10 * time.Second}
-	endpoints := onCallEndpoints()
+	endpoints := route.Endpoints(os.Getenv)
 	builders := route.Builtin(client, time.Now, endpoints)
 	builders["slack"] = route.Slack(docs, client, time.Now, endpoints["slack"])
 	router := &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: builders}
@@ -142,18 +142,6 @@ func inProcessOnCall(cfg *policy.Config, next notify.Notifier, docs store.Docs, 
 		}
 	}
 	return p
-}
-
-// onCallEndpoints reads SLAWATCH_<TOOL>_URL: a stand-in for a tool's API
-// (its contract server in tests, a mock in a demo).
-func onCallEndpoints() map[string]string {
-	out := map[string]string{}
-	for _, tool := range policy.Tools {
-		if v := os.Getenv("SLAWATCH_" + strings.ToUpper(tool) + "_URL"); v != "" {
-			out[tool] = v
-		}
-	}
-	return out
 }
 
 // serveBackfill loads the trace at path into the history, as slawatch

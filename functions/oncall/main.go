@@ -40,9 +40,10 @@ func main() {
 		env.Log.Warn("the configuration has no integrations."+tool+" section: every alert is skipped", "tool", tool)
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	builders := route.Builtin(client, time.Now, nil)
+	endpoints := route.Endpoints(os.Getenv) // stand-ins, for tests only
+	builders := route.Builtin(client, time.Now, endpoints)
 	// Slack keeps each incident's message in the table, to edit it.
-	builders["slack"] = route.Slack(env.Store, client, time.Now, "")
+	builders["slack"] = route.Slack(env.Store, client, time.Now, endpoints["slack"])
 	dl := &route.Delivery{Tool: tool, Log: env.Log, Metrics: env.Metrics, Router: &route.Router{
 		Integrations: env.Config.Integrations, Secret: env.Secret, Builders: builders}}
 	lambda.Start(func(ctx context.Context, ev events.SNSEvent) error {

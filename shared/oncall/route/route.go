@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +80,20 @@ func Builtin(client *http.Client, now func() time.Time, endpoints map[string]str
 			return &teams.Sender{URL: u, Client: client, Now: now}, err
 		},
 	}
+}
+
+// Endpoints reads SLAWATCH_<TOOL>_URL for each tool: a stand-in for its
+// API (PagerDuty: the full enqueue URL; Opsgenie, Slack: the API base;
+// Teams has its URL in its credential). The tests point tools at their
+// contract servers with it; unset, the real APIs are used.
+func Endpoints(getenv func(string) string) map[string]string {
+	out := map[string]string{}
+	for _, tool := range policy.Tools {
+		if v := getenv("SLAWATCH_" + strings.ToUpper(tool) + "_URL"); v != "" {
+			out[tool] = v
+		}
+	}
+	return out
 }
 
 // Wants reports whether tool takes alerts of d's kind.
