@@ -206,5 +206,8 @@ integrations:
 		if len(m.Replies) != want {
 			t.Errorf("Slack message %s: %d thread replies, want %d", m.TS, len(m.Replies), want)
 		}
+		if acked := strings.Contains(string(m.Blocks), "Acknowledged by"); acked != (want == 2) {
+			t.Errorf("Slack message %s shows an acknowledgement: %v, want %v", m.TS, acked, want == 2)
+		}
 	}
 }

@@ -86,7 +86,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(cfg.Integrations) > 0 {
 		// The on-call tools, in process: credentials from the environment.
-		notifier = inProcessOnCall(cfg, notifier, tickets, log)
+		notifier = inProcessOnCall(cfg, onCallRouter(cfg, tickets, route.Endpoints(os.Getenv)), notifier, log)
 	}
 	repliers, err := openRepliers(cfg)
 	if err != nil {
@@ -98,7 +98,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Acknowledgements from the on-call tools, and each source's traffic
 	// for its heartbeat.
 	api.OnCall = &intake.OnCall{Policies: cfg, Tickets: tickets}
-	api.SlackMessages = route.SlackStore{Docs: tickets}
+	api.SlackAcks = route.SlackAcks{Router: onCallRouter(cfg, tickets, route.Endpoints(os.Getenv)), Store: route.SlackStore{Docs: tickets}}
 	api.Traffic = heartbeat.NewRecorder(tickets)
 	// Intake records the clocks each event ends; the checker what intake
 	// could not.
@@ -126,14 +126,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// inProcessOnCall delivers alerts into the configured on-call tools after
-// next has them, as the deployed oncall functions do.
-func inProcessOnCall(cfg *policy.Config, next notify.Notifier, docs store.Docs, log *slog.Logger) notify.Notifier {
+// onCallRouter routes alerts to the configured on-call tools, with
+// credentials from the environment; endpoints point tools at stand-ins.
+func onCallRouter(cfg *policy.Config, docs store.Docs, endpoints map[string]string) *route.Router {
 	client := &http.Client{Timeout: 10 * time.Second}
-	endpoints := route.Endpoints(os.Getenv)
 	builders := route.Builtin(client, time.Now, endpoints)
 	builders["slack"] = route.Slack(docs, client, time.Now, endpoints["slack"])
-	router := &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: builders}
+	return &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: builders}
+}
+
+// inProcessOnCall delivers alerts into the configured on-call tools after
+// next has them, as the deployed oncall functions do.
+func inProcessOnCall(cfg *policy.Config, router *route.Router, next notify.Notifier, log *slog.Logger) notify.Notifier {
 	p := &route.InProcess{Next: next, Location: cfg.Alerts.Location, Now: time.Now, Log: log}
 	for _, tool := range policy.Tools {
 		if cfg.Integrations[tool] != nil {

@@ -5,6 +5,9 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"os"
+	"time"
 	_ "time/tzdata"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -32,7 +35,11 @@ func main() {
 	// Snooze button makes a silence.
 	api.Traffic = heartbeat.NewRecorder(env.Store)
 	api.OnCall = &intake.OnCall{Policies: env.Config, Tickets: env.Store}
-	api.SlackMessages = route.SlackStore{Docs: env.Store}
+	client := &http.Client{Timeout: 5 * time.Second}
+	builders := route.Builtin(client, time.Now, nil)
+	builders["slack"] = route.Slack(env.Store, client, time.Now, route.Endpoints(os.Getenv)["slack"])
+	api.SlackAcks = route.SlackAcks{Store: route.SlackStore{Docs: env.Store},
+		Router: &route.Router{Integrations: env.Config.Integrations, Secret: env.Secret, Builders: builders}}
 	api.Silences = env.Store
 	if api.Promises, err = env.ObserveQueue(); err != nil {
 		lambdaenv.Fatal(env.Log, err)

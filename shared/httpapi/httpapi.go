@@ -53,10 +53,11 @@ type API struct {
 	// OnCall applies acknowledgements made in on-call tools (POST
 	// /webhooks/pagerduty-actions, /webhooks/opsgenie-actions); nil: 404.
 	OnCall *intake.OnCall
-	// SlackMessages keeps the Slack message of each incident, so that an
-	// Acknowledge button's click shows on the message's later edits; nil:
-	// it shows in the ticket only.
-	SlackMessages slack.MessageStore
+	// SlackAcks shows an Acknowledge button's click on the incident's
+	// Slack message (route.SlackAcks); nil: in the ticket only.
+	SlackAcks interface {
+		Acknowledged(ctx context.Context, key string, a slack.Ack) error
+	}
 	// Silences serves /api/silences; nil: the routes answer 501.
 	Silences store.Silences
 	// Metrics receives events applied and duplicated, and webhooks

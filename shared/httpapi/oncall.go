@@ -164,10 +164,10 @@ func (a *API) slackActions(w http.ResponseWriter, r *http.Request) {
 	who := cmp.Or(act.UserName, act.UserID)
 	switch act.ActionID {
 	case slack.ActionAck:
-		if a.SlackMessages != nil {
-			// Later edits of the message show who acknowledged.
-			if _, err := slack.SetAck(r.Context(), a.SlackMessages, act.Value, slack.Ack{UserID: act.UserID, UserName: act.UserName, At: now}); err != nil {
-				a.Log.WarnContext(r.Context(), "slack: acknowledgement not kept on the message", "err", err)
+		if a.SlackAcks != nil {
+			// The message shows who acknowledged, at once.
+			if err := a.SlackAcks.Acknowledged(r.Context(), act.Value, slack.Ack{UserID: act.UserID, UserName: act.UserName, At: now}); err != nil {
+				a.Log.WarnContext(r.Context(), "slack: the message does not show the acknowledgement yet", "err", err)
 			}
 		}
 		a.acknowledge(w, r, "slack", act.Value, sla.OnCallAck{By: who, Via: "slack", At: now})

@@ -21,6 +21,7 @@ import (
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/oncall/opsgenie"
 	"github.com/slawatch/slawatch/shared/oncall/pagerduty"
+	"github.com/slawatch/slawatch/shared/oncall/route"
 	"github.com/slawatch/slawatch/shared/oncall/slack"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/sla"
@@ -154,7 +155,7 @@ integrations:
 	api.Now = func() time.Time { return now }
 	api.OnCall, api.Silences = &intake.OnCall{Policies: cfg, Tickets: mem}, mem
 	messages := &slack.MemoryStore{}
-	api.SlackMessages = messages
+	api.SlackAcks = route.SlackAcks{Router: &route.Router{}, Store: messages}
 	if _, _, err := messages.PutIfAbsent(ctx, "slawatch/zendesk/7/first_response/0", slack.Record{Channel: "C123", TS: "1.2"}); err != nil {
 		t.Fatal(err)
 	}

@@ -81,3 +81,31 @@ func Slack(docs store.Docs, client *http.Client, now func() time.Time, apiBase s
 			APIBase: apiBase, Client: client, Now: now}, nil
 	}
 }
+
+// SlackAcks shows an acknowledgement made with a Slack message's button on
+// that message at once, through the sender of the message's team; a
+// message it cannot redraw (posted by an incoming webhook, or before its
+// record kept its alert) shows it at its next edit.
+type SlackAcks struct {
+	Router *Router
+	Store  slack.MessageStore
+}
+
+// Acknowledged records a on the incident's message and redraws it.
+func (s SlackAcks) Acknowledged(ctx context.Context, key string, a slack.Ack) error {
+	rec, ok, err := s.Store.Get(ctx, key)
+	if err != nil || !ok {
+		return err
+	}
+	if rec.Doc != nil {
+		snd, found, err := s.Router.Sender("slack", *rec.Doc)
+		if err != nil {
+			return err
+		}
+		if app, isApp := snd.(*slack.Sender); found && isApp {
+			return app.Acknowledged(ctx, key, a)
+		}
+	}
+	_, err = slack.SetAck(ctx, s.Store, key, a)
+	return err
+}

@@ -115,7 +115,7 @@ func (s *Sender) first(ctx context.Context, key string, d notify.Document, claim
 	if r.Channel == "" {
 		r.Channel = s.Channel(d.Team)
 	}
-	done := Record{Channel: r.Channel, TS: r.TS, Resolved: oncall.Resolves(d)}
+	done := Record{Channel: r.Channel, TS: r.TS, Resolved: oncall.Resolves(d), Doc: &d}
 	ok, err := s.Store.Replace(ctx, key, claim, done)
 	if err == nil && !ok {
 		err = errors.New("the claim was taken over")
@@ -140,10 +140,9 @@ func (s *Sender) later(ctx context.Context, key string, d notify.Document, rec R
 	if _, err := s.call(ctx, "chat.update", update{Channel: rec.Channel, TS: rec.TS, Text: p.Text, Blocks: p.Blocks}); err != nil {
 		return err
 	}
-	if oncall.Resolves(d) && !rec.Resolved {
-		if _, err := modify(ctx, s.Store, key, func(r *Record) { r.Resolved = true }); err != nil {
-			return storeError("mark resolved", err) // retried: the edit is idempotent
-		}
+	resolves := oncall.Resolves(d)
+	if _, err := modify(ctx, s.Store, key, func(r *Record) { r.Resolved, r.Doc = r.Resolved || resolves, &d }); err != nil {
+		return storeError("record the message's alert", err) // retried: the edit is idempotent
 	}
 	return s.reply(ctx, rec, Reply(d))
 }
@@ -165,6 +164,23 @@ func (s *Sender) post(ctx context.Context, d notify.Document) (apiAnswer, error)
 	p := Message(d, nil)
 	return s.call(ctx, "chat.postMessage", postMessage{Channel: channel, Text: p.Text, Blocks: p.Blocks,
 		UnfurlLinks: false, UnfurlMedia: false})
+}
+
+// Acknowledged records a acknowledgement made with the message's button
+// and redraws the message at once to show it (who and when, no Acknowledge
+// button); its later edits keep showing it. A message already resolved, or
+// one posted before records kept their alert, is left as it is.
+func (s *Sender) Acknowledged(ctx context.Context, key string, a Ack) error {
+	rec, err := SetAck(ctx, s.Store, key, a)
+	if err != nil {
+		return storeError("record the acknowledgement", err)
+	}
+	if !rec.Posted() || rec.Doc == nil || rec.Resolved {
+		return nil
+	}
+	p := Message(*rec.Doc, &a)
+	_, err = s.call(ctx, "chat.update", update{Channel: rec.Channel, TS: rec.TS, Text: p.Text, Blocks: p.Blocks})
+	return err
 }
 
 // SetAck records an acknowledgement on the incident's record, so that the

@@ -365,3 +365,42 @@ func TestDigestPostsEachTime(t *testing.T) {
 		t.Errorf("%d messages, want 2", got)
 	}
 }
+
+// The Acknowledge button redraws the message at once: who, no Acknowledge
+// button, Snooze still there; a resolved message is left alone.
+func TestAcknowledgedRedraws(t *testing.T) {
+	srv := slacktest.New(t, token, channel)
+	store := &MemoryStore{}
+	s := newSender(srv, store)
+	st := story()
+	ctx := context.Background()
+	if err := s.Send(ctx, st[0]); err != nil { // the warning posts the message
+		t.Fatal(err)
+	}
+	if err := s.Send(ctx, st[1]); err != nil { // the breach edits it
+		t.Fatal(err)
+	}
+	key := oncall.IncidentKey(st[1])
+	if err := s.Acknowledged(ctx, key, Ack{UserID: "UA8RXUSPL", At: *at("2026-12-05T14:07:00Z")}); err != nil {
+		t.Fatal(err)
+	}
+	m := srv.Messages(channel)[0]
+	b := string(m.Blocks)
+	if m.Edits != 2 || !strings.Contains(b, "Acknowledged by \\u003c@UA8RXUSPL\\u003e") || strings.Contains(b, ActionAck) || !strings.Contains(b, ActionSnooze30) {
+		t.Errorf("after the click: %d edits, blocks %s", m.Edits, b)
+	}
+	// It shows the breach it showed before, not the warning.
+	if !strings.Contains(b, "SLA breached") {
+		t.Errorf("the redrawn message lost its alert: %s", b)
+	}
+	if err := s.Send(ctx, st[5]); err != nil { // recovered
+		t.Fatal(err)
+	}
+	edits := srv.Messages(channel)[0].Edits
+	if err := s.Acknowledged(ctx, key, Ack{UserID: "U2", At: *at("2026-12-05T18:00:00Z")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Messages(channel)[0].Edits; got != edits {
+		t.Errorf("a resolved message was redrawn (%d → %d edits)", edits, got)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/slawatch/slawatch/shared/notify"
 )
 
 // Record is what the Sender keeps per incident key: the message that stands
@@ -26,6 +28,9 @@ type Record struct {
 	// Ack is the acknowledgement made with the button, kept so that later
 	// edits still show it. The interactivity handler sets it with Replace.
 	Ack *Ack `json:"ack,omitempty"`
+	// Doc is the alert the message shows now, so that an acknowledgement
+	// can redraw it at once (Sender.Acknowledged).
+	Doc *notify.Document `json:"doc,omitempty"`
 	// Version counts the record's writes: Replace compares it.
 	Version int64 `json:"version"`
 }
