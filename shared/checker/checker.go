@@ -215,7 +215,7 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 		}
 	}
 	for team, hs := range held {
-		c.publishDigest(ctx, &st, team, hs, &errs)
+		c.publishDigest(ctx, &st, team, hs, silences, &errs)
 	}
 	c.endOfSilence(ctx, &st, silences, c.Clock.Now(), &errs)
 	c.heartbeats(ctx, &st, c.Clock.Now(), &errs)
@@ -335,7 +335,7 @@ func (c *Checker) recordSent(ctx context.Context, k store.Key, keys []string) er
 	return nil
 }
 
-func (c *Checker) publishDigest(ctx context.Context, st *Stats, team string, hs []heldBreach, errs *[]error) {
+func (c *Checker) publishDigest(ctx context.Context, st *Stats, team string, hs []heldBreach, silences []silence.Silence, errs *[]error) {
 	now := c.Clock.Now()
 	d := notify.Alert{
 		ID: fmt.Sprintf("digest/%s/%d", team, now.UnixMilli()), Kind: notify.KindBreachDigest,
@@ -347,12 +347,37 @@ func (c *Checker) publishDigest(ctx context.Context, st *Stats, team string, hs 
 			Metric: h.a.Metric, Priority: string(h.t.Priority), DueAt: h.a.DueAt,
 		})
 	}
-	pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
-	err := c.Notifier.Notify(pctx, d)
-	cancel()
+	// A silence that holds the digest holds each breach in it: the
+	// silence's own digest, when it ends, lists those still overdue.
+	var err error
+	s, held := silence.Holding(silences, document(d), now)
+	for _, h := range hs {
+		if !held {
+			break
+		}
+		if _, err = c.Silences.HoldAlert(ctx, s.ID, c.alert(h.t, h.a).ID, now); err != nil {
+			*errs = append(*errs, fmt.Errorf("checker: hold digest for %s in silence %s: %w", team, s.ID, err))
+			return // the breaches are retried after their claims' lease
+		}
+	}
+	if !held {
+		pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
+		err = c.Notifier.Notify(pctx, d)
+		cancel()
+	}
 	if err != nil {
 		st.Failed++
 		*errs = append(*errs, fmt.Errorf("checker: publish digest for %s: %w", team, err))
+		return
+	}
+	if held {
+		c.Log.InfoContext(ctx, "breach digest silenced", "team", team, "silence", s.ID, "breaches", len(hs))
+		st.Silenced += len(hs)
+		for _, h := range hs {
+			if err := c.recordSent(ctx, store.Key{Source: h.t.Source, ID: h.t.ID}, []string{h.a.Key()}); err != nil {
+				*errs = append(*errs, err)
+			}
+		}
 		return
 	}
 	st.Sent++

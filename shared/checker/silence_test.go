@@ -2,6 +2,7 @@ package checker_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -67,5 +68,40 @@ func TestSilenceHoldsThenDigests(t *testing.T) {
 		if a.Kind == notify.KindBreachDigest {
 			t.Errorf("a second digest: %+v", a)
 		}
+	}
+}
+
+// A storm during a silence of its team is held breach by breach, and the
+// silence's own digest lists the tickets still overdue when it ends.
+func TestSilenceHoldsAStorm(t *testing.T) {
+	f := newFixture(t, cfgYAML+"alerts: {storm_threshold: 5}\n")
+	mem := f.tickets.(*store.Memory)
+	f.chk.Silences = mem
+	s, err := silence.New(map[string]string{"team": "frontline"}, at("09:50"), at("10:05"), "outage", "ops", t0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.PutSilence(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		f.ingest(t, event.Event{TicketID: fmt.Sprint(i), ID: fmt.Sprint(i), Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer})
+	}
+	f.clock.Set(at("09:59:30"))
+	f.runUntil(t, at("10:06"))
+	var digests []notify.Alert
+	for _, a := range f.rec.take() {
+		switch {
+		case a.Kind == notify.KindBreachDigest:
+			digests = append(digests, a)
+		case a.Kind == notify.KindBreach:
+			t.Errorf("a breach paged during the silence: %s", a.ID)
+		}
+	}
+	if len(digests) != 1 || digests[0].ID != "silence/"+s.ID+"/digest" || len(digests[0].Tickets) != 8 {
+		t.Fatalf("digests %+v: want only the silence's, listing the 8 tickets", digests)
+	}
+	if _, total, _ := mem.HeldAlerts(context.Background(), s.ID); total < 8 {
+		t.Errorf("the silence held %d alerts, want the 8 breaches and more", total)
 	}
 }
