@@ -898,7 +898,17 @@ const (
 	dashboardAudienceParam = "DashboardAudience"
 )
 
-var dashboardRoutes = []string{"GET /", "GET /api/at-risk", "GET /api/report", dashboardTicketRoute}
+// (sorted, as the test compares them)
+var dashboardRoutes = []string{"GET /", "GET /api/at-risk", "GET /api/report", "GET /api/silences", dashboardTicketRoute, "POST /api/silences", "POST /api/silences/{id}/expire"}
+
+// dashboardFunction is the function a dashboard route reaches: silences
+// are writes, served by Webhook (Tickets only reads the table).
+func dashboardFunction(route string) string {
+	if _, path, _ := strings.Cut(route, " "); strings.HasPrefix(path, "/api/silences") {
+		return "Webhook"
+	}
+	return "Tickets"
+}
 
 const dashboardTicketRoute = "GET /tickets/{source}/{id+}"
 
@@ -921,7 +931,6 @@ func TestTemplateDashboardAuth(t *testing.T) {
 			t.Errorf("Parameters.%s: Default %v, want \"\": no dashboard unless asked for", name, p["Default"])
 		}
 	}
-	ticketsTimeout, _ := cfnNum(tp.Functions["Tickets"]["Timeout"])
 	for _, tc := range []struct {
 		name, issuer, audience string
 		on                     bool
@@ -954,7 +963,9 @@ func TestTemplateDashboardAuth(t *testing.T) {
 						continue
 					}
 					routes = append(routes, key)
-					tp.checkDashboardRoute(t, deployed, id, ticketsTimeout)
+					fn := dashboardFunction(key)
+					timeout, _ := cfnNum(tp.Functions[fn]["Timeout"])
+					tp.checkDashboardRoute(t, deployed, id, fn, timeout)
 				case "AWS::ApiGatewayV2::Api":
 					if props["Target"] != nil {
 						t.Errorf("%s: Target (quick create) makes a $default route without authorization", id)
@@ -1010,7 +1021,7 @@ func isDashboardRoute(key string) bool {
 // checkDashboardRoute: the route takes a JWT from the Authorization header,
 // checked against the dashboard's issuer and audiences, and reaches the
 // Tickets function through a deployed integration and permission.
-func (tp *samTemplate) checkDashboardRoute(t *testing.T, deployed map[string]map[string]any, id string, ticketsTimeout float64) {
+func (tp *samTemplate) checkDashboardRoute(t *testing.T, deployed map[string]map[string]any, id, function string, fnTimeout float64) {
 	t.Helper()
 	props := cfnMap(deployed[id]["Properties"])
 	if props["AuthorizationType"] != "JWT" {
@@ -1050,26 +1061,26 @@ func (tp *samTemplate) checkDashboardRoute(t *testing.T, deployed map[string]map
 		t.Errorf("%s: Target %v is not !Sub integrations/${<deployed integration>}", id, props["Target"])
 		return
 	}
-	if fn, attr, ok := getAtt(in["IntegrationUri"]); !ok || fn != "Tickets" || attr != "Arn" || in["IntegrationType"] != "AWS_PROXY" {
-		t.Errorf("%s: integration %s is %v %v, want AWS_PROXY to !GetAtt Tickets.Arn (the function that serves the dashboard)", id, integ, in["IntegrationType"], in["IntegrationUri"])
+	if fn, attr, ok := getAtt(in["IntegrationUri"]); !ok || fn != function || attr != "Arn" || in["IntegrationType"] != "AWS_PROXY" {
+		t.Errorf("%s: integration %s is %v %v, want AWS_PROXY to !GetAtt %s.Arn", id, integ, in["IntegrationType"], in["IntegrationUri"], function)
 	}
 	if in["PayloadFormatVersion"] != "2.0" {
-		t.Errorf("%s: integration %s: PayloadFormatVersion %v, want \"2.0\" (Tickets takes events.APIGatewayV2HTTPRequest)", id, integ, in["PayloadFormatVersion"])
+		t.Errorf("%s: integration %s: PayloadFormatVersion %v, want \"2.0\" (%s takes events.APIGatewayV2HTTPRequest)", id, integ, in["PayloadFormatVersion"], function)
 	}
-	if wait, ok := cfnNum(in["TimeoutInMillis"]); !ok || wait < ticketsTimeout*1000 || wait > apiGatewayMaxTimeout {
-		t.Errorf("%s: integration %s waits %v ms for Tickets, whose Timeout is %v s: want between %v and %d", id, integ, in["TimeoutInMillis"], ticketsTimeout, ticketsTimeout*1000, apiGatewayMaxTimeout)
+	if wait, ok := cfnNum(in["TimeoutInMillis"]); !ok || wait < fnTimeout*1000 || wait > apiGatewayMaxTimeout {
+		t.Errorf("%s: integration %s waits %v ms for %s, whose Timeout is %v s: want between %v and %d", id, integ, in["TimeoutInMillis"], function, fnTimeout, fnTimeout*1000, apiGatewayMaxTimeout)
 	}
 	permitted := false
 	for _, r := range deployed {
 		p := cfnMap(r["Properties"])
 		fn, _ := refTo(p["FunctionName"])
-		if r["Type"] == "AWS::Lambda::Permission" && fn == "Tickets" && p["Principal"] == "apigateway.amazonaws.com" &&
+		if r["Type"] == "AWS::Lambda::Permission" && fn == function && p["Principal"] == "apigateway.amazonaws.com" &&
 			p["Action"] == "lambda:InvokeFunction" && slices.Contains(refsIn(p["SourceArn"]), api) {
 			permitted = true
 		}
 	}
 	if !permitted {
-		t.Errorf("%s: no deployed AWS::Lambda::Permission lets %s (apigateway.amazonaws.com) invoke Tickets", id, api)
+		t.Errorf("%s: no deployed AWS::Lambda::Permission lets %s (apigateway.amazonaws.com) invoke %s", id, api, function)
 	}
 }
 

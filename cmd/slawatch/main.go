@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -155,4 +156,20 @@ func configCmd(args []string, stdout io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("%w: config check FILE | config default", errUsage)
+}
+
+// EnvToken names the variable whose value, when set, the commands that
+// talk to a server (--url) send as a bearer token: the deployed dashboard
+// API takes a JWT from the Authorization header (docs/deploy.md). An
+// environment variable, not a flag, keeps the token out of shell history
+// and process lists.
+const EnvToken = "SLAWATCH_TOKEN"
+
+// send does req with the default client, with the bearer token if one is
+// set.
+func send(req *http.Request) (*http.Response, error) {
+	if tok := os.Getenv(EnvToken); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return http.DefaultClient.Do(req)
 }

@@ -82,7 +82,7 @@ func fetchReports(ctx context.Context, server string, window time.Duration) ([]q
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := send(req)
 	if err != nil {
 		return nil, fmt.Errorf("is slawatch serve running? %w", err)
 	}

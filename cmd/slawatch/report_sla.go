@@ -104,7 +104,7 @@ func fetchSLA(ctx context.Context, server string, params url.Values) (*report.Re
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := send(req)
 	if err != nil {
 		return nil, fmt.Errorf("is slawatch serve running? %w", err)
 	}

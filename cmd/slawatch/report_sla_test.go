@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -249,5 +250,22 @@ func TestReportSLADynamoDB(t *testing.T) {
 	jb, _ := json.Marshal(b)
 	if !bytes.Equal(ja, jb) || len(a.Rows) != 4 || len(a.Breaches) != 1 {
 		t.Errorf("the doors disagree or miss rows:\ndynamodb %s\nhttp     %s", ja, jb)
+	}
+}
+
+// With SLAWATCH_TOKEN set, the commands that call a server send it as a
+// bearer token (the deployed API's JWT authorizer reads that header).
+func TestReportSendsToken(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Get("Authorization")
+		http.Error(w, `{"error":"no"}`, http.StatusUnauthorized)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv(EnvToken, "eyJ.test.token")
+	var out, errOut bytes.Buffer
+	_ = run(context.Background(), []string{"report", "sla", "--url", srv.URL, "--from", "2026-11-01", "--to", "2026-11-30"}, &out, &errOut)
+	if got != "Bearer eyJ.test.token" {
+		t.Errorf("Authorization %q, want the token as a bearer", got)
 	}
 }

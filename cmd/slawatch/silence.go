@@ -254,7 +254,7 @@ func (a *apiSilences) do(ctx context.Context, method, path string, body any, wan
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := send(req)
 	if err != nil {
 		return fmt.Errorf("is slawatch serve running? %w", err)
 	}
