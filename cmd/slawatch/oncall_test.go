@@ -16,6 +16,7 @@ import (
 	"github.com/slawatch/slawatch/shared/oncall/pagerduty/pagerdutytest"
 	"github.com/slawatch/slawatch/shared/oncall/slack"
 	"github.com/slawatch/slawatch/shared/oncall/slack/slacktest"
+	"github.com/slawatch/slawatch/shared/oncall/teams/teamstest"
 )
 
 // slawatch serve delivers alerts into PagerDuty in process: a chat ticket
@@ -76,8 +77,8 @@ func waitUpTo(t *testing.T, d time.Duration, what string, ok func() bool) {
 	}
 }
 
-// The issue's story, through slawatch serve with PagerDuty, Opsgenie and
-// Slack stand-ins: a chat ticket goes warning → breach → escalation 1, 2,
+// The issue's story, through slawatch serve with PagerDuty, Opsgenie,
+// Slack and Teams stand-ins: a chat ticket goes warning → breach → escalation 1, 2,
 // 3 → reply, and makes exactly one PagerDuty incident (triggered, updated,
 // resolved), one Opsgenie alert (closed) and one Slack message with the
 // later alerts in its thread. A second ticket acknowledged in Slack after
@@ -91,6 +92,8 @@ func TestServeOnCallStory(t *testing.T) {
 	og := opsgenietest.NewServer("og-key")
 	t.Cleanup(og.Close)
 	sl := slacktest.New(t, "xoxb-test", "C1")
+	tm := teamstest.NewServer()
+	t.Cleanup(tm.Close)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	// Due 60 s after creation; warned at 30 s left; escalations 0, 6 and
 	// 12 s after the deadline.
@@ -110,12 +113,13 @@ integrations:
   pagerduty: {routing_key_env: PD_KEY}
   opsgenie: {api_key_env: OG_KEY}
   slack: {bot_token_env: SLACK_TOKEN, signing_secret_env: SLACK_SIGNING, channel: C1}
+  teams: {webhook_url_env: TEAMS_URL}
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{
 		"SLAWATCH_GENERIC_SECRET": "s", "PD_KEY": "0123456789abcdef0123456789abcdef", "OG_KEY": "og-key",
-		"SLACK_TOKEN": "xoxb-test", "SLACK_SIGNING": "sign",
+		"SLACK_TOKEN": "xoxb-test", "SLACK_SIGNING": "sign", "TEAMS_URL": tm.URL,
 		"SLAWATCH_PAGERDUTY_URL": pd.EnqueueURL(), "SLAWATCH_OPSGENIE_URL": og.URL, "SLAWATCH_SLACK_URL": sl.APIBase(),
 	} {
 		t.Setenv(k, v)
@@ -191,6 +195,27 @@ integrations:
 	}
 	if perAlias[keyA] != 1 || perAlias[keyB] != 1 || len(perAlias) != 2 {
 		t.Errorf("Opsgenie alerts per alias: %v", perAlias)
+	}
+	// Teams: a card per alert (Workflows cannot edit one): A's six, and B's
+	// warning, breach and level 1 only.
+	cards := map[string]int{}
+	for _, c := range tm.Cards() {
+		for _, id := range []string{"A/first_response/0/sla.warning/1", "A/first_response/0/sla.breach/0", "A/first_response/0/sla.escalation/1",
+			"A/first_response/0/sla.escalation/2", "A/first_response/0/sla.escalation/3", "A/first_response/0/sla.recovered/0",
+			"B/first_response/0/sla.warning/1", "B/first_response/0/sla.breach/0", "B/first_response/0/sla.escalation/1",
+			"B/first_response/0/sla.escalation/2", "B/first_response/0/sla.escalation/3"} {
+			if strings.Contains(string(c.Content), "generic/"+id) {
+				cards[id]++
+			}
+		}
+	}
+	for id, want := range map[string]int{"A/first_response/0/sla.warning/1": 1, "A/first_response/0/sla.breach/0": 1, "A/first_response/0/sla.escalation/1": 1,
+		"A/first_response/0/sla.escalation/2": 1, "A/first_response/0/sla.escalation/3": 1, "A/first_response/0/sla.recovered/0": 1,
+		"B/first_response/0/sla.warning/1": 1, "B/first_response/0/sla.breach/0": 1, "B/first_response/0/sla.escalation/1": 1,
+		"B/first_response/0/sla.escalation/2": 0, "B/first_response/0/sla.escalation/3": 0} {
+		if cards[id] != want {
+			t.Errorf("Teams cards for %s: %d, want %d", id, cards[id], want)
+		}
 	}
 	// Slack: one message per ticket; A's thread has breach, levels 1-3 and
 	// recovered after the warning that opened it.
