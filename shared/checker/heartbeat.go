@@ -3,6 +3,7 @@ package checker
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -19,7 +20,7 @@ func (c *Checker) heartbeats(ctx context.Context, st *Stats, now time.Time, errs
 	if c.Traffic == nil {
 		return
 	}
-	for _, name := range slicesSorted(c.Config.Sources) {
+	for _, name := range slices.Sorted(maps.Keys(c.Config.Sources)) {
 		src := c.Config.Sources[name]
 		if src.ExpectTraffic == nil {
 			continue
@@ -45,13 +46,4 @@ func (c *Checker) heartbeats(ctx context.Context, st *Stats, now time.Time, errs
 			c.Log.InfoContext(ctx, "heartbeat alert sent", "alert", a.ID, "kind", a.Kind)
 		}
 	}
-}
-
-func slicesSorted[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

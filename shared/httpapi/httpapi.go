@@ -154,18 +154,9 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnsupportedMediaType, "content type must be application/json", nil)
 		return
 	}
-	limit := a.MaxBody
-	if limit <= 0 {
-		limit = DefaultMaxBody
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			refuse(http.StatusRequestEntityTooLarge, "body larger than the limit", map[string]string{"limit_bytes": strconv.FormatInt(limit, 10)})
-			return
-		}
-		refuse(http.StatusBadRequest, "could not read body", nil)
+	body, bad := a.readBody(w, r)
+	if bad != nil {
+		refuse(bad.status, bad.msg, bad.extra)
 		return
 	}
 	req := provider.Request{Method: r.Method, URL: requestURL(r, src.URL), Header: r.Header, Body: body}
@@ -409,6 +400,30 @@ func requestURL(r *http.Request, configured string) string {
 
 // writeJSON answers with v as compact JSON: what helpdesks and scripts
 // read.
+// badBody is why a request's body could not be read: the answer to give.
+type badBody struct {
+	status int
+	msg    string
+	extra  map[string]string
+}
+
+// readBody reads the request's body within MaxBody.
+func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *badBody) {
+	limit := a.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &badBody{http.StatusRequestEntityTooLarge, "body larger than the limit", map[string]string{"limit_bytes": strconv.FormatInt(limit, 10)}}
+	case err != nil:
+		return nil, &badBody{http.StatusBadRequest, "could not read body", nil}
+	}
+	return body, nil
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeJSONIndent(w, status, v, "")
 }

@@ -3,9 +3,7 @@ package httpapi
 import (
 	"cmp"
 	"errors"
-	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/intake"
@@ -35,18 +33,9 @@ func (a *API) oncallBody(w http.ResponseWriter, r *http.Request, tool string) ([
 		writeError(w, http.StatusNotFound, tool+" is not configured (integrations."+tool+")", nil)
 		return nil, false
 	}
-	limit := a.MaxBody
-	if limit <= 0 {
-		limit = DefaultMaxBody
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "body larger than the limit", map[string]string{"limit_bytes": strconv.FormatInt(limit, 10)})
-			return nil, false
-		}
-		writeError(w, http.StatusBadRequest, "could not read body", nil)
+	body, bad := a.readBody(w, r)
+	if bad != nil {
+		writeError(w, bad.status, bad.msg, bad.extra)
 		return nil, false
 	}
 	return body, true

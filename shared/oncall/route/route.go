@@ -58,25 +58,17 @@ type Router struct {
 // replaces a tool's API address (its base URL, by tool name), for tests
 // and local runs against a stand-in; nil: the real ones.
 func Builtin(client *http.Client, now func() time.Time, endpoints map[string]string) map[string]Builder {
-	cred := func(dst policy.Destination, secret func(string) (string, bool), key string) (string, error) {
-		name := dst.Env[key]
-		v, ok := secret(name)
-		if !ok || v == "" {
-			return "", fmt.Errorf("%w: %s (%s)", ErrNoCredential, name, key)
-		}
-		return v, nil
-	}
 	return map[string]Builder{
 		"pagerduty": func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
-			k, err := cred(dst, secret, "routing_key_env")
+			k, err := credential(dst, secret, "routing_key_env")
 			return &pagerduty.Sender{RoutingKey: k, URL: endpoints["pagerduty"], Client: client, Now: now}, err
 		},
 		"opsgenie": func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
-			k, err := cred(dst, secret, "api_key_env")
+			k, err := credential(dst, secret, "api_key_env")
 			return &opsgenie.Sender{APIKey: k, Region: dst.Region, BaseURL: endpoints["opsgenie"], Client: client, Now: now}, err
 		},
 		"teams": func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
-			u, err := cred(dst, secret, "webhook_url_env")
+			u, err := credential(dst, secret, "webhook_url_env")
 			return &teams.Sender{URL: u, Client: client, Now: now}, err
 		},
 	}
@@ -94,6 +86,16 @@ func Endpoints(getenv func(string) string) map[string]string {
 		}
 	}
 	return out
+}
+
+// credential reads the credential a destination names under key.
+func credential(dst policy.Destination, secret func(string) (string, bool), key string) (string, error) {
+	name := dst.Env[key]
+	v, ok := secret(name)
+	if !ok || v == "" {
+		return "", fmt.Errorf("%w: %s (%s)", ErrNoCredential, name, key)
+	}
+	return v, nil
 }
 
 // Wants reports whether tool takes alerts of d's kind.

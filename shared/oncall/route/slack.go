@@ -64,17 +64,13 @@ func (s SlackStore) Replace(ctx context.Context, key string, old, rec slack.Reco
 // apiBase replaces Slack's Web API address ("" for the real one).
 func Slack(docs store.Docs, client *http.Client, now func() time.Time, apiBase string) Builder {
 	return func(dst policy.Destination, secret func(string) (string, bool)) (oncall.Sender, error) {
-		if name := dst.Env["webhook_url_env"]; name != "" {
-			u, ok := secret(name)
-			if !ok || u == "" {
-				return nil, fmt.Errorf("%w: %s (webhook_url_env)", ErrNoCredential, name)
-			}
-			return &slack.WebhookSender{URL: u, Client: client}, nil
+		if dst.Env["webhook_url_env"] != "" {
+			u, err := credential(dst, secret, "webhook_url_env")
+			return &slack.WebhookSender{URL: u, Client: client}, err
 		}
-		name := dst.Env["bot_token_env"]
-		token, ok := secret(name)
-		if !ok || token == "" {
-			return nil, fmt.Errorf("%w: %s (bot_token_env)", ErrNoCredential, name)
+		token, err := credential(dst, secret, "bot_token_env")
+		if err != nil {
+			return nil, err
 		}
 		channel := dst.Channel
 		return &slack.Sender{Token: token, Channel: func(string) string { return channel }, Store: SlackStore{Docs: docs},
