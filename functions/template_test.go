@@ -87,12 +87,10 @@ var literalEnv = map[string][]string{
 // the template no longer sets, fails TestPolicies.
 var envWithoutAccess = map[string]map[string]string{
 	// lambdaenv.Load requires SLAWATCH_TABLE of every function and builds
-	// the store's client, which sends nothing until it is used. Of the
-	// on-call tools only Slack keeps state (the message of each incident,
-	// to edit it); the others' functions never touch the table.
-	"OnCallPagerDuty": {"SLAWATCH_TABLE": "PagerDuty's function keeps no state (the incident key is derived from the alert)"},
-	"OnCallOpsgenie":  {"SLAWATCH_TABLE": "Opsgenie's function keeps no state (the alias is derived from the alert)"},
-	"OnCallTeams":     {"SLAWATCH_TABLE": "Teams' function keeps no state (every alert is a new card)"},
+	// the store's client, which sends nothing until it is used. Slack keeps
+	// the message of each incident, PagerDuty and Opsgenie each clock's
+	// recovered alert; Teams keeps nothing and never touches the table.
+	"OnCallTeams": {"SLAWATCH_TABLE": "Teams' function keeps no state (every alert is a new card)"},
 }
 
 // localOnlyEnv lists variables the template declares empty so that `sam
@@ -1280,8 +1278,10 @@ var onCallSwitches = map[string]string{
 	"teams":     "EnableTeams",
 }
 
-// onCallStateful are the tools whose function keeps state in the table.
-var onCallStateful = []string{"slack"}
+// onCallStateful are the tools whose function keeps state in the table:
+// Slack each incident's message, PagerDuty and Opsgenie each clock's
+// recovered alert (route.Router.Docs).
+var onCallStateful = []string{"slack", "pagerduty", "opsgenie"}
 
 const (
 	// onCallHTTPTimeout is functions/oncall's http.Client timeout, and

@@ -132,7 +132,7 @@ func onCallRouter(cfg *policy.Config, docs store.Docs, endpoints map[string]stri
 	client := &http.Client{Timeout: 10 * time.Second}
 	builders := route.Builtin(client, time.Now, endpoints)
 	builders["slack"] = route.Slack(docs, client, time.Now, endpoints["slack"])
-	return &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: builders}
+	return &route.Router{Integrations: cfg.Integrations, Secret: os.LookupEnv, Builders: builders, Docs: docs}
 }
 
 // inProcessOnCall delivers alerts into the configured on-call tools after

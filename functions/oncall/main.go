@@ -42,10 +42,12 @@ func main() {
 	client := &http.Client{Timeout: 10 * time.Second}
 	endpoints := route.Endpoints(os.Getenv) // stand-ins, for tests only
 	builders := route.Builtin(client, time.Now, endpoints)
-	// Slack keeps each incident's message in the table, to edit it.
+	// Slack keeps each incident's message in the table, to edit it;
+	// PagerDuty and Opsgenie keep each clock's recovered alert there, so
+	// that a late alert of the clock does not reopen its incident.
 	builders["slack"] = route.Slack(env.Store, client, time.Now, endpoints["slack"])
 	dl := &route.Delivery{Tool: tool, Log: env.Log, Metrics: env.Metrics, Router: &route.Router{
-		Integrations: env.Config.Integrations, Secret: env.Secret, Builders: builders}}
+		Integrations: env.Config.Integrations, Secret: env.Secret, Builders: builders, Docs: env.Store}}
 	lambda.Start(func(ctx context.Context, ev events.SNSEvent) error {
 		defer env.Flush(ctx)
 		var errs []error

@@ -128,6 +128,11 @@ func (p protocol) writeError(w http.ResponseWriter, k Kind, requestID string) {
 		_, _ = fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
 			xmlns, typ, s.code, s.message, requestID)
 	default:
+		// Plain HTTP APIs (the on-call tools): a 429 says when to come back,
+		// as Slack's and Teams' do.
+		if k == Throttle {
+			h.Set("Retry-After", "1")
+		}
 		http.Error(w, s.code+": "+s.message, s.status)
 	}
 }

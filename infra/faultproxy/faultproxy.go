@@ -307,8 +307,10 @@ var hopByHop = map[string]bool{
 // header is kept, so SigV4 signatures still match.
 func (p *Proxy) forward(ctx context.Context, r *http.Request, body []byte) (*http.Response, []byte, error) {
 	u := *p.target
+	// The escaped path too: an encoded slash (Opsgenie's alias in the
+	// path) must reach the target encoded.
 	u.Path = strings.TrimSuffix(p.target.Path, "/") + r.URL.Path
-	u.RawPath = ""
+	u.RawPath = strings.TrimSuffix(p.target.EscapedPath(), "/") + r.URL.EscapedPath()
 	u.RawQuery = r.URL.RawQuery
 	out, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {

@@ -110,7 +110,7 @@ func TestFaults(t *testing.T) {
 	defer cancel()
 	t.Setenv(secretEnv, secret)
 
-	cfg, err := policy.Parse([]byte(faultsConfig))
+	cfg, err := policy.Parse([]byte(faultsConfig + oncallConfig))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,6 +166,10 @@ func TestFaults(t *testing.T) {
 	api.Intake.History, api.Intake.RecordLease = tickets, alertLease
 	web := httptest.NewServer(api.Handler())
 	defer web.Close()
+	// The on-call tools, each its own subscriber of the alert topic.
+	tools := startOnCall(ctx, t, cfg, rules, *faultSeed+2, snsDirect, sqsDirect, alertTopic, tickets, log)
+	stopTools := make(chan struct{})
+	toolWorkers := tools.run(ctx, sqsDirect, stopTools)
 
 	loopCtx, stopLoops := context.WithCancel(ctx)
 	var loops sync.WaitGroup
@@ -202,13 +206,20 @@ func TestFaults(t *testing.T) {
 	// last read, and its alert would count as lost.
 	stopLoops()
 	loops.Wait()
+	// The tools fail until every alert was published: most fall due after
+	// the last webhook.
+	tools.faultsOff()
 	close(stopReading)
 	readers.Wait()
 	for _, box := range []*inbox{alertBox, ackBox} {
 		box.drain(ctx, t)
 	}
+	tools.drain(ctx, t, sqsDirect, 60*time.Second)
+	close(stopTools)
+	toolWorkers.Wait()
 
 	rep := verify(ctx, t, cfg, check, plans, alertBox, ackBox, sendingDone)
+	tools.verify(rep, alertBox.kinds)
 	rep.tickets, rep.seed, rep.rate, rep.senders, rep.checkers = n, *faultSeed, *faultRate, *faultSenders, *faultChecks
 	rep.sent, rep.ddb, rep.sns, rep.unsettled = sent, ddbDuring, snsDuring, len(unsettled)
 	rep.ddbAfter = ddbProxy.Stats().Requests - ddbDuring.Requests
@@ -663,6 +674,7 @@ type report struct {
 	lags                                                      []time.Duration
 	acksWanted, acksDelivered, acksSkipped, acksLost, ackDups int
 	historyWant, historyLost, historyDouble                   int64
+	oncall                                                    []toolReport
 	problems                                                  []string
 }
 
@@ -947,6 +959,13 @@ func (r *report) String() string {
 	w("acks:      %d customer tickets, %d acknowledged, %d skipped (answered first), %d lost, %d duplicate deliveries",
 		r.acksWanted, r.acksDelivered, r.acksSkipped, r.acksLost, r.ackDups)
 	w("history:   %d ended clocks in the model, %d lost, %d counted twice (or in the wrong group or outcome)", r.historyWant, r.historyLost, r.historyDouble)
+	for i, tp := range r.oncall {
+		label := "on-call:"
+		if i > 0 {
+			label = ""
+		}
+		w("%-10s %s", label, tp.line())
+	}
 	w("settled:   %d tickets left unsettled; run took %s", r.unsettled, r.runtime.Round(100*time.Millisecond))
 	w("reproduce: infra/local/dynamodb.sh run infra/local/sns.sh run go test ./shared/reliability/ -run Faults -v")
 	return b.String()

@@ -19,6 +19,7 @@ import (
 	"github.com/slawatch/slawatch/shared/oncall/pagerduty"
 	"github.com/slawatch/slawatch/shared/oncall/teams"
 	"github.com/slawatch/slawatch/shared/policy"
+	"github.com/slawatch/slawatch/shared/store"
 )
 
 // DefaultKinds are the alert kinds a tool gets when its configuration
@@ -47,6 +48,10 @@ type Router struct {
 	Integrations map[string]*policy.Integration
 	Secret       func(name string) (string, bool)
 	Builders     map[string]Builder // by tool; Builtin's by default
+	// Docs keeps each clock's recovered alert for the tools with
+	// incidents, so that alerts delivered after it do not reopen the
+	// incident (incidentOrder). Nil: order is trusted.
+	Docs store.Docs
 
 	mu    sync.Mutex
 	cache map[string]oncall.Sender
@@ -139,6 +144,9 @@ func (r *Router) Sender(tool string, d notify.Document) (s oncall.Sender, ok boo
 	s, err = build(dst, r.Secret)
 	if err != nil {
 		return nil, false, fmt.Errorf("route: %s for team %q: %w", tool, d.Team, err)
+	}
+	if r.Docs != nil && incidentTools[tool] {
+		s = &incidentOrder{next: s, docs: r.Docs, tool: tool}
 	}
 	if r.cache == nil {
 		r.cache = map[string]oncall.Sender{}

@@ -19,9 +19,13 @@ import (
 const DefaultAPIBase = "https://slack.com/api"
 
 // DefaultLease is how long an alert's claim on posting an incident's first
-// message holds off other alerts of the key. Posting takes a second; a
-// claim this old belongs to a sender that died.
-const DefaultLease = 2 * time.Minute
+// message holds off other alerts of the key. It outlasts the on-call
+// function's 30-second invocation, so a claim is only taken over once its
+// holder has surely stopped, and it ends before Lambda's first
+// asynchronous retry (about a minute later), so an alert that found the key
+// claimed by a delivery that died is posted on that retry rather than sent
+// to the dead-letter queue after the last.
+const DefaultLease = 45 * time.Second
 
 // claimWait is the Retry-After of an alert that found another alert
 // posting its incident's first message.
@@ -133,8 +137,9 @@ func (s *Sender) first(ctx context.Context, key string, d notify.Document, claim
 func (s *Sender) later(ctx context.Context, key string, d notify.Document, rec Record) error {
 	if rec.Resolved && !oncall.Resolves(d) {
 		// Delivered after the recovery (retries, reordering): the message
-		// stays resolved; the thread still tells.
-		return s.reply(ctx, rec, "(late) "+Reply(d))
+		// stays resolved; the thread still tells, naming the alert, since
+		// the message does not show it.
+		return s.reply(ctx, rec, "(late) "+Reply(d)+" · alert "+value(d.ID))
 	}
 	p := Message(d, rec.Ack)
 	if _, err := s.call(ctx, "chat.update", update{Channel: rec.Channel, TS: rec.TS, Text: p.Text, Blocks: p.Blocks}); err != nil {

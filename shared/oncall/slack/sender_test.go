@@ -321,7 +321,7 @@ func TestLateAlertAfterRecovery(t *testing.T) {
 	if m.Edits != 1 || strings.Join(blockTypes(m.Blocks), ",") != "header,section,context" {
 		t.Errorf("%d edits, blocks %v: want the resolved look", m.Edits, blockTypes(m.Blocks))
 	}
-	if len(m.Replies) != 2 || !strings.HasPrefix(m.Replies[1].Text, "(late) *SLA escalation level 2*") {
+	if len(m.Replies) != 2 || !strings.HasPrefix(m.Replies[1].Text, "(late) *SLA escalation level 2*") || !strings.HasSuffix(m.Replies[1].Text, " · alert "+st[3].ID) {
 		t.Errorf("replies %+v", m.Replies)
 	}
 }
