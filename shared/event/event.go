@@ -307,24 +307,43 @@ const (
 // checkCustomer refuses customer fields that are too long or not printable
 // text: they are matched by the configuration and may reach alerts.
 func checkCustomer(e Event) error {
-	if err := checkID("organization", e.Organization); err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		field, v string
-		max      int
-	}{{"company", e.Company, MaxCompanyBytes}, {"domain", e.Domain, MaxDomainBytes}} {
-		if len(f.v) > f.max {
-			return bad(f.field, "longer than %d bytes (%d)", f.max, len(f.v))
-		}
-		if err := checkPrintable(f.field, f.v); err != nil {
+	for _, f := range [][2]string{{"organization", e.Organization}, {"company", e.Company}, {"domain", e.Domain}} {
+		if err := checkCustomerField(f[0], f[1]); err != nil {
 			return err
 		}
 	}
-	if strings.ContainsRune(e.Domain, ' ') {
-		return bad("domain", "contains a space")
+	return nil
+}
+
+func checkCustomerField(field, v string) error {
+	max := map[string]int{"organization": MaxIDBytes, "company": MaxCompanyBytes, "domain": MaxDomainBytes}[field]
+	if len(v) > max {
+		return bad(field, "longer than %d bytes (%d)", max, len(v))
+	}
+	if err := checkPrintable(field, v); err != nil {
+		return err
+	}
+	if field == "domain" && strings.ContainsRune(v, ' ') {
+		return bad(field, "contains a space")
 	}
 	return nil
+}
+
+// CustomerField returns v, trimmed, if it can fill the customer field
+// named ("organization", "company" or "domain") of an event that Check
+// accepts, and "" if not. Adapters pass what a helpdesk sent through it:
+// a company name too long or with control characters is dropped, and the
+// ticket falls to the default tier, rather than the whole event refused
+// and lost.
+func CustomerField(field, v string) string {
+	v = strings.TrimSpace(v)
+	if field == "domain" && (strings.Contains(v, "@") || v != strings.ToLower(v)) {
+		return ""
+	}
+	if checkCustomerField(field, v) != nil {
+		return ""
+	}
+	return v
 }
 
 // EmailDomain returns the domain of an e-mail address, lower-case and

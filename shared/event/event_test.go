@@ -231,3 +231,22 @@ func TestEmailDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestCustomerField(t *testing.T) {
+	tests := []struct{ field, v, want string }{
+		{"organization", " 361 ", "361"},
+		{"organization", strings.Repeat("o", 513), ""},
+		{"company", "Acme\nlevel=ERROR", ""},
+		{"company", "Société Générale", "Société Générale"},
+		{"company", strings.Repeat("c", 256), ""},
+		{"domain", "acme.example", "acme.example"},
+		{"domain", "ann@acme.example", ""},
+		{"domain", "ACME.example", ""},
+		{"domain", "acme example", ""},
+	}
+	for _, tt := range tests {
+		if got := event.CustomerField(tt.field, tt.v); got != tt.want {
+			t.Errorf("CustomerField(%s, %q) = %q, want %q", tt.field, tt.v, got, tt.want)
+		}
+	}
+}
