@@ -347,8 +347,9 @@ func CustomerField(field, v string) string {
 }
 
 // EmailDomain returns the domain of an e-mail address, lower-case and
-// without a trailing dot, or "" when addr is not one (no "@", nothing
-// after it, or a space in the domain). Only the domain is kept: the
+// without a trailing dot, or "" when addr is not one (no "@" after a local
+// part, a domain without a dot, a space in it): a phone number or a
+// social handle ("@acme") gives "". Only the domain is kept: the
 // address identifies a person. A display form such as
 // "Ann <ann@example.com>" is accepted.
 func EmailDomain(addr string) string {
@@ -357,11 +358,11 @@ func EmailDomain(addr string) string {
 		addr = strings.TrimSuffix(addr[i+1:], ">")
 	}
 	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return ""
+	if at <= 0 {
+		return "" // no address, or a social handle such as "@acme"
 	}
 	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(addr[at+1:])), ".")
-	if d == "" || len(d) > MaxDomainBytes || strings.ContainsAny(d, " @<>\t") {
+	if !strings.Contains(d, ".") || len(d) > MaxDomainBytes || strings.ContainsAny(d, " @<>\t") {
 		return ""
 	}
 	for _, r := range d {
