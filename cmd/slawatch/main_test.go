@@ -126,7 +126,7 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if err := run(context.Background(), []string{"config", "check", "../../infra/config/example.yaml"}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "ok (3 calendars, 2 sources, 4 policies)") {
+	if !strings.Contains(out.String(), "ok (3 calendars, 2 sources, 5 policies)") {
 		t.Errorf("config check printed %q", out.String())
 	}
 }

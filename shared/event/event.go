@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -120,6 +121,16 @@ type Event struct {
 	// CustomerZone is the customer's IANA time zone when the helpdesk knows
 	// it ("Europe/Paris"): promises are then said in the customer's time.
 	CustomerZone string `json:"customer_zone,omitempty"`
+
+	// The customer the ticket is for, as far as the helpdesk says (empty:
+	// unknown/unchanged), for per-customer SLAs. Organization is the
+	// helpdesk's id of the customer's organization or company, Company its
+	// name, Domain the requester's e-mail domain, lower-case (EmailDomain).
+	// An e-mail address is personal data: adapters keep its domain only, and
+	// Validate refuses a Domain holding an "@".
+	Organization string `json:"organization,omitempty"`
+	Company      string `json:"company,omitempty"`
+	Domain       string `json:"domain,omitempty"`
 }
 
 // CountsAsResponse reports whether the event answers the customer: a public
@@ -173,6 +184,11 @@ func (e Event) Validate() error {
 		return bad("author", "unknown author role %q (want one of %v)", e.Author, roles)
 	case e.CustomerZone != "" && !validZone(e.CustomerZone):
 		return bad("customer_zone", "unknown time zone %q", e.CustomerZone)
+	case strings.Contains(e.Domain, "@"):
+		// Not echoed: it is an e-mail address.
+		return bad("domain", "want the e-mail domain only, not an address")
+	case e.Domain != strings.ToLower(e.Domain):
+		return bad("domain", "want lower case")
 	case e.Kind == StatusChanged && e.Status == "":
 		return bad("status", "required for kind %s", e.Kind)
 	case e.Kind == PriorityChanged && e.Priority == "":
@@ -232,6 +248,9 @@ func (e Event) Check(now time.Time, maxFutureSkew time.Duration) error {
 	if err := checkTags(e.Tags); err != nil {
 		return err
 	}
+	if err := checkCustomer(e); err != nil {
+		return err
+	}
 	if maxFutureSkew <= 0 {
 		maxFutureSkew = DefaultMaxFutureSkew
 	}
@@ -275,6 +294,83 @@ func checkTags(tags []string) error {
 		}
 	}
 	return nil
+}
+
+// MaxCompanyBytes and MaxDomainBytes bound the customer's company name and
+// e-mail domain; the organization id is bounded as ids are (MaxIDBytes).
+// A DNS name is at most 253 bytes; helpdesks cap names near 255.
+const (
+	MaxCompanyBytes = 255
+	MaxDomainBytes  = 253
+)
+
+// checkCustomer refuses customer fields that are too long or not printable
+// text: they are matched by the configuration and may reach alerts.
+func checkCustomer(e Event) error {
+	for _, f := range [][2]string{{"organization", e.Organization}, {"company", e.Company}, {"domain", e.Domain}} {
+		if err := checkCustomerField(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkCustomerField(field, v string) error {
+	max := map[string]int{"organization": MaxIDBytes, "company": MaxCompanyBytes, "domain": MaxDomainBytes}[field]
+	if len(v) > max {
+		return bad(field, "longer than %d bytes (%d)", max, len(v))
+	}
+	if err := checkPrintable(field, v); err != nil {
+		return err
+	}
+	if field == "domain" && strings.ContainsRune(v, ' ') {
+		return bad(field, "contains a space")
+	}
+	return nil
+}
+
+// CustomerField returns v, trimmed, if it can fill the customer field
+// named ("organization", "company" or "domain") of an event that Check
+// accepts, and "" if not. Adapters pass what a helpdesk sent through it:
+// a company name too long or with control characters is dropped, and the
+// ticket falls to the default tier, rather than the whole event refused
+// and lost.
+func CustomerField(field, v string) string {
+	v = strings.TrimSpace(v)
+	if field == "domain" && (strings.Contains(v, "@") || v != strings.ToLower(v)) {
+		return ""
+	}
+	if checkCustomerField(field, v) != nil {
+		return ""
+	}
+	return v
+}
+
+// EmailDomain returns the domain of an e-mail address, lower-case and
+// without a trailing dot, or "" when addr is not one (no "@" after a local
+// part, a domain without a dot, a space in it): a phone number or a
+// social handle ("@acme") gives "". Only the domain is kept: the
+// address identifies a person. A display form such as
+// "Ann <ann@example.com>" is accepted.
+func EmailDomain(addr string) string {
+	addr = strings.TrimSpace(addr)
+	if i := strings.LastIndexByte(addr, '<'); i >= 0 {
+		addr = strings.TrimSuffix(addr[i+1:], ">")
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return "" // no address, or a social handle such as "@acme"
+	}
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(addr[at+1:])), ".")
+	if !strings.Contains(d, ".") || len(d) > MaxDomainBytes || strings.ContainsAny(d, " @<>\t") {
+		return ""
+	}
+	for _, r := range d {
+		if !unicode.IsPrint(r) {
+			return ""
+		}
+	}
+	return d
 }
 
 // checkID refuses an id that is too long for the store's keys or holds

@@ -33,6 +33,9 @@ func TestValidate(t *testing.T) {
 		{"status change without status", func(e *event.Event) { e.Kind = event.StatusChanged }, "status"},
 		{"priority change without priority", func(e *event.Event) { e.Kind = event.PriorityChanged }, "priority"},
 		{"reply without author", func(e *event.Event) { e.Kind = event.AgentReply }, "author"},
+		{"customer fields", func(e *event.Event) { e.Organization, e.Company, e.Domain = "361", "Acme Inc.", "acme.example" }, ""},
+		{"an e-mail address as domain", func(e *event.Event) { e.Domain = "ann@acme.example" }, "domain"},
+		{"an upper-case domain", func(e *event.Event) { e.Domain = "Acme.example" }, "domain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,6 +147,19 @@ func TestCheck(t *testing.T) {
 		{"a tag with a newline", func(e *event.Event) { e.Tags = []string{"vip\nlevel=ERROR"} }, 0, "tags[0]", "U+000A at byte 3"},
 		{"no tags", func(e *event.Event) { e.Tags = []string{} }, 0, "", ""},
 
+		// The customer's fields are matched by the configuration and may
+		// reach alerts.
+		{"organization of 512 bytes", func(e *event.Event) { e.Organization = strings.Repeat("o", 512) }, 0, "", ""},
+		{"organization of 513 bytes", func(e *event.Event) { e.Organization = strings.Repeat("o", 513) }, 0, "organization", "longer than 512 bytes (513)"},
+		{"organization with a newline", func(e *event.Event) { e.Organization = "42\nlevel=ERROR" }, 0, "organization", "U+000A at byte 2"},
+		{"company of 255 bytes", func(e *event.Event) { e.Company = strings.Repeat("c", 255) }, 0, "", ""},
+		{"company of 256 bytes", func(e *event.Event) { e.Company = strings.Repeat("c", 256) }, 0, "company", "longer than 255 bytes (256)"},
+		{"company with a right-to-left override", func(e *event.Event) { e.Company = "Acme\u202e" }, 0, "company", "U+202E at byte 4"},
+		{"company with spaces and accents", func(e *event.Event) { e.Company = "Société Générale SA" }, 0, "", ""},
+		{"domain of 254 bytes", func(e *event.Event) { e.Domain = strings.Repeat("d", 254) }, 0, "domain", "longer than 253 bytes (254)"},
+		{"domain with a space", func(e *event.Event) { e.Domain = "acme .example" }, 0, "domain", "contains a space"},
+		{"domain with an @", func(e *event.Event) { e.Domain = "ann@acme.example" }, 0, "domain", "not an address"},
+
 		// Times.
 		{"exactly 24h ahead", func(e *event.Event) { e.OccurredAt = now.Add(24 * time.Hour) }, 0, "", ""},
 		{"24h and 1ns ahead", func(e *event.Event) { e.OccurredAt = now.Add(24*time.Hour + 1) }, 0, "occurred_at", "more than 24h0m0s after the time of receipt 2026-11-23T09:30:00Z"},
@@ -191,6 +207,49 @@ func TestCheckNeverEchoesIDs(t *testing.T) {
 		err := e.Check(now, 0)
 		if err == nil || strings.Contains(err.Error(), "SECRET") {
 			t.Errorf("Check(%q) = %v, want an error that does not quote the id", id, err)
+		}
+	}
+}
+
+func TestEmailDomain(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"ann@acme.example", "acme.example"},
+		{"Ann.Lee@Mail.ACME.example", "mail.acme.example"},
+		{"  bob@acme.example.  ", "acme.example"},
+		{"Ann Lee <ann@acme.example>", "acme.example"},
+		{`"odd@name"@acme.example`, "acme.example"},
+		{"no-at-sign", ""},
+		{"@acme_support", ""},
+		{"+33 1 23 45 67 89", ""},
+		{"ann@localhost", ""},
+		{"ann@", ""},
+		{"", ""},
+		{"ann@acme example", ""},
+		{"ann@acme\x00.example", ""},
+		{"ann@" + strings.Repeat("d", 254), ""},
+	}
+	for _, tt := range tests {
+		if got := event.EmailDomain(tt.addr); got != tt.want {
+			t.Errorf("EmailDomain(%q) = %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}
+
+func TestCustomerField(t *testing.T) {
+	tests := []struct{ field, v, want string }{
+		{"organization", " 361 ", "361"},
+		{"organization", strings.Repeat("o", 513), ""},
+		{"company", "Acme\nlevel=ERROR", ""},
+		{"company", "Société Générale", "Société Générale"},
+		{"company", strings.Repeat("c", 256), ""},
+		{"domain", "acme.example", "acme.example"},
+		{"domain", "ann@acme.example", ""},
+		{"domain", "ACME.example", ""},
+		{"domain", "acme example", ""},
+	}
+	for _, tt := range tests {
+		if got := event.CustomerField(tt.field, tt.v); got != tt.want {
+			t.Errorf("CustomerField(%s, %q) = %q, want %q", tt.field, tt.v, got, tt.want)
 		}
 	}
 }

@@ -94,8 +94,10 @@ func (r *reader) config(n *yaml.Node) *Config {
 	var policies, sources *yaml.Node
 	c.Alerts = Alerts{StormThreshold: DefaultStormThreshold, Location: time.UTC, SilenceMaxDuration: DefaultSilenceMaxDuration}
 	c.Acks = Acks{Quantile: DefaultAckQuantile, Enabled: true}
-	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts", "acknowledgements", "integrations") {
+	for _, f := range r.fields(n, "", "calendars", "sources", "policies", "alerts", "acknowledgements", "integrations", "customers") {
 		switch f.key {
+		case "customers":
+			c.Customers = r.customers(f.node, f.path)
 		case "integrations":
 			c.Integrations = r.integrations(f.node, f.path)
 		case "acknowledgements":
@@ -529,7 +531,7 @@ func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
 
 func (r *reader) match(n *yaml.Node, path string, c *Config) Match {
 	var m Match
-	for _, f := range r.fields(n, path, "source", "channel", "priority", "tags") {
+	for _, f := range r.fields(n, path, "source", "channel", "priority", "tags", "tier", "organization") {
 		vals := r.strs(f.node, f.path)
 		for i, v := range vals {
 			at := f.node
@@ -556,6 +558,13 @@ func (r *reader) match(n *yaml.Node, path string, c *Config) Match {
 				m.Priorities = append(m.Priorities, pr)
 			case "tags":
 				m.Tags = append(m.Tags, v)
+			case "tier":
+				if !slices.Contains(c.Customers.Tiers, v) {
+					r.fail(at, f.path, "no tier named %q under customers.tiers", v)
+				}
+				m.Tiers = append(m.Tiers, v)
+			case "organization":
+				m.Organizations = append(m.Organizations, v)
 			}
 		}
 	}

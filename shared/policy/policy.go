@@ -28,6 +28,8 @@ type Config struct {
 	// Integrations deliver alerts into on-call tools, by tool name
 	// (Tools); empty: none.
 	Integrations map[string]*Integration
+	// Customers maps customers to tiers; see Tier.
+	Customers Customers
 }
 
 // Acks configures the acknowledgement slawatch sends when a customer writes
@@ -266,6 +268,10 @@ type Match struct {
 	Channels   []event.Channel
 	Priorities []event.Priority
 	Tags       []string
+	// Tiers are customer tiers (Customers); Organizations the helpdesk's
+	// organization ids.
+	Tiers         []string
+	Organizations []string
 }
 
 // Ticket is what policies match on.
@@ -274,13 +280,19 @@ type Ticket struct {
 	Channel  event.Channel
 	Priority event.Priority
 	Tags     []string
+	// Tier is the customer's tier (Config.Tier), Organization the
+	// helpdesk's id of the customer's organization; "" when unknown.
+	Tier         string
+	Organization string
 }
 
 func (m Match) matches(t Ticket) bool {
 	return (len(m.Sources) == 0 || slices.Contains(m.Sources, t.Source)) &&
 		(len(m.Channels) == 0 || slices.Contains(m.Channels, t.Channel)) &&
 		(len(m.Priorities) == 0 || slices.Contains(m.Priorities, t.Priority)) &&
-		(len(m.Tags) == 0 || slices.ContainsFunc(m.Tags, func(tag string) bool { return slices.Contains(t.Tags, tag) }))
+		(len(m.Tags) == 0 || slices.ContainsFunc(m.Tags, func(tag string) bool { return slices.Contains(t.Tags, tag) })) &&
+		(len(m.Tiers) == 0 || slices.Contains(m.Tiers, t.Tier)) &&
+		(len(m.Organizations) == 0 || slices.Contains(m.Organizations, t.Organization))
 }
 
 // Match returns the first policy that matches t, or nil.

@@ -241,7 +241,7 @@ func Acknowledge(p Policies, t Ticket, metric string, cycle int, ack OnCallAck) 
 	}
 	ack.At = ack.At.UTC()
 	t.OnCall[key] = ack
-	pol := p.Match(policy.Ticket{Source: t.Source, Channel: t.Channel, Priority: t.Priority, Tags: t.Tags})
+	pol := p.Match(t.policyTicket())
 	t.Pending = plan(&t, pol)
 	return t, true, nil
 }

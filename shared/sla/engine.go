@@ -110,12 +110,13 @@ func (r *replay) apply(e event.Event) {
 	if e.CustomerZone != "" && e.Author != event.Agent {
 		t.CustomerZone = e.CustomerZone
 	}
+	r.customer(e)
 	if t.Priority == "" {
 		t.Priority = event.Normal // as the helpdesks do for tickets without one
 	}
 	// A priority, tag or channel change can move the ticket to another
 	// policy; running clocks then take the new targets from their own start.
-	r.pol = r.p.Match(policy.Ticket{Source: t.Source, Channel: t.Channel, Priority: t.Priority, Tags: t.Tags})
+	r.pol = r.p.Match(t.policyTicket())
 	t.Policy = ""
 	if r.pol != nil {
 		t.Policy = r.pol.Name

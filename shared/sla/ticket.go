@@ -36,6 +36,12 @@ type Ticket struct {
 	AgentCreated bool `json:"agent_created"`
 	// CustomerZone is the customer's time zone, when a customer event gave it.
 	CustomerZone string `json:"customer_zone,omitempty"`
+	// The customer, as last known from the events (event.Event), and the
+	// tier the configuration gives it (policy.Config.Tier); "" when unknown.
+	Organization string `json:"organization,omitempty"`
+	Company      string `json:"company,omitempty"`
+	Domain       string `json:"domain,omitempty"`
+	Tier         string `json:"tier,omitempty"`
 
 	FirstResponse *Metric `json:"first_response"`
 	// NextReply is the current next-reply cycle, or the last one if none is

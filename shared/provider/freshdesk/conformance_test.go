@@ -35,41 +35,43 @@ const modifiedOn = "2026-11-23 09:05:12 UTC"
 
 var modifiedAt = time.Date(2026, 11, 23, 9, 5, 12, 0, time.UTC)
 
+// Every body names its requester "requester-bob@example.com": the events
+// carry the domain, example.com, and never the address.
 var conformanceCases = []conformance{
 	{
 		// {{triggered_event}} renders {ticket_action:created}; the status
 		// at creation is Pending, and no source is sent.
 		file: "zulip_ticket_created.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
-		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.TicketCreated, OccurredAt: modifiedAt,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.TicketCreated, OccurredAt: modifiedAt, Domain: "example.com",
 			Priority: event.High, Status: event.Pending, Author: event.Customer, Public: true}},
 	},
 	{
 		file: "zulip_inline_images.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
-		want: []event.Event{{Source: "freshdesk", TicketID: "12", Kind: event.TicketCreated, OccurredAt: modifiedAt,
+		want: []event.Event{{Source: "freshdesk", TicketID: "12", Kind: event.TicketCreated, OccurredAt: modifiedAt, Domain: "example.com",
 			Priority: event.Urgent, Status: event.Open, Author: event.Customer, Public: true}},
 	},
 	{
 		// {status:{from:4,to:6}}: to the custom status 6, rendered by name
 		// as "Waiting on Customer", which pauses like Pending.
 		file: "zulip_status_changed.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
-		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.StatusChanged, OccurredAt: modifiedAt,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.StatusChanged, OccurredAt: modifiedAt, Domain: "example.com",
 			Priority: event.Low, Status: event.Pending}},
 	},
 	{
 		// {priority:{from:3,to:1}}: High to Low, rendered by name.
 		file: "zulip_priority_changed.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
-		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.PriorityChanged, OccurredAt: modifiedAt,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.PriorityChanged, OccurredAt: modifiedAt, Domain: "example.com",
 			Priority: event.Low}},
 	},
 	{
 		file: "zulip_private_note.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
-		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.InternalNote, OccurredAt: modifiedAt,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.InternalNote, OccurredAt: modifiedAt, Domain: "example.com",
 			Priority: event.Normal, Author: event.Agent}},
 	},
 	{
 		// A public note counts as a response, as in Freshdesk's own metric.
 		file: "zulip_public_note.json", field: "freshdesk_webhook.ticket_updated_at", modifiedOn: modifiedOn,
-		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.AgentReply, OccurredAt: modifiedAt,
+		want: []event.Event{{Source: "freshdesk", TicketID: "11", Kind: event.AgentReply, OccurredAt: modifiedAt, Domain: "example.com",
 			Priority: event.Normal, Author: event.Agent, Public: true}},
 	},
 	{

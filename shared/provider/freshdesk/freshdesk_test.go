@@ -42,6 +42,8 @@ func TestParseFixtures(t *testing.T) {
 			Source: "freshdesk", TicketID: "4821", Kind: event.TicketCreated, OccurredAt: at(9, 0, 4),
 			Channel: event.Web, Priority: event.Normal, Status: event.Open, Tags: tags,
 			Author: event.Customer, Public: true,
+			// An unquoted {{ticket.company.id}}; the requester's domain only.
+			Organization: "103000123456", Company: "Globex", Domain: "globex.example",
 		}}},
 		{file: "ticket_created_outbound.json", want: []event.Event{{
 			// 14:33 at +05:30 is 09:03 UTC; source 10 is an outbound email.

@@ -29,6 +29,12 @@ type body struct {
 	// recognise slawatch's acknowledgement marker: Freshdesk has no
 	// placeholder for who performed the update.
 	Comment string `json:"comment"`
+	// The customer, optional: {{ticket.company.id}}, {{ticket.company.name}}
+	// and {{ticket.requester.email}}, of which only the domain is kept.
+	// requester_email is the name Zulip's Freshdesk integration uses too.
+	CompanyID      provider.Text `json:"ticket_company_id"`
+	CompanyName    string        `json:"ticket_company_name"`
+	RequesterEmail string        `json:"requester_email"`
 }
 
 // Rule event literals and what they mean. A public note counts as a
@@ -94,6 +100,7 @@ func parse(b *body, prefix string, s provider.Settings) (provider.Result, error)
 		Priority:   priority(string(b.TicketPriority)),
 		Tags:       b.TicketTags,
 	}
+	provider.SetCustomer(&e, string(b.CompanyID), b.CompanyName, b.RequesterEmail)
 	switch name {
 	case "ticket_created":
 		// An outbound email is a ticket an agent started with a message

@@ -14,7 +14,9 @@ import (
 // SOURCES.md there) through Verify and Parse. The published bodies are bare
 // event objects, which is what a rule webhook sends, so each is signed at
 // test time as Front signs a rule webhook (base64 HMAC-SHA1 of the body; no
-// time is signed). Expected values are read off the payloads by hand.
+// time is signed). Expected values are read off the payloads by hand; the
+// domain is that of conversation.recipient.handle (calculon@momsbot.com,
+// or team@frontapp.com in the older captures).
 func TestConformance(t *testing.T) {
 	tests := []struct {
 		file    string
@@ -23,35 +25,35 @@ func TestConformance(t *testing.T) {
 	}{
 		// A customer's e-mail; Zulip's copy has conversation id "2x9c5v".
 		{file: "zulip-inbound_message.json", want: []event.Event{{
-			TicketID: "2x9c5v", ID: "evt_28duo2q", Kind: event.CustomerMessage, OccurredAt: time.Unix(1518309200, 0).UTC(),
+			Domain: "momsbot.com", TicketID: "2x9c5v", ID: "evt_28duo2q", Kind: event.CustomerMessage, OccurredAt: time.Unix(1518309200, 0).UTC(),
 			Channel: event.Email, Tags: []string{}, Author: event.Customer,
 		}}},
 		// The same e-mail as Front sent it (emitted_at a whole number).
 		{file: "zulip-inbound.json", want: []event.Event{{
-			TicketID: "cnv_keocka", ID: "evt_28duo2q", Kind: event.CustomerMessage, OccurredAt: time.Unix(1518309200, 0).UTC(),
+			Domain: "momsbot.com", TicketID: "cnv_keocka", ID: "evt_28duo2q", Kind: event.CustomerMessage, OccurredAt: time.Unix(1518309200, 0).UTC(),
 			Channel: event.Email, Tags: []string{}, Author: event.Customer,
 		}}},
 
 		// Leela's e-mail reply on the tagged conversation.
 		{file: "zulip-outbound_reply.json", want: []event.Event{{
-			TicketID: "cnv_keocka", ID: "evt_28duq42", Kind: event.AgentReply, OccurredAt: time.UnixMilli(1518309342896).UTC(),
+			Domain: "momsbot.com", TicketID: "cnv_keocka", ID: "evt_28duq42", Kind: event.AgentReply, OccurredAt: time.UnixMilli(1518309342896).UTC(),
 			Channel: event.Email, Public: true, Tags: []string{"Urgent"}, Author: event.Agent,
 		}}},
 		// A teammate's reply "hiii....", whose HTML body quotes the
 		// customer's whole message.
 		{file: "zulip-outreply.json", want: []event.Event{{
-			TicketID: "cnv_a73yq9", ID: "evt_11b2d0h", Kind: event.AgentReply, OccurredAt: time.UnixMilli(1509004406491).UTC(),
+			Domain: "frontapp.com", TicketID: "cnv_a73yq9", ID: "evt_11b2d0h", Kind: event.AgentReply, OccurredAt: time.UnixMilli(1509004406491).UTC(),
 			Channel: event.Email, Public: true, Tags: []string{}, Author: event.Agent,
 		}}},
 		// Leela starts a conversation with a customer.
 		{file: "zulip-outbound_message.json", want: []event.Event{{
-			TicketID: "cnv_keo696", ID: "evt_28du6wi", Kind: event.TicketCreated, OccurredAt: time.UnixMilli(1518307909541).UTC(),
+			Domain: "momsbot.com", TicketID: "cnv_keo696", ID: "evt_28du6wi", Kind: event.TicketCreated, OccurredAt: time.UnixMilli(1518307909541).UTC(),
 			Channel: event.Email, Public: true, Tags: []string{}, Author: event.Agent,
 		}}},
 
 		// Bender's internal comment "Sure.".
 		{file: "zulip-comment.json", want: []event.Event{{
-			TicketID: "cnv_keocka", ID: "evt_28duvr6", Kind: event.InternalNote, OccurredAt: time.UnixMilli(1518309749673).UTC(),
+			Domain: "momsbot.com", TicketID: "cnv_keocka", ID: "evt_28duvr6", Kind: event.InternalNote, OccurredAt: time.UnixMilli(1518309749673).UTC(),
 			Tags: []string{}, Author: event.Agent,
 		}}},
 		// An @mention in a comment arrives as its own event type, which
@@ -59,33 +61,33 @@ func TestConformance(t *testing.T) {
 		{file: "zulip-mention.json", ignored: `front event "mention" is not tracked`},
 
 		{file: "zulip-archive.json", want: []event.Event{{
-			TicketID: "cnv_a73yqx", ID: "evt_11aqjdt", Kind: event.StatusChanged, Status: event.Solved,
+			Domain: "frontapp.com", TicketID: "cnv_a73yqx", ID: "evt_11aqjdt", Kind: event.StatusChanged, Status: event.Solved,
 			OccurredAt: time.UnixMilli(1509001146525).UTC(), Tags: []string{},
 		}}},
 		// One archive event in two Zulip copies: source a teammate, and
 		// source {"_meta": {"type": "gmail"}, "data": null}.
 		{file: "zulip-conversation_archived.json", want: []event.Event{{
-			TicketID: "cnv_keo696", ID: "evt_28du7y2", Kind: event.StatusChanged, Status: event.Solved,
+			Domain: "momsbot.com", TicketID: "cnv_keo696", ID: "evt_28du7y2", Kind: event.StatusChanged, Status: event.Solved,
 			OccurredAt: time.UnixMilli(1518307966678).UTC(), Tags: []string{},
 		}}},
 		{file: "zulip-gmail.json", want: []event.Event{{
-			TicketID: "cnv_keo696", ID: "evt_28du7y2", Kind: event.StatusChanged, Status: event.Solved,
+			Domain: "momsbot.com", TicketID: "cnv_keo696", ID: "evt_28du7y2", Kind: event.StatusChanged, Status: event.Solved,
 			OccurredAt: time.UnixMilli(1518307966678).UTC(), Tags: []string{},
 		}}},
 		{file: "zulip-reopen.json", want: []event.Event{{
-			TicketID: "cnv_a73yq9", ID: "evt_11b11v5", Kind: event.StatusChanged, Status: event.Open,
+			Domain: "frontapp.com", TicketID: "cnv_a73yq9", ID: "evt_11b11v5", Kind: event.StatusChanged, Status: event.Open,
 			OccurredAt: time.UnixMilli(1509004087285).UTC(), Tags: []string{},
 		}}},
 		{file: "zulip-conversation_reopened.json", want: []event.Event{{
-			TicketID: "cnv_keo696", ID: "evt_28du836", Kind: event.StatusChanged, Status: event.Open,
+			Domain: "momsbot.com", TicketID: "cnv_keo696", ID: "evt_28du836", Kind: event.StatusChanged, Status: event.Open,
 			OccurredAt: time.UnixMilli(1518307972956).UTC(), Tags: []string{},
 		}}},
 		{file: "zulip-5_conversation_deleted.json", want: []event.Event{{
-			TicketID: "cnv_keo696", ID: "evt_28du84i", Kind: event.StatusChanged, Status: event.Closed,
+			Domain: "momsbot.com", TicketID: "cnv_keo696", ID: "evt_28du84i", Kind: event.StatusChanged, Status: event.Closed,
 			OccurredAt: time.UnixMilli(1518307977111).UTC(), Tags: []string{},
 		}}},
 		{file: "zulip-conversation_restored.json", want: []event.Event{{
-			TicketID: "cnv_keo696", ID: "evt_28du86a", Kind: event.StatusChanged, Status: event.Open,
+			Domain: "momsbot.com", TicketID: "cnv_keo696", ID: "evt_28du86a", Kind: event.StatusChanged, Status: event.Open,
 			OccurredAt: time.UnixMilli(1518307981377).UTC(), Tags: []string{},
 		}}},
 
@@ -93,11 +95,11 @@ func TestConformance(t *testing.T) {
 		// event and lack it in the untag event: Front's snapshot is taken
 		// after the change.
 		{file: "zulip-tag.json", want: []event.Event{{
-			TicketID: "cnv_a73yu9", ID: "evt_11b4jsx", Kind: event.TagsChanged,
+			Domain: "frontapp.com", TicketID: "cnv_a73yu9", ID: "evt_11b4jsx", Kind: event.TagsChanged,
 			OccurredAt: time.UnixMilli(1509004925346).UTC(), Tags: []string{"Urgent"},
 		}}},
 		{file: "zulip-untag.json", want: []event.Event{{
-			TicketID: "cnv_a73yu9", ID: "evt_11b4ay1", Kind: event.TagsChanged,
+			Domain: "frontapp.com", TicketID: "cnv_a73yu9", ID: "evt_11b4ay1", Kind: event.TagsChanged,
 			OccurredAt: time.UnixMilli(1509004867504).UTC(), Tags: []string{},
 		}}},
 

@@ -171,6 +171,7 @@ func TestParseFixtures(t *testing.T) {
 		{file: "inbound.json", want: []event.Event{{
 			Source: "front", TicketID: "cnv_8f2kd1", ID: "evt_3k7q1a", Kind: event.CustomerMessage,
 			OccurredAt: at("09:00:00.125"), Channel: event.Email, Tags: []string{"billing"}, Author: event.Customer,
+			Domain: "example.com", // conversation.recipient.handle dana.customer@example.com
 		}}},
 		{file: "out_reply.json", want: []event.Event{{
 			Source: "front", TicketID: "cnv_8f2kd1", ID: "evt_3k7q9z", Kind: event.AgentReply,

@@ -69,6 +69,12 @@ type tag struct {
 type conversation struct {
 	ID   string `json:"id"`
 	Tags []tag  `json:"tags"`
+	// Recipient is the conversation's main contact, the customer: of an
+	// e-mail handle only the domain is kept. (The contact's account, the
+	// company, is only a link here; finding it needs an API call.)
+	Recipient struct {
+		Handle string `json:"handle"`
+	} `json:"recipient"`
 }
 
 // statuses maps conversation lifecycle events onto canonical statuses.
@@ -164,6 +170,7 @@ func parseEvent(raw rawEvent, prefix string, s provider.Settings) (event.Event, 
 	botSource := slices.Contains(botSources, src.Meta.Type)
 
 	e := event.Event{Source: s.Source, TicketID: conv.ID, ID: raw.ID, OccurredAt: at, Tags: tagNames(conv.Tags)}
+	provider.SetCustomer(&e, "", "", conv.Recipient.Handle)
 	if st, ok := statuses[raw.Type]; ok {
 		e.Kind, e.Status = event.StatusChanged, st
 		return e, "", nil

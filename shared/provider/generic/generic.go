@@ -49,6 +49,9 @@ type wire struct {
 	Public          bool     `json:"public"`
 	Acknowledgement bool     `json:"acknowledgement"`
 	CustomerZone    string   `json:"customer_zone"`
+	Organization    string   `json:"organization"`
+	Company         string   `json:"company"`
+	Domain          string   `json:"domain"`
 }
 
 // Parse reads one event object or an array of them. A "source" in the body
@@ -99,7 +102,9 @@ func parse(b []byte, source string) ([]event.Event, error) {
 			Source: source, TicketID: w.TicketID, ID: w.EventID, Kind: event.Kind(w.Kind), OccurredAt: occurred,
 			Channel: event.Channel(w.Channel), Priority: event.Priority(w.Priority), Status: event.Status(w.Status),
 			Tags: w.Tags, Author: event.Role(w.Author), Public: w.Public, Acknowledgement: w.Acknowledgement,
-			CustomerZone: w.CustomerZone,
+			CustomerZone: w.CustomerZone, Organization: w.Organization, Company: w.Company,
+			// Any case is accepted; the event keeps the domain lower-case.
+			Domain: strings.ToLower(w.Domain),
 		}
 		if e.Author == "" {
 			e.Author = defaultAuthor(e.Kind)

@@ -130,3 +130,41 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestParseCustomer(t *testing.T) {
+	const base = `"ticket_id":"7","event_id":"a","kind":"ticket_created","occurred_at":"2026-01-02T03:04:05Z"`
+	for _, tc := range []struct {
+		name                 string
+		fields               string
+		org, company, domain string
+		errField             string
+	}{
+		{"all three", `"organization":"361","company":"Acme Corp","domain":"acme.example"`, "361", "Acme Corp", "acme.example", ""},
+		{"domain in upper case", `"domain":"Mail.ACME.example"`, "", "", "mail.acme.example", ""},
+		{"none", ``, "", "", "", ""},
+		{"an address as domain", `"domain":"ann@acme.example"`, "", "", "", "domain"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := "{" + base
+			if tc.fields != "" {
+				body += "," + tc.fields
+			}
+			body += "}"
+			res, err := generic.Adapter{}.Parse(provider.Request{Body: []byte(body)}, provider.Settings{Source: "help"})
+			if tc.errField != "" {
+				var pe *provider.ParseError
+				if !errors.As(err, &pe) || pe.Field != tc.errField || strings.Contains(err.Error(), "ann@") {
+					t.Fatalf("Parse = %v, want a ParseError on %s that does not quote the address", err, tc.errField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := res.Events[0]
+			if e.Organization != tc.org || e.Company != tc.company || e.Domain != tc.domain {
+				t.Errorf("organization %q company %q domain %q, want %q %q %q", e.Organization, e.Company, e.Domain, tc.org, tc.company, tc.domain)
+			}
+		})
+	}
+}

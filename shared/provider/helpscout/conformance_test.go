@@ -43,6 +43,7 @@ func conformanceCases(t *testing.T) []conformance {
 				Source: source, TicketID: "2612287955", ID: provider.SynthID("convo.created", "2612287955"),
 				Kind: event.TicketCreated, OccurredAt: utc("2024-05-30T21:53:28Z"),
 				Channel: event.Email, Tags: []string{}, Author: event.Customer,
+				Domain: "lightward.com", // primaryCustomer.email
 			}},
 		},
 		{

@@ -59,53 +59,55 @@ func parseFixture(t *testing.T, file string, s provider.Settings) provider.Resul
 // ids are those synthesised from the documented parts.
 func TestParseFixtures(t *testing.T) {
 	billing := []string{"billing"}
+	// Every fixture's primaryCustomer is alex@example.com: the events carry
+	// its domain only.
 	tests := []struct {
 		file    string
 		want    []event.Event
 		ignored string
 	}{
 		{file: "convo.created.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.created", conv), Kind: event.TicketCreated,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.created", conv), Kind: event.TicketCreated,
 			OccurredAt: at(9, 0, 0), Channel: event.Email, Tags: billing, Author: event.Customer,
 		}}},
 		{file: "convo.created--outbound.json", want: []event.Event{{
-			Source: source, TicketID: "2391938200", ID: provider.SynthID("convo.created", "2391938200"), Kind: event.TicketCreated,
+			Source: source, Domain: "example.com", TicketID: "2391938200", ID: provider.SynthID("convo.created", "2391938200"), Kind: event.TicketCreated,
 			OccurredAt: at(9, 0, 0), Channel: event.Email, Tags: []string{}, Author: event.Agent, Public: true,
 		}}},
 		// A call an agent logs is a private write-up: a first-response clock starts.
 		{file: "convo.created--phone.json", want: []event.Event{{
-			Source: source, TicketID: "2391938300", ID: provider.SynthID("convo.created", "2391938300"), Kind: event.TicketCreated,
+			Source: source, Domain: "example.com", TicketID: "2391938300", ID: provider.SynthID("convo.created", "2391938300"), Kind: event.TicketCreated,
 			OccurredAt: at(9, 0, 0), Channel: event.Phone, Tags: []string{"login"}, Author: event.Agent,
 		}}},
 		{file: "convo.note.created.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.note.created", conv, "7303"), Kind: event.InternalNote,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.note.created", conv, "7303"), Kind: event.InternalNote,
 			OccurredAt: at(9, 5, 0), Channel: event.Email, Tags: billing, Author: event.Agent,
 		}}},
 		// The newer draft and the line item at the same second are not the reply;
 		// the reply set the conversation pending.
 		{file: "convo.agent.reply.created.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.agent.reply.created", conv, "7305"), Kind: event.AgentReply,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.agent.reply.created", conv, "7305"), Kind: event.AgentReply,
 			OccurredAt: at(9, 12, 0), Channel: event.Email, Tags: billing, Author: event.Agent, Public: true, Status: event.Pending,
 		}}},
 		{file: "convo.agent.reply.created--draft-only.json", ignored: "convo.agent.reply.created carries no published agent reply"},
 		{file: "convo.agent.reply.created--workflow.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.agent.reply.created", conv, "7302"), Kind: event.AgentReply,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.agent.reply.created", conv, "7302"), Kind: event.AgentReply,
 			OccurredAt: at(9, 1, 0), Channel: event.Email, Tags: billing, Author: event.Bot, Public: true,
 		}}},
 		{file: "convo.agent.reply.created--ack.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.agent.reply.created", conv, "7300"), Kind: event.AgentReply,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.agent.reply.created", conv, "7300"), Kind: event.AgentReply,
 			OccurredAt: at(9, 0, 30), Channel: event.Email, Tags: billing, Author: event.Agent, Public: true, Acknowledgement: true,
 		}}},
 		{file: "convo.customer.reply.created.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.customer.reply.created", conv, "7309"), Kind: event.CustomerMessage,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.customer.reply.created", conv, "7309"), Kind: event.CustomerMessage,
 			OccurredAt: at(9, 20, 0), Channel: event.Email, Tags: billing, Author: event.Customer, Status: event.Open,
 		}}},
 		{file: "convo.status.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.status", conv, "solved", "2026-11-23T09:25:00Z"), Kind: event.StatusChanged,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.status", conv, "solved", "2026-11-23T09:25:00Z"), Kind: event.StatusChanged,
 			OccurredAt: at(9, 25, 0), Channel: event.Email, Tags: billing, Status: event.Solved,
 		}}},
 		{file: "convo.tags.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: provider.SynthID("convo.tags", conv, "2026-11-23T09:10:00Z", "billing", "refund"), Kind: event.TagsChanged,
+			Source: source, Domain: "example.com", TicketID: conv, ID: provider.SynthID("convo.tags", conv, "2026-11-23T09:10:00Z", "billing", "refund"), Kind: event.TagsChanged,
 			OccurredAt: at(9, 10, 0), Channel: event.Email, Tags: []string{"billing", "refund"},
 		}}},
 		{file: "convo.assigned.json", ignored: "convo.assigned is not tracked"},

@@ -74,6 +74,7 @@ func (c *conversation) result(name string, r rule, s provider.Settings) (provide
 		Channel:  c.channel(),
 		Tags:     c.tagNames(), // the conversation as of the event
 	}
+	provider.SetCustomer(&e, "", "", c.PrimaryCustomer.Email)
 	var err error
 	switch {
 	case r.kind == event.TicketCreated:

@@ -18,7 +18,12 @@ type conversation struct {
 		Type string `json:"type"`
 		Via  string `json:"via"` // customer or user
 	} `json:"source"`
-	Tags     []tag `json:"tags"`
+	Tags []tag `json:"tags"`
+	// PrimaryCustomer is the customer the conversation is with; of its
+	// address only the domain is kept. Help Scout sends no company.
+	PrimaryCustomer struct {
+		Email string `json:"email"`
+	} `json:"primaryCustomer"`
 	Embedded struct {
 		Threads []thread `json:"threads"`
 	} `json:"_embedded"`

@@ -41,6 +41,7 @@ func TestConformance(t *testing.T) {
 		{file: "python-intercom_conversation_user_created.json", want: []event.Event{{
 			Source: source, TicketID: "123456789", ID: "notif_123456-56465-546546", Kind: event.TicketCreated,
 			OccurredAt: utc("2014-09-10T07:48:13Z"), Author: event.Customer,
+			Domain: "bill.bill", // data.item.user.email, bill@bill.bill
 		}}},
 		{file: "archive_conversation_user_replied.json", want: []event.Event{{
 			Source: source, TicketID: conv, ID: "notif_5ea55620-070a-11e6-a52e-73634a395e93", Kind: event.CustomerMessage,

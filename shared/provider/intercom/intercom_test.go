@@ -36,60 +36,64 @@ func parse(body []byte, s provider.Settings) (provider.Result, error) {
 // mapping in the package comment.
 func TestParseFixtures(t *testing.T) {
 	billing := []string{"billing"}
+	// Conversation conv was started by alex@example.com (source.author, a
+	// user): every event carries the domain. The admin-started one and
+	// the tickets (contacts by id only) carry none.
 	tests := []struct {
 		file    string
 		want    []event.Event
 		ignored string
 	}{
 		{file: "conversation_user_created.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a01", Kind: event.TicketCreated,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a01", Kind: event.TicketCreated,
 			OccurredAt: at(9, 0, 0), Channel: event.Chat, Priority: event.Normal, Tags: billing, Author: event.Customer,
+			Organization: "6672f2b5c2e0d33a0b8e4e20", // data.item.company_id
 		}}},
 		{file: "conversation_admin_single_created.json", want: []event.Event{{
 			Source: source, TicketID: "215472946418400", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a02", Kind: event.TicketCreated,
 			OccurredAt: at(9, 0, 0), Channel: event.Email, Priority: event.Normal, Tags: []string{}, Author: event.Agent, Public: true,
 		}}},
 		{file: "conversation_operator_replied.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a03", Kind: event.AgentReply,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a03", Kind: event.AgentReply,
 			OccurredAt: at(9, 1, 0), Channel: event.Chat, Priority: event.Normal, Tags: billing, Author: event.Bot, Public: true,
 		}}},
 		{file: "conversation_priority_updated.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a04", Kind: event.PriorityChanged,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a04", Kind: event.PriorityChanged,
 			OccurredAt: at(9, 2, 0), Channel: event.Chat, Priority: event.High, Tags: billing,
 		}}},
 		{file: "conversation_admin_noted.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a05", Kind: event.InternalNote,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a05", Kind: event.InternalNote,
 			OccurredAt: at(9, 5, 0), Channel: event.Chat, Priority: event.High, Tags: billing, Author: event.Agent,
 		}}},
 		// The assignment part at the same second is not the reply.
 		{file: "conversation_admin_replied.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a06", Kind: event.AgentReply,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a06", Kind: event.AgentReply,
 			OccurredAt: at(9, 12, 0), Channel: event.Chat, Priority: event.High, Tags: billing, Author: event.Agent, Public: true,
 		}}},
 		// Fin's answers also arrive on the admin topic; the author says bot.
 		{file: "conversation_admin_replied_fin.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a07", Kind: event.AgentReply,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a07", Kind: event.AgentReply,
 			OccurredAt: at(9, 1, 0), Channel: event.Chat, Priority: event.Normal, Tags: billing, Author: event.Bot, Public: true,
 		}}},
 		{file: "conversation_admin_replied_ack.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a08", Kind: event.AgentReply,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a08", Kind: event.AgentReply,
 			OccurredAt: at(9, 0, 29), Channel: event.Chat, Priority: event.Normal, Tags: billing, Author: event.Agent, Public: true,
 			Acknowledgement: true,
 		}}},
 		{file: "conversation_snoozed.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a09", Kind: event.StatusChanged,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a09", Kind: event.StatusChanged,
 			OccurredAt: at(9, 15, 0), Channel: event.Chat, Priority: event.High, Tags: billing, Status: event.Pending,
 		}}},
 		{file: "conversation_user_replied.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a10", Kind: event.CustomerMessage,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a10", Kind: event.CustomerMessage,
 			OccurredAt: at(9, 20, 0), Channel: event.Chat, Priority: event.High, Tags: billing, Author: event.Customer,
 		}}},
 		{file: "conversation_admin_closed.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a11", Kind: event.StatusChanged,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a11", Kind: event.StatusChanged,
 			OccurredAt: at(9, 25, 0), Channel: event.Chat, Priority: event.High, Tags: billing, Status: event.Solved,
 		}}},
 		{file: "conversation_part_tag_created.json", want: []event.Event{{
-			Source: source, TicketID: conv, ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a12", Kind: event.TagsChanged,
+			Source: source, TicketID: conv, Domain: "example.com", ID: "notif_0b6f2a1e-3c4d-4e5f-8a9b-1c2d3e4f5a12", Kind: event.TagsChanged,
 			OccurredAt: at(9, 10, 0), Channel: event.Chat, Priority: event.High, Tags: []string{"billing", "refund"},
 		}}},
 		{file: "conversation_admin_assigned.json", ignored: "conversation.admin.assigned is not tracked"},

@@ -100,6 +100,7 @@ func (env *envelope) result(s provider.Settings) (provider.Result, error) {
 		Status:   r.status,
 		Public:   r.public,
 	}
+	provider.SetCustomer(&e, string(it.CompanyID), "", it.customerEmail())
 	if !r.ticket {
 		// The conversation is a snapshot taken when the notification was
 		// made, so its channel, tags and priority hold at the event's time.
@@ -396,4 +397,19 @@ func ticketStatus(field string, raw json.RawMessage) (event.Status, error) {
 		return event.Solved, nil
 	}
 	return "", provider.Errorf(field, "unknown ticket state %q (want submitted, in_progress, waiting_on_customer or resolved)", name)
+}
+
+// customerEmail is the address of the customer who started the
+// conversation, "" when an admin started it or nothing says.
+func (it *item) customerEmail() string {
+	if it.User != nil {
+		return it.User.Email
+	}
+	if it.Source != nil {
+		switch it.Source.Author.Type {
+		case "user", "lead", "contact":
+			return it.Source.Author.Email
+		}
+	}
+	return ""
 }

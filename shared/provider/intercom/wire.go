@@ -50,6 +50,15 @@ type item struct {
 		Parts []part `json:"ticket_parts"`
 	} `json:"ticket_parts"`
 
+	// The customer. company_id is the company the conversation is
+	// associated with (API versions that have it); the webhook carries
+	// no company name, and of the contacts only ids. user is the
+	// customer in the old (1.x) API's payloads.
+	CompanyID provider.Text `json:"company_id"`
+	User      *struct {
+		Email string `json:"email"`
+	} `json:"user"`
+
 	// Intercom's ticket reply, note and state topics do not send the
 	// ticket as the item: they wrap it, with the part that triggered the
 	// notification beside it (data.item.ticket, data.item.ticket_part).
@@ -80,8 +89,9 @@ type part struct {
 }
 
 type author struct {
-	Type string        `json:"type"`
-	ID   provider.Text `json:"id"`
+	Type  string        `json:"type"`
+	ID    provider.Text `json:"id"`
+	Email string        `json:"email"` // only its domain is kept
 	// Fin, Intercom's AI agent, writes as a bot but is flagged here too in
 	// newer API versions.
 	FromAIAgent bool `json:"from_ai_agent"`

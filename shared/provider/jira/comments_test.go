@@ -40,6 +40,7 @@ func TestIssueCommentedTaken(t *testing.T) {
 	want := []event.Event{{
 		Source: "jira", TicketID: "PRJX-14", ID: "comment:10082", Kind: event.AgentReply,
 		OccurredAt: time.Date(2019, 6, 4, 0, 15, 17, 234e6, time.UTC), Author: event.Agent, Public: true,
+		Domain: "mattermost.com", // the reporter, craig@mattermost.com
 	}}
 	assertEvents(t, res.Events, want)
 	if !res.Events[0].CountsAsResponse() {

@@ -110,7 +110,7 @@ func TestParseFixtures(t *testing.T) {
 		ignored  string
 	}{
 		{file: "issue_created.json", id: "wh-7a1", want: []event.Event{{
-			Source: "jira", TicketID: "SUP-123", ID: "wh-7a1", Kind: event.TicketCreated, OccurredAt: at("09:00:00"),
+			Source: "jira", Domain: "example.com", TicketID: "SUP-123", ID: "wh-7a1", Kind: event.TicketCreated, OccurredAt: at("09:00:00"),
 			Priority: event.High, Status: event.New, Tags: []string{"billing"}, Author: event.Customer,
 		}}},
 		{file: "comment_customer.json", id: "wh-7a6", want: []event.Event{{
@@ -366,4 +366,32 @@ func sub(s, old, new string) string {
 		panic("fixture does not contain " + old)
 	}
 	return strings.Replace(s, old, new, 1)
+}
+
+// TestOrganization: the Organizations field of Service Management is a
+// custom field with a site-specific id, found by its values' link to the
+// organization resource (the shape of GET /rest/servicedeskapi/organization).
+func TestOrganization(t *testing.T) {
+	const org = `{"id": "3", "name": "Acme Corp", "_links": {"self": "https://acme.atlassian.net/rest/servicedeskapi/organization/3"}}`
+	for _, tc := range []struct {
+		name, fields      string
+		wantOrg, wantName string
+	}{
+		{"organizations field", `"customfield_10002": [` + org + `],`, "3", "Acme Corp"},
+		{"other list fields first", `"customfield_10001": [{"id": "9", "name": "Sprint 9"}], "customfield_10002": [` + org + `],`, "3", "Acme Corp"},
+		{"no organization", `"customfield_10002": [],`, "", ""},
+		{"a look-alike without the link", `"customfield_10002": [{"id": "3", "name": "Acme Corp"}],`, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := strings.Replace(string(fixture(t, "issue_created.json")), `"fields": {`, `"fields": {`+tc.fields, 1)
+			res, err := jira.Adapter{}.Parse(provider.Request{Header: header("", "wh-org"), Body: []byte(body)}, settings())
+			if err != nil || len(res.Events) != 1 {
+				t.Fatalf("Parse: %+v, %v", res, err)
+			}
+			e := res.Events[0]
+			if e.Organization != tc.wantOrg || e.Company != tc.wantName || e.Domain != "example.com" {
+				t.Errorf("organization %q company %q domain %q, want %q %q example.com", e.Organization, e.Company, e.Domain, tc.wantOrg, tc.wantName)
+			}
+		})
+	}
 }

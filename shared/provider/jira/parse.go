@@ -3,6 +3,8 @@ package jira
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +34,9 @@ type user struct {
 	AccountType string `json:"accountType"` // customer, atlassian or app (Cloud only)
 	Key         string `json:"key"`         // Server and Data Center
 	Name        string `json:"name"`        // Server and Data Center
+	// EmailAddress is hidden on Cloud unless the user's profile shows it;
+	// of the reporter's only the domain is kept.
+	EmailAddress string `json:"emailAddress"`
 }
 
 // same reports whether u and v are the same Jira user: by accountId on
@@ -136,7 +141,57 @@ func (Adapter) Parse(r provider.Request, s provider.Settings) (provider.Result, 
 	if err != nil {
 		return provider.Result{}, err
 	}
+	var email string
+	if rep := p.Issue.Fields.Reporter; rep != nil {
+		email = rep.EmailAddress
+	}
+	org := organization(r.Body)
+	for i := range evs {
+		provider.SetCustomer(&evs[i], string(org.ID), org.Name, email)
+	}
 	return provider.Result{Events: evs, Ignored: ignored}, nil
+}
+
+// jsmOrganization is a Jira Service Management organization as the
+// issue's Organizations field holds it.
+type jsmOrganization struct {
+	ID    provider.Text `json:"id"`
+	Name  string        `json:"name"`
+	Links struct {
+		Self string `json:"self"`
+	} `json:"_links"`
+}
+
+// organization returns the first organization of the issue's
+// Organizations field. The field is a custom field whose id differs from
+// site to site (customfield_10002 on many), so it is recognised by its
+// values: organizations whose link is Service Management's organization
+// resource. Zero when the issue has none, or the body is not shaped so.
+func organization(body []byte) jsmOrganization {
+	var p struct {
+		Issue struct {
+			Fields map[string]json.RawMessage `json:"fields"`
+		} `json:"issue"`
+	}
+	if json.Unmarshal(body, &p) != nil {
+		return jsmOrganization{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Issue.Fields)) {
+		raw := p.Issue.Fields[k]
+		if !strings.HasPrefix(k, "customfield_") || len(raw) == 0 || raw[0] != '[' {
+			continue
+		}
+		var orgs []jsmOrganization
+		if json.Unmarshal(raw, &orgs) != nil {
+			continue
+		}
+		for _, o := range orgs {
+			if o.ID != "" && strings.Contains(o.Links.Self, "/rest/servicedeskapi/organization/") {
+				return o
+			}
+		}
+	}
+	return jsmOrganization{}
 }
 
 // delivery is one webhook request being mapped.

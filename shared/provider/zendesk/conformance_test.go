@@ -45,6 +45,7 @@ func conformanceCases(t *testing.T) []conformance {
 				Kind: event.TicketCreated, OccurredAt: ts(t, "2025-01-08T10:12:07.672717030Z"),
 				Channel: event.API, Priority: event.Low, Status: event.Open,
 				Tags: []string{"ticket-info-test-tag"}, Author: event.Customer, Public: true,
+				Organization: "8447346622462", // detail.organization_id
 			}},
 		},
 		{

@@ -41,6 +41,10 @@ type detail struct {
 	RequesterID provider.Text `json:"requester_id"`
 	SubmitterID provider.Text `json:"submitter_id"`
 	IsPublic    flexBool      `json:"is_public"`
+	// OrganizationID is the requester's organization, null when none;
+	// the snapshot names neither the organization nor the requester's
+	// e-mail address.
+	OrganizationID provider.Text `json:"organization_id"`
 }
 
 type commentEvent struct {
@@ -138,6 +142,9 @@ func base(id *provider.Text, at, subject string, d *detail, s provider.Settings)
 		Channel:    channel(d.Via.Channel),
 		Priority:   priority(d.Priority),
 		Tags:       d.Tags,
+		// Not through SetCustomer: an id that could not be stored is
+		// dropped below all the same.
+		Organization: event.CustomerField("organization", string(d.OrganizationID)),
 	}, nil
 }
 

@@ -29,6 +29,12 @@ type triggerBody struct {
 	// Comment is optional ({{ticket.latest_comment}}), only to recognise
 	// slawatch's acknowledgement marker.
 	Comment string `json:"comment"`
+	// The customer, optional: {{ticket.organization.id}},
+	// {{ticket.organization.name}} and {{ticket.requester.email}}, of which
+	// only the domain is kept.
+	OrganizationID provider.Text `json:"organization_id"`
+	Organization   string        `json:"organization"`
+	RequesterEmail string        `json:"requester_email"`
 }
 
 // Trigger event literals. Aliases accept the canonical kind names too.
@@ -75,6 +81,7 @@ func parseTrigger(r provider.Request, s provider.Settings) (provider.Result, err
 		Priority:   priority(b.Priority),
 		Tags:       b.Tags,
 	}
+	provider.SetCustomer(&e, string(b.OrganizationID), b.Organization, b.RequesterEmail)
 	actor := string(b.ActorID)
 	role := roleOf(actor, b.ActorRole)
 	switch name {

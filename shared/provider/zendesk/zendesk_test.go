@@ -95,6 +95,8 @@ func TestParseFixtures(t *testing.T) {
 			Source: "zendesk", TicketID: "35450", ID: "inv-8350205501-35450-ticket_created", Kind: event.TicketCreated,
 			OccurredAt: at(9, 1, 0, 0), Channel: event.Email, Priority: event.Normal, Status: event.New,
 			Tags: trigTags, Author: event.Customer, Public: true,
+			// The requester's address is reduced to its domain.
+			Organization: "360012345678", Company: "Acme Corp", Domain: "mail.acme.example",
 		}}},
 		{file: "trigger_customer_message.json", invocation: "8350205502", want: []event.Event{{
 			Source: "zendesk", TicketID: "35450", ID: "inv-8350205502-35450-customer_message", Kind: event.CustomerMessage,
@@ -523,4 +525,18 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A customer value an event cannot carry is dropped, not the event.
+func TestTriggerCustomerDropped(t *testing.T) {
+	body := strings.NewReplacer(`"Acme Corp"`, `"Acme\u001b[31m"`, `"Ann.Lee@Mail.ACME.example"`, `"not an address"`).
+		Replace(string(fixture(t, "trigger_created.json")))
+	res, err := zendesk.Adapter{}.Parse(provider.Request{Body: []byte(body)}, settings())
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	e := res.Events[0]
+	if e.Organization != "360012345678" || e.Company != "" || e.Domain != "" {
+		t.Errorf("organization %q company %q domain %q, want 360012345678 and the others dropped", e.Organization, e.Company, e.Domain)
+	}
 }
