@@ -119,6 +119,9 @@ func (c *Checker) stillOverdue(ctx context.Context, ids []string, now time.Time)
 		if metric == sla.NextReply {
 			m = t.NextReply
 		}
+		if metric == sla.Resolution {
+			m = t.Resolution
+		}
 		if m == nil || m.Cycle != cycle || !m.Running() || m.DueAt == nil || m.DueAt.After(now) {
 			continue
 		}

@@ -96,6 +96,7 @@ type dashboardPage struct {
 type summaryRow struct {
 	Team                 string
 	First, Next, Promise report.Figures
+	Resolution           report.Figures
 }
 
 type binRow struct {
@@ -266,9 +267,9 @@ func shortDates(dates []string) []string {
 func (p *dashboardPage) attainment(days []history.Day, dates []string) {
 	rep := report.Build(report.Query{By: []report.Dimension{report.Team}}, days)
 	for _, row := range rep.Rows {
-		p.Summary = append(p.Summary, summaryRow{Team: row.Group[report.Team], First: row.FirstResponse, Next: row.NextReply, Promise: row.Promise})
+		p.Summary = append(p.Summary, summaryRow{Team: row.Group[report.Team], First: row.FirstResponse, Next: row.NextReply, Promise: row.Promise, Resolution: row.Resolution})
 	}
-	p.Total = summaryRow{Team: "all teams", First: rep.Total.FirstResponse, Next: rep.Total.NextReply, Promise: rep.Total.Promise}
+	p.Total = summaryRow{Team: "all teams", First: rep.Total.FirstResponse, Next: rep.Total.NextReply, Promise: rep.Total.Promise, Resolution: rep.Total.Resolution}
 	l := rep.Total.FirstResponse.BreachesByLateness
 	n := rep.Total.NextReply.BreachesByLateness
 	labels := []string{"< 15 min", "15 min – 1 h", "1 – 4 h", "4 – 24 h", "≥ 24 h"}

@@ -191,3 +191,47 @@ func TestDashboardWeight(t *testing.T) {
 		t.Errorf("the page weighs %d bytes, over 300 KB", len(body))
 	}
 }
+
+// The summary shows the resolution attainment beside next reply's: one of
+// two resolutions solved in time is 50%, apart from the first response's
+// 100%.
+func TestDashboardResolutionColumn(t *testing.T) {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	cfg, err := policy.Parse([]byte("policies:\n  - name: p\n    first_response: {within: 1h}\n    resolution: {within: 24h}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := store.NewMemoryAt(func() time.Time { return now })
+	start := now.Add(-72 * time.Hour)
+	for i, r := range []struct {
+		metric string
+		took   time.Duration
+	}{{history.FirstResponse, 10 * time.Minute}, {history.Resolution, 20 * time.Hour}, {history.Resolution, 30 * time.Hour}} {
+		rec := history.Record{Source: "zendesk", Ticket: fmt.Sprint(i), Metric: r.metric, Policy: "p", Team: "support",
+			Started: start, Due: start.Add(map[string]time.Duration{history.FirstResponse: time.Hour, history.Resolution: 24 * time.Hour}[r.metric]), Ended: start.Add(r.took)}
+		rec.Measure(nil, true, 0)
+		if _, err := mem.Record(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	api := httpapi.New(cfg, mem, func(string) (string, bool) { return "", false }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	api.Now = func() time.Time { return now }
+	api.History, api.Clocks = mem, mem
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(srv.Close)
+	_, body := getPage(t, srv.URL+"/")
+	if !strings.Contains(body, "<th>Next reply</th><th>Resolution</th><th>Promises kept</th>") {
+		t.Errorf("no resolution column in the summary head")
+	}
+	foot := body[strings.Index(body, "<tfoot>"):]
+	foot = foot[:strings.Index(foot, "</tfoot>")]
+	cells := regexp.MustCompile(`<td>([^<]*)</td>`).FindAllStringSubmatch(foot, -1)
+	var got []string
+	for _, c := range cells {
+		got = append(got, c[1])
+	}
+	// met, breached, attainment, median, p90, next reply, resolution, promises
+	if len(got) != 8 || got[2] != "100.0%" || got[5] != "–" || got[6] != "50.0%" || got[7] != "–" {
+		t.Errorf("total row cells %q, want first response 100.0%%, next reply –, resolution 50.0%%, promises –", got)
+	}
+}

@@ -119,6 +119,17 @@ func ChatbotJSON(a Alert, loc *time.Location, now time.Time) string {
 		case KindRecovered:
 			n.Content.NextSteps = []string{"Nothing to do: the customer has their reply"}
 		}
+		if a.Metric == "resolution" {
+			// The resolution clock waits for a solve, not a reply.
+			switch a.Kind {
+			case KindWarning:
+				n.Content.NextSteps[0] = "Solve the ticket before " + r.shortClock() + ": " + link
+			case KindBreach, KindEscalation:
+				n.Content.NextSteps[0] = "Solve the ticket now: " + link
+			case KindRecovered:
+				n.Content.NextSteps[0] = "Nothing to do: the ticket is solved"
+			}
+		}
 	}
 	n.Content.Description = strings.Join(desc, "\n")
 	b, err := json.Marshal(n)

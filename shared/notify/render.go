@@ -123,6 +123,8 @@ func metricName(m string) string {
 		return "first response"
 	case "next_reply":
 		return "next reply"
+	case "resolution":
+		return "resolution"
 	}
 	return strings.ReplaceAll(m, "_", " ")
 }
@@ -161,10 +163,14 @@ func (r *renderer) phrase() string {
 		return ""
 	}
 	if a.Kind == KindRecovered {
-		if a.At.IsZero() || !a.At.After(a.DueAt) {
-			return "answered"
+		done := "answered"
+		if a.Metric == "resolution" {
+			done = "solved" // a solve, not a reply, ends the resolution clock
 		}
-		return "answered " + Duration(a.At.Sub(a.DueAt)) + " late"
+		if a.At.IsZero() || !a.At.After(a.DueAt) {
+			return done
+		}
+		return done + " " + Duration(a.At.Sub(a.DueAt)) + " late"
 	}
 	if r.now.After(a.DueAt) {
 		return "overdue by " + Duration(r.now.Sub(a.DueAt))

@@ -495,3 +495,47 @@ func TestRenderSourceAlerts(t *testing.T) {
 		}
 	}
 }
+
+// resolutionAlert is alert for the resolution clock of the same ticket.
+func resolutionAlert(kind string, level int, at time.Time) Alert {
+	a := alert(kind, level, at)
+	a.Metric = "resolution"
+	a.ID = fmt.Sprintf("zendesk/4711/resolution/0/%s/%d", kind, level)
+	return a
+}
+
+// The resolution clock is named so, and it is solved, not answered.
+func TestRenderResolution(t *testing.T) {
+	ny := newYork(t)
+	for _, c := range []struct {
+		name      string
+		a         Alert
+		now       time.Time
+		subject   string
+		nextSteps string
+	}{
+		{"breach", resolutionAlert(KindBreach, 0, due), due.Add(2 * 24 * time.Hour),
+			"[critical] SLA breached: zendesk ticket 4711, resolution overdue by 2 days",
+			"Solve the ticket now: https://acme.zendesk.com/agent/tickets/4711"},
+		{"warning", resolutionAlert(KindWarning, 1, due.Add(-4*time.Hour)), due.Add(-4 * time.Hour),
+			"[warning] SLA warning: zendesk ticket 4711, resolution due in 4 hours",
+			"Solve the ticket before 10:00 EST: https://acme.zendesk.com/agent/tickets/4711"},
+		{"recovered", resolutionAlert(KindRecovered, 0, due.Add(26*time.Hour)), due.Add(26 * time.Hour),
+			"[info] SLA recovered: zendesk ticket 4711, resolution solved 1 day 2 hours late",
+			"Nothing to do: the ticket is solved"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if m := Render(c.a, ny, c.now); m.Subject != c.subject || !strings.Contains(m.Email, "Policy:   realtime (resolution)\n") {
+				t.Errorf("subject\n got %q\nwant %q\nemail:\n%s", m.Subject, c.subject, m.Email)
+			}
+			var n struct {
+				Content struct {
+					NextSteps []string `json:"nextSteps"`
+				} `json:"content"`
+			}
+			if err := json.Unmarshal([]byte(ChatbotJSON(c.a, ny, c.now)), &n); err != nil || len(n.Content.NextSteps) == 0 || n.Content.NextSteps[0] != c.nextSteps {
+				t.Errorf("next steps %q, want %q first (err %v)", n.Content.NextSteps, c.nextSteps, err)
+			}
+		})
+	}
+}

@@ -475,8 +475,8 @@ func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
 	p := &Policy{Team: DefaultTeam}
 	before := len(r.errs)
 	var calName string
-	var frNode, nrNode *yaml.Node
-	fs := r.fields(n, path, "name", "match", "calendar", "first_response", "next_reply", "warnings", "escalation", "team", "quiet_hours")
+	var frNode, nrNode, resNode *yaml.Node
+	fs := r.fields(n, path, "name", "match", "calendar", "first_response", "next_reply", "resolution", "warnings", "escalation", "team", "quiet_hours")
 	var quietNode *yaml.Node
 	for _, f := range fs {
 		switch f.key {
@@ -498,6 +498,8 @@ func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
 			frNode = f.node
 		case "next_reply":
 			nrNode = f.node
+		case "resolution":
+			resNode = f.node
 		}
 	}
 	if p.Name == "" && n.Kind == yaml.MappingNode {
@@ -512,8 +514,11 @@ func (r *reader) policy(n *yaml.Node, path string, c *Config) *Policy {
 	if nrNode != nil {
 		p.NextReply = r.target(nrNode, join(path, "next_reply"), calName, c)
 	}
-	if frNode == nil && nrNode == nil && n.Kind == yaml.MappingNode {
-		r.fail(n, path, "a policy needs first_response, next_reply or both")
+	if resNode != nil {
+		p.Resolution = r.target(resNode, join(path, "resolution"), calName, c)
+	}
+	if frNode == nil && nrNode == nil && resNode == nil && n.Kind == yaml.MappingNode {
+		r.fail(n, path, "a policy needs first_response, next_reply, resolution or several")
 	}
 	for _, f := range fs {
 		switch f.key {
@@ -620,7 +625,7 @@ func (r *reader) warnings(n *yaml.Node, path string, p *Policy) []Warning {
 			if w.Before == 0 {
 				continue
 			}
-			for _, t := range []*Target{p.FirstResponse, p.NextReply} {
+			for _, t := range []*Target{p.FirstResponse, p.NextReply, p.Resolution} {
 				if t != nil && w.Before >= t.Within {
 					r.fail(c, ip, "warning %s before the deadline is not inside the %s target", w.Before, t.Within)
 				}

@@ -204,6 +204,9 @@ type Policy struct {
 	// NextReply runs from a customer message that follows an agent reply to
 	// the next public agent reply; nil means not tracked.
 	NextReply *Target
+	// Resolution runs from ticket creation until the ticket is solved or
+	// closed, paused while it is pending or on hold; nil means not tracked.
+	Resolution *Target
 	// Warnings are the points before a deadline at which on-call is warned,
 	// latest-warning last.
 	Warnings []Warning

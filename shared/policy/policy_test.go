@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -673,7 +674,7 @@ policies:
     first_response: {clock: calendar}
 `,
 			want: []string{
-				`line 2: policies[0]: a policy needs first_response, next_reply or both`,
+				`line 2: policies[0]: a policy needs first_response, next_reply, resolution or several`,
 				`line 5: policies[1].first_response.within: required`,
 			},
 		},
@@ -1253,5 +1254,103 @@ policies:
 		if strings.Contains(errs.Error(), secret) {
 			t.Errorf("errors repeat %q:\n%v", secret, errs)
 		}
+	}
+}
+
+func TestResolutionTarget(t *testing.T) {
+	c := mustParse(t, `
+calendars:
+  office:
+    timezone: Europe/Berlin
+    hours: {mon: ["09:00-17:00"]}
+policies:
+  - name: biz
+    calendar: office
+    first_response: {within: 4h, clock: business}
+    resolution: {within: 24h, clock: business}
+    warnings: ["25%", 2h]
+  - name: only-resolution
+    resolution: {within: 72h}
+  - name: none
+    first_response: {within: 1h}
+`)
+	biz := c.Policy("biz")
+	if r := biz.Resolution; r == nil || r.Within != 24*time.Hour || r.CalendarName != "office" || r.Calendar != c.Calendars["office"] || r.Calendar == nil {
+		t.Errorf("biz resolution = %+v, want 24h on the office calendar", r)
+	}
+	// 25% of 24h is 6h: warnings apply to the resolution target as to the others.
+	if got := biz.Warnings[0].Lead(biz.Resolution); got != 6*time.Hour {
+		t.Errorf("25%% of 24h = %v, want 6h", got)
+	}
+	if r := c.Policy("only-resolution").Resolution; r == nil || r.Within != 72*time.Hour || r.Calendar != nil || r.CalendarName != "" {
+		t.Errorf("only-resolution resolution = %+v, want 72h in calendar time", r)
+	}
+	if p := c.Policy("only-resolution"); p.FirstResponse != nil || p.NextReply != nil {
+		t.Errorf("only-resolution has targets it did not set: %+v %+v", p.FirstResponse, p.NextReply)
+	}
+	if r := c.Policy("none").Resolution; r != nil {
+		t.Errorf("a policy without resolution got %+v", r)
+	}
+}
+
+func TestResolutionErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want []string
+	}{
+		{
+			name: "business clock without calendar",
+			doc: `policies:
+  - name: a
+    resolution: {within: 24h, clock: business}
+`,
+			want: []string{`line 3: policies[0].resolution.clock: business clock needs the policy's calendar`},
+		},
+		{
+			name: "days are not a unit",
+			doc: `policies:
+  - name: a
+    resolution:
+      within: 3d
+      clock: calendar
+`,
+			want: []string{`line 4: policies[0].resolution.within: bad duration "3d": days are not a unit, write hours`},
+		},
+		{
+			name: "no within, unknown clock, unknown key",
+			doc: `policies:
+  - name: a
+    resolution: {clock: wall, by: 3}
+`,
+			want: []string{
+				`line 3: policies[0].resolution.by: unknown key "by"`,
+				`line 3: policies[0].resolution.within: required`,
+				`line 3: policies[0].resolution.clock: unknown clock "wall"`,
+			},
+		},
+		{
+			name: "warning not inside the resolution target",
+			doc: `policies:
+  - name: a
+    first_response: {within: 8h}
+    resolution: {within: 4h}
+    warnings: [1h, 4h]
+`,
+			want: []string{`line 5: policies[0].warnings[1]: warning 4h0m0s before the deadline is not inside the 4h0m0s target`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := parseErrors(t, tt.doc)
+			for _, w := range tt.want {
+				if !slices.ContainsFunc(errs, func(e *policy.FieldError) bool { return strings.HasPrefix(e.Error(), w) }) {
+					t.Errorf("missing error %q in:\n%s", w, errs)
+				}
+			}
+			if len(errs) != len(tt.want) {
+				t.Errorf("got %d errors, want %d:\n%s", len(errs), len(tt.want), errs)
+			}
+		})
 	}
 }

@@ -153,6 +153,11 @@ func (r *reader) parseDuration(n *yaml.Node, path string) (time.Duration, bool) 
 	}
 	d, err := time.ParseDuration(s)
 	switch {
+	case err != nil && strings.HasSuffix(s, "d"):
+		// Not a unit on purpose: on a business clock "3d" would read as
+		// three working days but count 72 open hours (nine 8-hour days).
+		r.fail(n, path, "bad duration %q: days are not a unit, write hours: 72h is three calendar days; on a business clock within counts open hours, so three 8-hour working days are 24h", s)
+		return 0, false
 	case err != nil:
 		r.fail(n, path, "bad duration %q: want a number with a unit, such as 30m, 4h or 1h30m", s)
 		return 0, false

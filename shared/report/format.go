@@ -81,6 +81,10 @@ func CSVHeader(by []Dimension) []string {
 	for _, c := range promiseColumns {
 		h = append(h, "promise_"+c)
 	}
+	// Last, so that the columns before keep their places.
+	for _, c := range figureColumns {
+		h = append(h, "resolution_"+c)
+	}
 	return h
 }
 
@@ -102,6 +106,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		rec = append(rec, row.FirstResponse.csv()...)
 		rec = append(rec, row.NextReply.csv()...)
 		rec = append(rec, row.Promise.promiseCSV()...)
+		rec = append(rec, row.Resolution.csv()...)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -143,7 +148,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, d := range r.By {
 		fmt.Fprintf(tw, "%s\t", columnName(d))
 	}
-	fmt.Fprint(tw, "first resp.\tmet\tbreached\tnot needed\tp50 business\tp90 business\tp50 calendar\tp90 calendar\tnext reply\tmet\tbreached\tlate <15m\t15m-1h\t1h-4h\t4h-24h\t>=24h\tpromises\tkept\tbroken\n")
+	fmt.Fprint(tw, "first resp.\tmet\tbreached\tnot needed\tp50 business\tp90 business\tp50 calendar\tp90 calendar\tnext reply\tmet\tbreached\tlate <15m\t15m-1h\t1h-4h\t4h-24h\t>=24h\tresolution\tmet\tbreached\tp50 business\tp90 business\tpromises\tkept\tbroken\n")
 	rows := append(r.Rows[:len(r.Rows):len(r.Rows)], r.Total)
 	for i, row := range rows {
 		for _, d := range r.By {
@@ -170,12 +175,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(tw, "\t%d", fl[j]+nl[j])
 		}
 		p := row.Promise
+		s := row.Resolution
+		fmt.Fprintf(tw, "\t%s\t%d\t%d\t%s\t%s", pct(s.AttainmentPct), s.Met, s.Breached, dur(s.BusinessP50Min), dur(s.BusinessP90Min))
 		fmt.Fprintf(tw, "\t%s\t%d\t%d\n", pct(p.AttainmentPct), p.Met, p.Breached)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprint(w, "(attainment = met / (met + breached); times to first response; lateness: breaches of both metrics;\n"+
+	fmt.Fprint(w, "(attainment = met / (met + breached); times to first response; lateness: breaches of both reply metrics;\n"+
+		" resolution: solved by the deadline, times to solve in business hours;\n"+
 		" promises = kept / (kept + broken), of acknowledgements sent before the first reply; a broken promise is no breach)\n")
 	if r.Breaches != nil {
 		fmt.Fprintf(w, "\nbreaches (%d)\n", len(r.Breaches))

@@ -52,6 +52,10 @@ type Row struct {
 	// a promise's duration runs from the acknowledgement, not the ticket,
 	// and the response times are FirstResponse's.
 	Promise Figures `json:"promise"`
+	// Resolution is the time to solve (sla.Resolution): met is solved by
+	// the deadline; every solve counts as answered, so its quantiles are
+	// times to resolution, in the same minutes as the others.
+	Resolution Figures `json:"resolution"`
 }
 
 // Figures summarise the clocks of one metric in one group. Durations are in
@@ -150,7 +154,7 @@ func (s *Service) Run(ctx context.Context, q Query) (*Report, error) {
 
 // Build computes a report's rows from the day aggregates of q's dates (UTC
 // dates, as store.History.Days returns them). Metrics other than first
-// response, next reply and promise are left out.
+// response, next reply, resolution and promise are left out.
 func Build(q Query, days []history.Day) *Report {
 	if q.Zone == nil {
 		q.Zone = time.UTC
@@ -159,7 +163,7 @@ func Build(q Query, days []history.Day) *Report {
 	if rep.By == nil {
 		rep.By = []Dimension{}
 	}
-	type acc struct{ first, next, promise history.Day }
+	type acc struct{ first, next, promise, resolution history.Day }
 	groups := map[string]*acc{}
 	keys := map[string]map[Dimension]string{}
 	var total acc
@@ -172,6 +176,8 @@ func Build(q Query, days []history.Day) *Report {
 			m = func(a *acc) *history.Day { return &a.next }
 		case history.Promise:
 			m = func(a *acc) *history.Day { return &a.promise }
+		case history.Resolution:
+			m = func(a *acc) *history.Day { return &a.resolution }
 		default:
 			continue
 		}
@@ -187,9 +193,9 @@ func Build(q Query, days []history.Day) *Report {
 	}
 	for _, k := range slices.Sorted(maps.Keys(groups)) {
 		a := groups[k]
-		rep.Rows = append(rep.Rows, Row{Group: keys[k], FirstResponse: figures(&a.first), NextReply: figures(&a.next), Promise: promiseFigures(&a.promise)})
+		rep.Rows = append(rep.Rows, Row{Group: keys[k], FirstResponse: figures(&a.first), NextReply: figures(&a.next), Promise: promiseFigures(&a.promise), Resolution: figures(&a.resolution)})
 	}
-	rep.Total = Row{Group: map[Dimension]string{}, FirstResponse: figures(&total.first), NextReply: figures(&total.next), Promise: promiseFigures(&total.promise)}
+	rep.Total = Row{Group: map[Dimension]string{}, FirstResponse: figures(&total.first), NextReply: figures(&total.next), Promise: promiseFigures(&total.promise), Resolution: figures(&total.resolution)}
 	if _, off := time.Date(q.From.Year, q.From.Month, q.From.Day, 0, 0, 0, 0, q.Zone).Zone(); off != 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("counts are per UTC day: the dates %s to %s are read as UTC days, so clocks that ended within %s's offset of midnight at either edge may fall on the other side (breaches are listed exactly)",
 			rep.From, rep.To, rep.Zone))

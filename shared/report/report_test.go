@@ -628,3 +628,84 @@ func TestPromiseKeptRate(t *testing.T) {
 		}
 	}
 }
+
+// TestResolutionFigures works resolution clocks by hand: times to solve of
+// days, met and breached, lateness past a day, in the JSON, CSV, table and
+// breach list, apart from the first responses.
+func TestResolutionFigures(t *testing.T) {
+	day := time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
+	mk := func(id string, metric string, took, business time.Duration) history.Record {
+		r := history.Record{Source: "zendesk", Ticket: id, Metric: metric, Policy: "contract", Team: "support",
+			Channel: event.Email, Priority: event.Normal, Started: day, Due: day.Add(72 * time.Hour), Ended: day.Add(took)}
+		r.Measure(nil, true, 0)
+		r.Business = business // as if on a business calendar
+		return r
+	}
+	res := history.Resolution
+	rs := []history.Record{
+		mk("1", res, 30*time.Hour, 10*time.Hour),  // met
+		mk("2", res, 50*time.Hour, 20*time.Hour),  // met
+		mk("3", res, 80*time.Hour, 26*time.Hour),  // breached by 8h
+		mk("4", res, 100*time.Hour, 30*time.Hour), // breached by 28h
+		mk("1", history.FirstResponse, 2*time.Hour, 2*time.Hour),
+	}
+	h := store.NewMemoryAt(func() time.Time { return now })
+	record(t, h, rs)
+	rep, err := (&report.Service{History: h}).Run(context.Background(), report.Query{From: date("2026-11-01"), To: date("2026-11-30"), Breaches: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Total.Resolution
+	if f.Met != 2 || f.Breached != 2 || f.NotNeeded != 0 || f.Answered != 4 || f.AttainmentPct == nil || *f.AttainmentPct != 50 ||
+		f.BreachesByLateness != (report.Lateness{To24h: 1, Over24h: 1}) {
+		t.Errorf("resolution %+v (attainment %s): want 2 met, 2 breached, 50%%, 4 answered, late 4h-24h and >=24h", f, fmtPtr(f.AttainmentPct))
+	}
+	// The true median is between 20h and 26h business, 50h and 80h
+	// calendar; the estimate stays inside the buckets holding them.
+	within := func(what string, p *float64, lo, hi time.Duration) {
+		if p == nil || *p < lo.Minutes() || *p > hi.Minutes() {
+			t.Errorf("%s = %s min, want between %v and %v", what, fmtPtr(p), lo, hi)
+		}
+	}
+	within("business p50", f.BusinessP50Min, 16*time.Hour, 36*time.Hour)
+	within("business p90", f.BusinessP90Min, 24*time.Hour, 36*time.Hour)
+	within("calendar p50", f.CalendarP50Min, 48*time.Hour, 96*time.Hour)
+	if fr := rep.Total.FirstResponse; fr.Met != 1 || fr.Breached != 0 {
+		t.Errorf("first response %+v: want the one met, no resolution in it", fr)
+	}
+	if len(rep.Breaches) != 2 || rep.Breaches[0].Metric != res || rep.Breaches[0].LatenessMin != 8*60 || rep.Breaches[1].LatenessMin != 28*60 {
+		t.Errorf("breaches %+v, want the two resolutions, late by 8h and 28h", rep.Breaches)
+	}
+
+	b, _ := json.Marshal(rep)
+	if !bytes.Contains(b, []byte(`"resolution":{"met":2,"breached":2,"not_needed":0,"attainment_pct":50,`)) {
+		t.Errorf("JSON lacks the resolution figures: %s", b)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(name string) int { return slices.Index(recs[0], name) }
+	if c := col("resolution_met"); c < 0 || recs[1][c] != "2" || recs[1][col("resolution_attainment_pct")] != "50" || recs[1][col("resolution_late_ge_24h")] != "1" {
+		t.Errorf("CSV %q", recs)
+	}
+	// Appended last, so that the columns before keep their places.
+	if n := len(recs[0]); col("promise_late_ge_24h") != n-15 || col("resolution_met") != n-14 || col("resolution_late_ge_24h") != n-1 {
+		t.Errorf("the resolution columns are not last: header %q", recs[0])
+	}
+	buf.Reset()
+	if err := rep.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	// The total: first response 100% 1 0 …, then resolution 50% 2 2 and
+	// its business median (the histogram's 24h bound), before the promises.
+	lines := strings.Split(buf.String(), "\n")
+	if !strings.Contains(lines[2], "resolution  met  breached  p50 business  p90 business  promises") ||
+		!strings.Contains(strings.Join(strings.Fields(lines[3]), " "), " 50.0% 2 2 24h0m ") {
+		t.Errorf("table:\n%s", buf.String())
+	}
+}

@@ -58,7 +58,7 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 		name string
 		m    *Metric
 	}
-	clocks := []clock{{FirstResponse, t.FirstResponse}, {NextReply, t.NextReply}}
+	clocks := []clock{{FirstResponse, t.FirstResponse}, {NextReply, t.NextReply}, {Resolution, t.Resolution}}
 	for i := range t.LateCycles {
 		clocks = append(clocks, clock{NextReply, &t.LateCycles[i]})
 	}
@@ -219,6 +219,8 @@ func Acknowledge(p Policies, t Ticket, metric string, cycle int, ack OnCallAck) 
 	switch {
 	case metric == FirstResponse && cycle == 0:
 		m = t.FirstResponse
+	case metric == Resolution && cycle == 0:
+		m = t.Resolution
 	case metric == NextReply && t.NextReply != nil && t.NextReply.Cycle == cycle:
 		m = t.NextReply
 	case metric == NextReply:

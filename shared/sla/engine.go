@@ -82,6 +82,9 @@ func evaluate(p Policies, source, id string, events []event.Event, fired map[str
 	if m := r.t.NextReply; m.Running() {
 		settle(m, r.pol, NextReply)
 	}
+	if m := r.t.Resolution; m.Running() {
+		settle(m, r.pol, Resolution)
+	}
 	r.t.Outbox = live(&r.t, outbox)
 	r.t.Pending = plan(&r.t, r.pol)
 	return r.t
@@ -165,6 +168,16 @@ func (r *replay) apply(e event.Event) {
 			}
 		}
 	}
+	// The resolution clock starts with the ticket, whoever opened it: an
+	// outbound ticket, too, is work to finish (as Jira's time to
+	// resolution starts at creation). It starts where the first response
+	// would: the created event, else the first customer message.
+	if t.Resolution == nil && !t.Status.Done() && (e.Kind == event.TicketCreated || e.Kind == event.CustomerMessage) {
+		t.Resolution = &Metric{StartedAt: at}
+		if t.Status.Paused() {
+			t.Resolution.Pauses = []Pause{{From: at}}
+		}
+	}
 }
 
 func (r *replay) setStatus(s event.Status, at time.Time) {
@@ -179,6 +192,25 @@ func (r *replay) setStatus(s event.Status, at time.Time) {
 			m.Pauses[len(m.Pauses)-1].To = &at
 		}
 	}
+	if m := t.Resolution; m.Running() {
+		switch {
+		case s.Paused() && !m.Paused():
+			m.Pauses = append(m.Pauses, Pause{From: at})
+		case !s.Paused() && m.Paused():
+			m.Pauses[len(m.Pauses)-1].To = &at
+		}
+	}
+	// Reopening resumes the resolution clock, as Zendesk's agent work
+	// time: the time it was solved counts as paused. A pause cannot move a
+	// deadline already passed, so a breach stays a breach.
+	if m := t.Resolution; prev.Done() && !s.Done() && m != nil && m.RespondedAt != nil {
+		p := Pause{From: *m.RespondedAt}
+		if !s.Paused() {
+			p.To = &at
+		}
+		m.Pauses = append(slices.Clip(m.Pauses), p)
+		m.RespondedAt, m.Breach = nil, false
+	}
 	// Solving or closing stops the clocks. Reopening does not restart them:
 	// the customer's next message starts a next-reply cycle.
 	if s.Done() && !prev.Done() {
@@ -188,6 +220,9 @@ func (r *replay) setStatus(s event.Status, at time.Time) {
 		}
 		if t.NextReply.Running() {
 			r.end(t.NextReply, NextReply, stop)
+		}
+		if t.Resolution.Running() {
+			r.end(t.Resolution, Resolution, func(m *Metric) { m.RespondedAt = &at })
 		}
 	}
 }
@@ -217,6 +252,9 @@ func target(p *policy.Policy, metric string) *policy.Target {
 	}
 	if metric == FirstResponse {
 		return p.FirstResponse
+	}
+	if metric == Resolution {
+		return p.Resolution
 	}
 	return p.NextReply
 }
@@ -283,6 +321,9 @@ func live(t *Ticket, outbox []Claim) []Claim {
 func (t *Ticket) metric(name string, cycle int) *Metric {
 	if name == FirstResponse {
 		return t.FirstResponse
+	}
+	if name == Resolution {
+		return t.Resolution
 	}
 	if t.NextReply != nil && t.NextReply.Cycle == cycle {
 		return t.NextReply

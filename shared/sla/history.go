@@ -13,7 +13,8 @@ import (
 )
 
 // Ended returns a history record for every clock t's events have ended that
-// had a deadline: the first response and each next-reply cycle, in the
+// had a deadline: the first response, each next-reply cycle and the
+// resolution (its latest end, when the ticket was reopened), in the
 // order they ended, and after the first response the promise its
 // acknowledgement made (see promised). Clocks without a target (no policy
 // matched) have no outcome and are left out. Each record's Revision is the
@@ -184,5 +185,10 @@ func (r *replay) record(m *Metric, metric string) {
 		}
 	}
 	rec.Measure(cal, answered, paused)
+	if metric == Resolution {
+		// A reopened ticket ends its one resolution clock again: the
+		// later end replaces the earlier as the clock's record.
+		r.ended = slices.DeleteFunc(r.ended, func(e history.Record) bool { return e.Metric == Resolution })
+	}
 	r.ended = append(r.ended, rec)
 }

@@ -78,7 +78,9 @@ func TestAcknowledgeRefusals(t *testing.T) {
 		{"ended clock: nothing to hold", answered, sla.FirstResponse, 0, false, nil},
 		{"a cycle the ticket never had", open, sla.NextReply, 3, false, sla.ErrNoClock},
 		{"first response has only cycle 0", open, sla.FirstResponse, 1, false, sla.ErrNoClock},
-		{"unknown metric", open, "resolution", 0, false, sla.ErrNoClock},
+		{"unknown metric", open, "periodic_update", 0, false, sla.ErrNoClock},
+		{"running resolution", open, sla.Resolution, 0, true, nil},
+		{"resolution has only cycle 0", open, sla.Resolution, 1, false, sla.ErrNoClock},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, changed, err := sla.Acknowledge(cfg, tt.tk, tt.metric, tt.cycle, jo)

@@ -37,10 +37,11 @@ type Clock struct {
 // target for, has none: it cannot breach while it stays so, and is not
 // at risk.
 //
-// The engine runs one clock at a time (a next-reply cycle starts only once
-// the first response has ended, and outbound tickets get no first-response
-// clock), so one clock per ticket is the whole picture; should both ever
-// run, the earlier deadline is the one that matters first.
+// The engine runs one reply clock at a time (a next-reply cycle starts only
+// once the first response has ended, and outbound tickets get no
+// first-response clock), but the resolution clock runs beside it: the
+// earlier deadline is the one that matters first, and once the reply clock
+// has ended the resolution clock is listed.
 func (t *Ticket) RunningClock() (Clock, bool) {
 	var (
 		c  Clock
@@ -49,7 +50,7 @@ func (t *Ticket) RunningClock() (Clock, bool) {
 	for _, m := range []struct {
 		name string
 		m    *Metric
-	}{{FirstResponse, t.FirstResponse}, {NextReply, t.NextReply}} {
+	}{{FirstResponse, t.FirstResponse}, {NextReply, t.NextReply}, {Resolution, t.Resolution}} {
 		if !m.m.Running() || m.m.DueAt == nil || (ok && !m.m.DueAt.Before(c.Due)) {
 			continue
 		}

@@ -20,6 +20,11 @@ import (
 const (
 	FirstResponse = "first_response"
 	NextReply     = "next_reply"
+	// Resolution is the time to solve: from the ticket's creation until it
+	// is solved or closed, paused while pending or on hold. It runs
+	// alongside the others (a reply does not stop it) and has one clock per
+	// ticket, cycle 0: reopening resumes it.
+	Resolution = "resolution"
 )
 
 // Ticket is one ticket's SLA state.
@@ -53,6 +58,10 @@ type Ticket struct {
 	// deadline: they may still owe their breach and recovered alerts when
 	// a new cycle has replaced them as NextReply.
 	LateCycles []Metric `json:"late_cycles,omitempty"`
+	// Resolution is the time-to-solve clock. Its RespondedAt is when the
+	// ticket was solved or closed: the solve is what fulfils it. Without a
+	// resolution target in the policy it has no deadline, alerts or record.
+	Resolution *Metric `json:"resolution,omitempty"`
 
 	// Events is the de-duplicated event log, in replay order.
 	Events []event.Event `json:"events"`

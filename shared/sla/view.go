@@ -24,6 +24,10 @@ type View struct {
 	Events            int            `json:"events"`
 	// Acknowledgement is null until one was sent.
 	Acknowledgement *AckView `json:"acknowledgement"`
+
+	// Resolution is null unless the policy sets a resolution target; its
+	// responded_at is when the ticket was solved or closed.
+	Resolution *MetricView `json:"resolution"`
 }
 
 // AckView is the acknowledgement sent and whether its promise was kept:
@@ -61,6 +65,9 @@ func (t *Ticket) View(now time.Time) View {
 	}
 	if t.Policy != "" {
 		v.Policy = &t.Policy
+	}
+	if m := t.Resolution; m != nil && m.Target > 0 {
+		v.Resolution = m.view(now)
 	}
 	if at, ok := t.NextSendAt(); ok {
 		at = at.UTC()

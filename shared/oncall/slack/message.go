@@ -399,11 +399,15 @@ func Reply(d notify.Document) string {
 	if at != nil {
 		s += " at " + date(*at)
 	}
+	done := "answered"
+	if d.Metric == "resolution" {
+		done = "solved" // a solve ends the resolution clock, not a reply
+	}
 	switch {
 	case d.Kind == notify.KindRecovered && d.OverdueSeconds != nil:
-		s += ": answered " + notify.Duration(time.Duration(*d.OverdueSeconds)*time.Second) + " late"
+		s += ": " + done + " " + notify.Duration(time.Duration(*d.OverdueSeconds)*time.Second) + " late"
 	case d.Kind == notify.KindRecovered:
-		s += ": answered"
+		s += ": " + done
 	case d.OverdueSeconds != nil:
 		s += ": overdue by " + notify.Duration(time.Duration(*d.OverdueSeconds)*time.Second)
 	case d.TimeLeftSeconds != nil:

@@ -251,6 +251,15 @@ func TestReply(t *testing.T) {
 	}
 }
 
+// A resolution clock's recovered reply says it was solved, not answered.
+func TestReplyResolutionRecovered(t *testing.T) {
+	d := breach()
+	d.Metric, d.Kind, d.Level, d.At, d.OverdueSeconds = "resolution", notify.KindRecovered, 0, at("2026-12-05T15:00:00Z"), secs(26*3600)
+	if got := Reply(d); !strings.Contains(got, ": solved 1 day 2 hours late") {
+		t.Errorf("Reply = %q, want \": solved 1 day 2 hours late\" in it", got)
+	}
+}
+
 // The breach JSON in docs/integrations/slack.md is what Message renders.
 func TestDocShowsRendering(t *testing.T) {
 	b, err := os.ReadFile("../../../docs/integrations/slack.md")

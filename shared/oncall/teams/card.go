@@ -236,6 +236,8 @@ func metricName(m string, cycle int) string {
 		s = "first response"
 	case "next_reply":
 		s = "next reply"
+	case "resolution":
+		s = "resolution"
 	default:
 		s = strings.ReplaceAll(m, "_", " ")
 	}
