@@ -48,8 +48,12 @@ type Ticket struct {
 	// a new cycle has replaced them as NextReply.
 	LateCycles []Metric `json:"late_cycles,omitempty"`
 
-	// Events is the de-duplicated event log, in replay order.
+	// Events is the de-duplicated event log, in replay order: the events
+	// after the checkpoint.
 	Events []event.Event `json:"events"`
+	// Checkpoint is the state of the events folded out of the log (nil:
+	// none, the log is whole): replay starts from it.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 	// Pending lists the alerts still to send, earliest first.
 	Pending []Alert `json:"pending,omitempty"`
 	// Outbox holds alerts claimed by a checker run and not yet recorded as
