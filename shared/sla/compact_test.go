@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -338,4 +339,75 @@ func acked(t *Ticket) []string {
 		}
 	}
 	return out
+}
+
+// A checkpoint alone (no events after it) is a whole state: its running
+// clock keeps its start and pauses, so replaying it under another
+// configuration settles that clock again — the new target counted from
+// its own start, skipping its pauses — while clocks already ended keep
+// their verdicts. (Re-evaluation after a configuration change builds on
+// this.)
+func TestCheckpointResettlesRunningClock(t *testing.T) {
+	cfg, err := policy.Parse([]byte(compactYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(h, m int) time.Time { return ct0.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	ev := func(id string, k event.Kind, when time.Time, f func(*event.Event)) event.Event {
+		e := event.Event{Source: "zd", TicketID: "1", ID: id, Kind: k, OccurredAt: when, Channel: event.Email}
+		if f != nil {
+			f(&e)
+		}
+		return e
+	}
+	cust := func(e *event.Event) { e.Author, e.Public = event.Customer, true }
+	agent := func(e *event.Event) { e.Author, e.Public = event.Agent, true }
+	events := []event.Event{
+		ev("c", event.TicketCreated, at(0, 0), cust),
+		ev("fr", event.AgentReply, at(9, 0), agent), // 9h: the 8h first response breached
+		ev("m1", event.CustomerMessage, at(10, 0), cust),
+		ev("p", event.StatusChanged, at(10, 30), func(e *event.Event) { e.Status = event.Pending }),
+		ev("o", event.StatusChanged, at(11, 30), func(e *event.Event) { e.Status = event.Open }),
+	}
+	tk := New("zd", "1")
+	for _, e := range events {
+		if tk, _, err = apply(cfg, tk, e, limits{maxEvents: 4, keepEvents: 1, maxBytes: 1 << 20, keepBytes: 1 << 20, seen: 8}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cp := tk.Checkpoint
+	if cp == nil || cp.ID != "p" || len(tk.Events) != 1 {
+		t.Fatalf("checkpoint %+v, log %d; want through p, 1 event after it", cp, len(tk.Events))
+	}
+	// Standard policy: next reply within 3h from 10:00, paused 10:30-11:30.
+	got := evaluate(cfg, "zd", "1", cp, tk.Events, nil, nil, nil)
+	if due := got.NextReply.DueAt; due == nil || !due.Equal(at(14, 0)) {
+		t.Fatalf("next reply due %v, want 14:00", due)
+	}
+	// The checkpoint alone is the state before "o": paused, no deadline.
+	if got := evaluate(cfg, "zd", "1", cp, nil, nil, nil, nil); !got.NextReply.Paused() || got.NextReply.DueAt != nil || got.Policy != "standard" {
+		t.Errorf("from the checkpoint alone: %+v (policy %q), want paused, standard", got.NextReply, got.Policy)
+	}
+	// Under a configuration with a 2h next reply, the same clock is due at
+	// 10:00 + 30m before the pause, then 1h30 from 11:30 = 13:00; the first
+	// response, ended, keeps its 8h target and breach.
+	cfg2, err := policy.Parse([]byte(strings.Replace(compactYAML, "next_reply: {within: 3h}", "next_reply: {within: 2h}", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = evaluate(cfg2, "zd", "1", cp, tk.Events, nil, nil, nil)
+	if due := got.NextReply.DueAt; due == nil || !due.Equal(at(13, 0)) {
+		t.Errorf("under the new configuration, next reply due %v, want 13:00", due)
+	}
+	if fr := got.FirstResponse; fr.Target != 8*time.Hour || !fr.Breach {
+		t.Errorf("first response %+v, want its 8h target and breach kept", fr)
+	}
+	// The same from a checkpoint through "o", with nothing after it: the
+	// running clock is settled under the policy its attributes match.
+	state := evaluate(cfg, "zd", "1", cp, tk.Events, nil, nil, nil)
+	state.Events, state.Checkpoint = nil, nil
+	got = evaluate(cfg2, "zd", "1", &Checkpoint{At: at(11, 30), Kind: event.StatusChanged, ID: "o", Events: 5, State: state}, nil, nil, nil, nil)
+	if due := got.NextReply.DueAt; due == nil || !due.Equal(at(13, 0)) {
+		t.Errorf("from a checkpoint alone, under the new configuration: next reply due %v, want 13:00", due)
+	}
 }
