@@ -3,8 +3,8 @@ package intake_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"log/slog"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"sync"
