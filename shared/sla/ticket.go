@@ -6,6 +6,8 @@
 // derives the state by replaying them. Webhooks that arrive late or twice
 // therefore give the same state as a perfectly ordered stream: order of
 // arrival never matters, only occurred-at (and event ids for duplicates).
+// A long ticket's oldest events are folded into a checkpoint, the replay's
+// state after them (compact.go); replay starts from it.
 // The clock is never read here; callers pass "now" where it matters.
 package sla
 
