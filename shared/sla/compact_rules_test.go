@@ -14,18 +14,6 @@ import (
 	"github.com/slawatch/slawatch/shared/sla"
 )
 
-// long returns a ticket created at T(0) and answered at once, then n
-// customer messages an hour apart (from T(1h)), each answered 10 minutes
-// later on the "standard" email policy (next reply within 8h).
-func long(n int) []event.Event {
-	out := []event.Event{created("c", T(0)), reply("fr", T(1*mn))}
-	for i := range n {
-		at := T(time.Duration(i+1) * hr)
-		out = append(out, cust(fmt.Sprintf("m%d", i), at), reply(fmt.Sprintf("r%d", i), at.Add(10*mn)))
-	}
-	return out
-}
-
 func applyAll(t *testing.T, tk sla.Ticket, events ...event.Event) sla.Ticket {
 	t.Helper()
 	for _, e := range events {
