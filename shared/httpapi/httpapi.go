@@ -221,9 +221,12 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal error", nil)
 		return
 	}
-	log.InfoContext(r.Context(), "webhook applied", "events", len(events), "applied", res.Applied, "duplicates", res.Duplicates, "refused", len(res.Refused))
+	log.InfoContext(r.Context(), "webhook applied", "events", len(events), "applied", res.Applied, "duplicates", res.Duplicates, "late", res.Late, "refused", len(res.Refused))
 	metrics.Or(a.Metrics).Add(metrics.EventsApplied, metrics.Count, float64(res.Applied))
 	metrics.Or(a.Metrics).Add(metrics.EventsDuplicate, metrics.Count, float64(res.Duplicates))
+	if res.Late > 0 {
+		metrics.Or(a.Metrics).Add(metrics.EventsLate, metrics.Count, float64(res.Late))
+	}
 	stored := events
 	if len(res.Refused) > 0 {
 		stored = make([]event.Event, 0, len(events)-len(res.Refused))

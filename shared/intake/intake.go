@@ -37,7 +37,8 @@ type Service struct {
 	RecordLease time.Duration
 	// Link returns a ticket's URL for its history records; nil: none.
 	Link func(source, ticketID string) string
-	// Log reports history writes left to the checker; nil: slog.Default().
+	// Log reports history writes left to the checker and late events;
+	// nil: slog.Default().
 	Log *slog.Logger
 }
 
@@ -49,6 +50,9 @@ const DefaultRecordLease = time.Minute
 type Result struct {
 	Applied    int `json:"applied"`
 	Duplicates int `json:"duplicates"`
+	// Late counts events dated before their ticket's compacted history
+	// (sla.ErrTooLate): not applied, and logged.
+	Late int `json:"late,omitempty"`
 	// Refused lists the events event.Check refused, in batch order.
 	Refused []Refusal `json:"refused,omitempty"`
 }
@@ -102,6 +106,14 @@ func (s *Service) Ingest(ctx context.Context, events []event.Event) (Result, err
 		if errors.Is(err, store.ErrDuplicate) {
 			err, applied = nil, false
 		}
+		if errors.Is(err, sla.ErrTooLate) {
+			// Not the sender's fault, and no retry would change it: count
+			// it, say so, and go on with the batch.
+			res.Late++
+			s.logger().WarnContext(ctx, "event older than its ticket's compacted history: not applied",
+				"source", k.Source, "ticket", k.ID, "kind", ev.Kind, "err", err)
+			continue
+		}
 		if err != nil {
 			return res, fmt.Errorf("intake: ticket %s/%s event %s: %w", ev.Source, ev.TicketID, ev.ID, err)
 		}
@@ -123,10 +135,13 @@ func (s *Service) Ingest(ctx context.Context, events []event.Event) (Result, err
 func (s *Service) record(ctx context.Context, k store.Key, recs []history.Record) {
 	r := &Recorder{Policies: s.Policies, Tickets: s.Tickets, History: s.History, Link: s.Link}
 	if err := r.Record(ctx, k, recs); err != nil {
-		log := s.Log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.WarnContext(ctx, "history write left to the checker", "source", k.Source, "ticket", k.ID, "err", err)
+		s.logger().WarnContext(ctx, "history write left to the checker", "source", k.Source, "ticket", k.ID, "err", err)
 	}
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }

@@ -3,8 +3,10 @@ package intake_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,5 +99,45 @@ func TestConcurrentOutOfOrderDuplicatesEqualSequential(t *testing.T) {
 	}
 	if got.Policy != "urgent" || got.Status != event.Solved || got.NextReplyCycles != 1 {
 		t.Errorf("policy %q status %q cycles %d", got.Policy, got.Status, got.NextReplyCycles)
+	}
+}
+
+// An event dated before its ticket's compacted history is counted as late
+// and logged, not applied, and fails neither the batch nor its neighbours.
+func TestLateEventCountedNotApplied(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	msg := func(id string, at time.Time) event.Event {
+		return event.Event{Source: "s", TicketID: "L", ID: id, Kind: event.CustomerMessage, OccurredAt: at, Author: event.Customer, Channel: event.Email}
+	}
+	var events []event.Event
+	for i := range 200 {
+		events = append(events, msg(fmt.Sprint(i), t0.Add(time.Duration(i)*time.Minute)))
+	}
+	s := store.NewMemory()
+	var logs strings.Builder
+	svc := &intake.Service{Policies: policy.Default(), Tickets: s, Now: func() time.Time { return t0.Add(time.Hour * 24) },
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	if _, err := svc.Ingest(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	k := store.Key{Source: "s", ID: "L"}
+	before, _ := s.Get(ctx, k)
+	if before.Checkpoint == nil {
+		t.Fatal("200 events and no checkpoint")
+	}
+	res, err := svc.Ingest(ctx, []event.Event{msg("late", t0.Add(30*time.Second)), msg("new", t0.Add(300*time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Late != 1 || res.Applied != 1 || res.Duplicates != 0 || len(res.Refused) != 0 {
+		t.Errorf("result %+v, want 1 late, 1 applied", res)
+	}
+	after, _ := s.Get(ctx, k)
+	if after.EventCount() != 201 {
+		t.Errorf("%d events, want 201: the late one left out", after.EventCount())
+	}
+	if !strings.Contains(logs.String(), "compacted history") || !strings.Contains(logs.String(), "ticket=L") {
+		t.Errorf("no log line for the late event:\n%s", logs.String())
 	}
 }

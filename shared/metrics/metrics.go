@@ -31,6 +31,7 @@ const (
 const (
 	EventsApplied   = "EventsApplied"
 	EventsDuplicate = "EventsDuplicate"
+	EventsLate      = "EventsLate" // dated before the ticket's compacted history: not applied
 	WebhooksRefused = "WebhooksRefused"
 
 	AlertsSent        = "AlertsSent"

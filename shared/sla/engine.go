@@ -20,7 +20,15 @@ type Policies interface {
 // Apply returns t with ev applied and whether anything changed. An event
 // whose id the ticket has already seen changes nothing, so redelivered
 // webhooks are harmless. Apply never modifies t's slices or maps in place.
+//
+// When the log grows past a bound, Apply folds its oldest events into the
+// ticket's Checkpoint (see compact.go); an event dated at or before the
+// checkpoint is then refused with ErrTooLate, unless it is a redelivery.
 func Apply(p Policies, t Ticket, ev event.Event) (Ticket, bool, error) {
+	return apply(p, t, ev, defaultLimits)
+}
+
+func apply(p Policies, t Ticket, ev event.Event, lim limits) (Ticket, bool, error) {
 	if err := ev.Validate(); err != nil {
 		return t, false, fmt.Errorf("sla: %w", err)
 	}
@@ -30,9 +38,22 @@ func Apply(p Policies, t Ticket, ev event.Event) (Ticket, bool, error) {
 	if slices.ContainsFunc(t.Events, func(e event.Event) bool { return e.ID == ev.ID }) {
 		return t, false, nil
 	}
+	if cp := t.Checkpoint; cp != nil {
+		switch {
+		case cp.seen(ev.ID) || cp.ID == ev.ID:
+			return t, false, nil
+		case compare(ev, cp.through()) <= 0:
+			return t, false, fmt.Errorf("%w: dated %s, compacted through %s", ErrTooLate,
+				ev.OccurredAt.UTC().Format(time.RFC3339), cp.At.UTC().Format(time.RFC3339))
+		}
+	}
 	i, _ := slices.BinarySearchFunc(t.Events, ev, compare)
 	events := slices.Insert(slices.Clip(t.Events), i, ev)
-	next := evaluate(p, t.Source, t.ID, events, t.Fired, t.Outbox, t.OnCall)
+	if lim.over(events) {
+		t = compact(p, t, events, lim)
+		events = t.Events
+	}
+	next := evaluate(p, t.Source, t.ID, t.Checkpoint, events, t.Fired, t.Outbox, t.OnCall)
 	// Neither do the events derive what was acknowledged or recorded in
 	// the history: Unrecorded recomputes RecordAt for callers that record.
 	next.Ack, next.Recorded, next.RecordAt = t.Ack, t.Recorded, t.RecordAt
@@ -65,14 +86,14 @@ func compare(a, b event.Event) int {
 // sorted (as Apply keeps them). fired lists alerts already sent, outbox the
 // alerts claimed for sending.
 func Evaluate(p Policies, source, id string, events []event.Event, fired map[string]time.Time, outbox []Claim) Ticket {
-	return evaluate(p, source, id, events, fired, outbox, nil)
+	return evaluate(p, source, id, nil, events, fired, outbox, nil)
 }
 
-// evaluate is Evaluate with the clocks on-call acknowledged, which hold
-// their escalations.
-func evaluate(p Policies, source, id string, events []event.Event, fired map[string]time.Time, outbox []Claim, oncall map[string]OnCallAck) Ticket {
-	r := replay{t: New(source, id), p: p}
-	r.t.Events, r.t.Fired, r.t.OnCall = events, fired, oncall
+// evaluate is Evaluate from a checkpoint (nil: from the beginning) with
+// the clocks on-call acknowledged, which hold their escalations.
+func evaluate(p Policies, source, id string, cp *Checkpoint, events []event.Event, fired map[string]time.Time, outbox []Claim, oncall map[string]OnCallAck) Ticket {
+	r := resume(p, source, id, cp)
+	r.t.Events, r.t.Fired, r.t.OnCall, r.t.Checkpoint = events, fired, oncall, cp
 	for _, e := range events {
 		r.apply(e)
 	}
@@ -338,7 +359,8 @@ func (t *Ticket) metric(name string, cycle int) *Metric {
 
 // Build returns the state of ticket source/id after events, given in any
 // order: the state Apply gives when they are applied one by one, in the
-// order given, without replaying the ticket once per event. As with Apply,
+// order given, without replaying the ticket once per event, and keeping
+// the whole log (Apply compacts it when the next event comes). As with Apply,
 // the first of several events with one id is the one kept. Each event must
 // belong to the ticket and be valid.
 func Build(p Policies, source, id string, events []event.Event) (Ticket, error) {

@@ -19,15 +19,23 @@ import (
 // acknowledgement made (see promised). Clocks without a target (no policy
 // matched) have no outcome and are left out. Each record's Revision is the
 // number of events it was derived from: events are only ever added, so a
-// later state of the ticket has a higher revision. URL is left for the
+// later state of the ticket has a higher revision. Clocks ended before the
+// ticket's checkpoint are there only while their record is still needed
+// (Checkpoint.Records). URL is left for the
 // caller, which knows the sources.
 func Ended(p Policies, t Ticket) []history.Record {
-	r := replay{t: New(t.Source, t.ID), p: p, collect: true}
+	r := resume(p, t.Source, t.ID, t.Checkpoint)
+	r.collect = true
 	r.t.Events = t.Events
 	for _, e := range t.Events {
 		r.apply(e)
 	}
 	out := r.ended
+	if cp := t.Checkpoint; cp != nil {
+		// Clocks ended before the checkpoint: those whose records are
+		// still needed (the others are recorded and done with).
+		out = append(slices.Clone(cp.Records), out...)
+	}
 	for i, rec := range out {
 		if rec.Metric != FirstResponse {
 			continue
@@ -38,7 +46,7 @@ func Ended(p Policies, t Ticket) []history.Record {
 		break
 	}
 	for i := range out {
-		out[i].Revision = int64(len(t.Events))
+		out[i].Revision = int64(t.EventCount())
 	}
 	return out
 }

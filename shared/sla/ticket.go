@@ -6,6 +6,8 @@
 // derives the state by replaying them. Webhooks that arrive late or twice
 // therefore give the same state as a perfectly ordered stream: order of
 // arrival never matters, only occurred-at (and event ids for duplicates).
+// A long ticket's oldest events are folded into a checkpoint, the replay's
+// state after them (compact.go); replay starts from it.
 // The clock is never read here; callers pass "now" where it matters.
 package sla
 
@@ -63,8 +65,12 @@ type Ticket struct {
 	// resolution target in the policy it has no deadline, alerts or record.
 	Resolution *Metric `json:"resolution,omitempty"`
 
-	// Events is the de-duplicated event log, in replay order.
+	// Events is the de-duplicated event log, in replay order: the events
+	// after the checkpoint.
 	Events []event.Event `json:"events"`
+	// Checkpoint is the state of the events folded out of the log (nil:
+	// none, the log is whole): replay starts from it.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 	// Pending lists the alerts still to send, earliest first.
 	Pending []Alert `json:"pending,omitempty"`
 	// Outbox holds alerts claimed by a checker run and not yet recorded as

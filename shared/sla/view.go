@@ -58,7 +58,7 @@ func (t *Ticket) View(now time.Time) View {
 	v := View{
 		Source: t.Source, TicketID: t.ID, Channel: t.Channel, Priority: t.Priority, Status: t.Status,
 		Tags: t.Tags, FirstResponse: t.FirstResponse.view(now), NextReply: t.NextReply.view(now),
-		NextReplyCycles: t.NextReplyCycles, NextReplyBreaches: t.NextReplyBreaches, Events: len(t.Events),
+		NextReplyCycles: t.NextReplyCycles, NextReplyBreaches: t.NextReplyBreaches, Events: t.EventCount(),
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}

@@ -657,3 +657,28 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestDynamoDBLongTicket writes a 10,000-event ticket event by event: its
+// item must stay far below DynamoDB's 400 KB limit. -short skips it (it
+// takes a DynamoDB Local round trip per event).
+func TestDynamoDBLongTicket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 writes")
+	}
+	client, table, _ := localTable(t)
+	s, err := store.NewDynamoDB(client, table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := func(ctx context.Context, k store.Key) (int, error) {
+		out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "T#" + k.Source + "#" + k.ID},
+			"sk": &types.AttributeValueMemberS{Value: "TICKET"},
+		}})
+		if err != nil {
+			return 0, err
+		}
+		return itemSize(out.Item), nil
+	}
+	storetest.RunLong(t, s, size, 10_000)
+}

@@ -27,3 +27,8 @@ func TestMemoryHistoryContract(t *testing.T) {
 		return m
 	})
 }
+
+func TestMemoryLongTicket(t *testing.T) {
+	s := store.NewMemory()
+	storetest.RunLong(t, s, storetest.JSONSize(s), 10_000)
+}
