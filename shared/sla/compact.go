@@ -12,7 +12,6 @@ import (
 
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/history"
-	"github.com/slawatch/slawatch/shared/policy"
 )
 
 // Compaction. A ticket's state is the replay of its sorted event log, but
@@ -160,7 +159,7 @@ func resume(p Policies, source, id string, cp *Checkpoint) replay {
 	r.t.Source, r.t.ID = source, id
 	// The policy the replay had after the checkpoint's last event: it is
 	// matched from the ticket's attributes alone.
-	r.pol = p.Match(policy.Ticket{Source: r.t.Source, Channel: r.t.Channel, Priority: r.t.Priority, Tags: r.t.Tags})
+	r.pol = p.Match(r.t.policyTicket())
 	return r
 }
 
@@ -170,6 +169,7 @@ func resume(p Policies, source, id string, cp *Checkpoint) replay {
 func (t Ticket) cloneState() Ticket {
 	t.FirstResponse = t.FirstResponse.clone()
 	t.NextReply = t.NextReply.clone()
+	t.Resolution = t.Resolution.clone()
 	t.LateCycles = slices.Clone(t.LateCycles)
 	return t
 }
@@ -219,7 +219,7 @@ func compact(p Policies, t Ticket, events []event.Event, lim limits) Ticket {
 	// response's always, for the promise measured against it.
 	recording := t.Recorded != nil || t.RecordAt != nil
 	var dropped []string
-	for _, rec := range append(slices.Clone(old.Records), r.ended...) {
+	for _, rec := range append(r.before(old.Records), r.ended...) {
 		if rec.Metric == FirstResponse || (recording && t.Recorded[rec.ID()] != Digest(rec)) {
 			cp.Records = append(cp.Records, rec)
 		} else {

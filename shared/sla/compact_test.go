@@ -40,6 +40,7 @@ policies:
     match: {priority: urgent}
     first_response: {within: 1h}
     next_reply: {within: 2h}
+    resolution: {within: 12h}
     warnings: ["25%"]
     escalation:
       - {after: 0s, notify: on-call}
@@ -50,12 +51,14 @@ policies:
     quiet_hours: true
     first_response: {within: 4h, clock: business}
     next_reply: {within: 4h, clock: business}
+    resolution: {within: 16h, clock: business}
     warnings: ["25%", 30m]
     escalation:
       - {after: 1h, notify: lead}
   - name: standard
     first_response: {within: 8h}
     next_reply: {within: 3h}
+    resolution: {within: 24h}
     warnings: [1h]
     escalation:
       - {after: 0s, notify: on-call}
@@ -177,7 +180,7 @@ func observable(t Ticket, now time.Time) string {
 		View       View
 		AckOnCalls []string
 	}{
-		[]any{t.Source, t.ID, t.Channel, t.Priority, t.Status, t.Tags, t.Policy, t.AgentCreated, t.CustomerZone},
+		[]any{t.Source, t.ID, t.Channel, t.Priority, t.Status, t.Tags, t.Policy, t.AgentCreated, t.CustomerZone, t.Resolution},
 		t.FirstResponse, t.NextReply, t.LateCycles, []int{t.NextReplyCycles, t.NextReplyBreaches},
 		t.Pending, t.Outbox, clock, running, next, due, t.View(now), acked(&t),
 	})
@@ -334,7 +337,7 @@ func acked(t *Ticket) []string {
 				out = append(out, k)
 			}
 		}
-		if k == ClockKey(FirstResponse, 0) || (t.NextReply != nil && k == ClockKey(NextReply, t.NextReply.Cycle)) {
+		if k == ClockKey(FirstResponse, 0) || k == ClockKey(Resolution, 0) || (t.NextReply != nil && k == ClockKey(NextReply, t.NextReply.Cycle)) {
 			out = append(out, k)
 		}
 	}

@@ -118,6 +118,9 @@ type replay struct {
 	// collect asks end to keep a history record of each clock it ends.
 	collect bool
 	ended   []history.Record
+	// resolved: the replay ended the resolution clock (again), replacing
+	// any record of it kept from before.
+	resolved bool
 }
 
 func (r *replay) apply(e event.Event) {

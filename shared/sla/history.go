@@ -34,7 +34,7 @@ func Ended(p Policies, t Ticket) []history.Record {
 	if cp := t.Checkpoint; cp != nil {
 		// Clocks ended before the checkpoint: those whose records are
 		// still needed (the others are recorded and done with).
-		out = append(slices.Clone(cp.Records), out...)
+		out = append(r.before(cp.Records), out...)
 	}
 	for i, rec := range out {
 		if rec.Metric != FirstResponse {
@@ -49,6 +49,17 @@ func Ended(p Policies, t Ticket) []history.Record {
 		out[i].Revision = int64(t.EventCount())
 	}
 	return out
+}
+
+// before returns the records a checkpoint kept that the replay since has
+// not replaced: a resolution clock reopened and ended again after the
+// checkpoint replaces the record the checkpoint kept, as it does in a full
+// replay.
+func (r *replay) before(kept []history.Record) []history.Record {
+	if !r.resolved {
+		return slices.Clone(kept)
+	}
+	return slices.DeleteFunc(slices.Clone(kept), func(e history.Record) bool { return e.Metric == Resolution })
 }
 
 // promised returns the record of the promise a made, ended by the first
@@ -158,7 +169,17 @@ func Digest(r history.Record) string {
 
 // record adds the clock m of metric, just ended, to the replay's records.
 func (r *replay) record(m *Metric, metric string) {
-	if !r.collect || m.DueAt == nil {
+	if !r.collect {
+		return
+	}
+	if metric == Resolution {
+		// A reopened ticket ends its one resolution clock again: the
+		// later end replaces the earlier as the clock's record, even
+		// when it ends with no target (and so with no record).
+		r.ended = slices.DeleteFunc(r.ended, func(e history.Record) bool { return e.Metric == Resolution })
+		r.resolved = true
+	}
+	if m.DueAt == nil {
 		return
 	}
 	t := &r.t
@@ -193,10 +214,5 @@ func (r *replay) record(m *Metric, metric string) {
 		}
 	}
 	rec.Measure(cal, answered, paused)
-	if metric == Resolution {
-		// A reopened ticket ends its one resolution clock again: the
-		// later end replaces the earlier as the clock's record.
-		r.ended = slices.DeleteFunc(r.ended, func(e history.Record) bool { return e.Metric == Resolution })
-	}
 	r.ended = append(r.ended, rec)
 }
