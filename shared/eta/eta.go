@@ -109,18 +109,29 @@ func Estimate(in Input) Promise {
 	default:
 		p.Wait, p.ColdStart = in.Target, true
 	}
-	open := in.Calendar.NextOpen(in.Now)
-	if open.After(in.Now) {
+	return p.at(in.Now, in.Calendar)
+}
+
+// At lays a business-time wait from now onto the calendar and rounds it as
+// Estimate does: the promise any other model of the wait would make, so
+// that models compare on what the customer is told.
+func At(now time.Time, cal *calendar.Calendar, wait time.Duration) Promise {
+	return Promise{Wait: wait}.at(now, cal)
+}
+
+func (p Promise) at(now time.Time, cal *calendar.Calendar) Promise {
+	open := cal.NextOpen(now)
+	if open.After(now) {
 		p.ClosedNow, p.OpensAt = true, open
 	}
-	raw := in.Calendar.Add(in.Now, p.Wait)
+	raw := cal.Add(now, p.Wait)
 	p.Raw = raw
-	if d := raw.Sub(in.Now); within(p.ClosedNow, d) {
+	if d := raw.Sub(now); within(p.ClosedNow, d) {
 		// Said as "within <span>": the promise is exactly that span.
-		p.By = in.Now.Add(ceilSpan(d))
+		p.By = now.Add(ceilSpan(d))
 	} else {
 		// Said as a clock time: the next full hour in the team's zone.
-		p.By = roundUp(raw, in.Calendar.Location())
+		p.By = roundUp(raw, cal.Location())
 	}
 	return p
 }
