@@ -52,8 +52,9 @@ type Comparison struct {
 	Baselines [numBaselines]Score
 	// Oracle promises each ticket the 0.9-quantile of the actual waits of
 	// the tickets that arrived in the same hour: what a p90 promise could
-	// at best have said, knowing the future. On light load or long-tailed
-	// handling even it cannot stay within 2x the median actual.
+	// at best have said, knowing the future. It is rounded up as every
+	// promise is said ("within 2 hours", "by 10:00"). On light load or
+	// long-tailed handling even it cannot stay within 2x the median actual.
 	Oracle Score
 }
 
@@ -90,7 +91,9 @@ func Compare(events []event.Event, o Options) Comparison {
 	for h, ws := range hours {
 		p90[h] = eta.Quantile(ws, PinballQuantile)
 	}
-	c.Oracle = score("oracle", cs, func(c outcome) time.Time { return c.start.Add(p90[c.start.Truncate(time.Hour)]) })
+	c.Oracle = score("oracle", cs, func(c outcome) time.Time {
+		return eta.Round(c.start, c.start.Add(p90[c.start.Truncate(time.Hour)]), o.Calendar)
+	})
 	return c
 }
 

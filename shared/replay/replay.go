@@ -117,7 +117,8 @@ func play(events []event.Event, o Options, baselines bool) []outcome {
 				c.promise = eta.Estimate(in)
 				// Recorded as sent, so the reply's residual feeds later
 				// estimates; a canned promise has no model to correct.
-				t.Ack = &sla.Acknowledgement{SentAt: &now, PromisedBy: c.promise.By, Mean: c.promise.Mean, Spread: c.promise.Spread}
+				t.Ack = &sla.Acknowledgement{SentAt: &now, PromisedBy: c.promise.By, Mean: c.promise.Mean, Spread: c.promise.Spread,
+					Position: c.promise.Position}
 			}
 			if baselines {
 				c.base = bases[e.Source].promise(m.StartedAt, in.Backlog, o)
