@@ -128,10 +128,21 @@ func replayRun(args []string, stdin io.Reader, stdout io.Writer) error {
 		newReplayRow("fixed "+shortDuration(*fixed),
 			replay.Run(trace, replay.Options{Calendar: cal, Fixed: *fixed})),
 	}
+	// The baselines, on the same tickets and history as the estimate: how
+	// other helpdesks would have promised (replay.Compare).
+	cmp := replay.Compare(trace, replay.Options{Calendar: cal, Target: *target, Quantile: *quantile})
+	for _, b := range cmp.Baselines {
+		rows = append(rows, newReplayRow(b.Name, replay.Result{Tickets: b.Tickets, Kept: b.Kept, KeptRate: b.KeptRate,
+			MedianPromise: b.MedianPromise, MedianActual: b.MedianActual}))
+	}
 	if *asJSON {
+		out := map[string]replayRow{"estimate": rows[0], "fixed": rows[1]}
+		for _, r := range rows[2:] {
+			out[r.Promise] = r
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]replayRow{"estimate": rows[0], "fixed": rows[1]})
+		return enc.Encode(out)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 3, ' ', 0)
 	fmt.Fprintln(tw, "promise\ttickets\tkept\tkept%\tmedian promise\tmedian actual\tpromise/actual")

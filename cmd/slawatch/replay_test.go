@@ -30,7 +30,8 @@ func replayTable(t *testing.T, args ...string) map[string][]string {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "promise ") {
+	// The estimate, the fixed promise and three baselines.
+	if len(lines) != 6 || !strings.HasPrefix(lines[0], "promise ") {
 		t.Fatalf("replay printed:\n%s", out.String())
 	}
 	rows := map[string][]string{}
@@ -69,6 +70,12 @@ func TestReplayPipeline(t *testing.T) {
 		t.Fatalf("rows %v", rows)
 	}
 	t.Logf("\n%v\n%v", est, fixed)
+	for _, b := range replay.BaselineNames {
+		r := rows[b]
+		if r == nil || r[1] != est[1] || r[5] != est[5] {
+			t.Errorf("baseline %s: %v; want the estimate's tickets and median actual (%s, %s)", b, r, est[1], est[5])
+		}
+	}
 	kept, err := strconv.ParseFloat(strings.TrimSuffix(est[3], "%"), 64)
 	if err != nil || kept < 90 {
 		t.Errorf("estimate kept %s, want >= 90%%", est[3])

@@ -9,6 +9,7 @@
 package eta
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -43,7 +44,12 @@ type Input struct {
 	// Residuals are how far recent first responses fell from their
 	// predictions, in units of the prediction's spread (see Residual).
 	// They widen the margin when the model has lately been optimistic.
-	Residuals  []float64
+	Residuals []float64
+	// Errors are the same residuals with where each ticket stood in the
+	// queue and when it was answered. When set they replace Residuals:
+	// the margin is learnt from tickets at a similar position, recent ones
+	// weighing most (see margin).
+	Errors     []Error
 	Quantile   float64 // DefaultQuantile when 0
 	MinSamples int     // DefaultMinSamples when 0
 }
@@ -61,6 +67,10 @@ type Promise struct {
 	// standard deviation; zero when the promise did not come from the model
 	// (cold start, or history alone). Residual compares a reply with them.
 	Mean, Spread time.Duration
+	// Position is the ticket's place in the queue (Backlog+1) for a
+	// promise from the model, 0 otherwise: its residual is learnt per
+	// position.
+	Position int
 	// ColdStart is set when the queue's history was too thin and the
 	// policy target was promised.
 	ColdStart bool
@@ -100,29 +110,117 @@ func Estimate(in Input) Promise {
 		p.Mean = time.Duration(n / in.Throughput * hour)
 		p.Spread = time.Duration(math.Sqrt(n+n*n/m) / in.Throughput * hour)
 		z := math.Sqrt2 * math.Erfinv(2*q-1)
-		if len(in.Residuals) >= minN {
+		switch {
+		case len(in.Errors) > 0:
+			if zz, ok := margin(in.Errors, in.Backlog+1, in.Now, q, float64(minN)); ok {
+				z = max(z, zz)
+			}
+		case len(in.Residuals) >= minN:
 			z = max(z, quantile(in.Residuals, q))
 		}
+		p.Position = in.Backlog + 1
 		p.Wait = max(p.Mean+time.Duration(z*float64(p.Spread)), time.Minute)
 	case len(in.Waits) >= minN:
 		p.Wait = Quantile(in.Waits, q)
 	default:
 		p.Wait, p.ColdStart = in.Target, true
 	}
-	open := in.Calendar.NextOpen(in.Now)
-	if open.After(in.Now) {
+	return p.at(in.Now, in.Calendar)
+}
+
+// At lays a business-time wait from now onto the calendar and rounds it as
+// Estimate does: the promise any other model of the wait would make, so
+// that models compare on what the customer is told.
+func At(now time.Time, cal *calendar.Calendar, wait time.Duration) Promise {
+	return Promise{Wait: wait}.at(now, cal)
+}
+
+func (p Promise) at(now time.Time, cal *calendar.Calendar) Promise {
+	open := cal.NextOpen(now)
+	if open.After(now) {
 		p.ClosedNow, p.OpensAt = true, open
 	}
-	raw := in.Calendar.Add(in.Now, p.Wait)
-	p.Raw = raw
-	if d := raw.Sub(in.Now); within(p.ClosedNow, d) {
-		// Said as "within <span>": the promise is exactly that span.
-		p.By = in.Now.Add(ceilSpan(d))
-	} else {
-		// Said as a clock time: the next full hour in the team's zone.
-		p.By = roundUp(raw, in.Calendar.Location())
-	}
+	p.Raw = cal.Add(now, p.Wait)
+	p.By = say(now, p.Raw, p.ClosedNow, cal.Location())
 	return p
+}
+
+// Round returns the instant a promise made at now to answer by raw is
+// said as (see Estimate): the oracle a replay compares promises with is
+// said so too, or the comparison would measure the phrasing, not the
+// model.
+func Round(now, raw time.Time, cal *calendar.Calendar) time.Time {
+	return say(now, raw, cal.NextOpen(now).After(now), cal.Location())
+}
+
+func say(now, raw time.Time, closed bool, loc *time.Location) time.Time {
+	if d := raw.Sub(now); within(closed, d) {
+		// Said as "within <span>": the promise is exactly that span.
+		return now.Add(ceilSpan(d))
+	}
+	// Said as a clock time: the next full hour in the team's zone.
+	return roundUp(raw, loc)
+}
+
+// Error is one recent first response's residual (see Residual): Z
+// spreads late, for a ticket that was at Position in the queue when
+// promised (0 when unknown), answered At.
+type Error struct {
+	Z        float64
+	Position int
+	At       time.Time
+}
+
+// Margin tuning; see margin.
+const (
+	// HalfLife is how fast a residual is forgotten: a bad day weighs half
+	// as much a day later, a sixteenth four days later.
+	HalfLife = 24 * time.Hour
+	// positionDecay is the weight of a residual per doubling of position
+	// between it and the ticket promised.
+	positionDecay = 0.25
+)
+
+// margin is the q-quantile of recent residuals, each weighted by how
+// recent it is and how near its ticket's position was to position (both
+// decaying exponentially: in time by HalfLife, in position by
+// positionDecay per doubling). ok is false when the weights add up to
+// fewer than minN residuals' worth of evidence (Kish's effective sample
+// size), and the normal quantile stands.
+//
+// Why per position: the model's mean, n/pace, is right for a long queue,
+// where the whole team works it off, but a ticket with nobody ahead waits
+// one agent's handling time, which for a team of c agents is about c
+// times 1/pace. Pooled, the residuals of those tickets (many spreads late)
+// set the margin of every promise, and after a quiet spell a surge was
+// promised several times what it got. Why decaying: a day with an agent
+// away leaves residuals that say nothing about the week after.
+func margin(errs []Error, position int, now time.Time, q, minN float64) (z float64, ok bool) {
+	type wz struct{ w, z float64 }
+	ws := make([]wz, 0, len(errs))
+	var sum, sq float64
+	lp := math.Log2(float64(max(position, 1)))
+	for _, e := range errs {
+		w := math.Exp2(-max(now.Sub(e.At), 0).Hours() / HalfLife.Hours())
+		if e.Position > 0 {
+			w *= math.Pow(positionDecay, math.Abs(math.Log2(float64(e.Position))-lp))
+		}
+		ws = append(ws, wz{w, e.Z})
+		sum, sq = sum+w, sq+w*w
+	}
+	// Evidence counted absolutely: a fresh residual at the same position
+	// weighs 1, so far or old ones cannot stand in for near ones.
+	if sum < minN || sum*sum/sq < minN {
+		return 0, false
+	}
+	slices.SortFunc(ws, func(a, b wz) int { return cmp.Compare(a.z, b.z) })
+	acc := 0.0
+	for _, x := range ws {
+		if acc += x.w; acc >= q*sum {
+			return x.z, true
+		}
+	}
+	return ws[len(ws)-1].z, true
 }
 
 // Residual is how far a first response that took wait (business time) fell

@@ -199,3 +199,37 @@ func TestResidual(t *testing.T) {
 		t.Error("a promise without a model has no residual")
 	}
 }
+
+// The margin is learnt from recent residuals of tickets at a similar
+// position. One ahead of nobody (position 1) at 4 an hour from 50 replies:
+// mean 15m, spread √(1 + 1/50)/4 h = 15m09s. Twelve fresh residuals of 5
+// spreads at position 1 make z = 5: 15m + 5·15m09s = 1h31m, said "within 2
+// hours". The same residuals from position 64 (six doublings away, weight
+// 0.25^6 each) or five days old (weight 2^-5 each) are not evidence enough
+// (fewer than 10 residuals' worth): the normal z, 15m + 1.2816·15m09s =
+// 34m, "within 45 minutes". Early residuals never cut the normal margin.
+func TestMarginByPositionAndAge(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	errs := func(z float64, pos int, age time.Duration) []eta.Error {
+		var out []eta.Error
+		for range 12 {
+			out = append(out, eta.Error{Z: z, Position: pos, At: now.Add(-age)})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		errs []eta.Error
+		want string
+	}{
+		{"fresh, same position", errs(5, 1, time.Hour), "within 2 hours"},
+		{"fresh, far position", errs(5, 64, time.Hour), "within 45 minutes"},
+		{"same position, five days old", errs(5, 1, 5*24*time.Hour), "within 45 minutes"},
+		{"early", errs(-2, 1, time.Hour), "within 45 minutes"},
+	} {
+		p := eta.Estimate(eta.Input{Now: now, Target: time.Hour, Throughput: 4, PaceSamples: 50, Errors: tt.errs})
+		if got := eta.Text(p, now, nil, nil); got != tt.want || p.Position != 1 {
+			t.Errorf("%s: %q (position %d), want %q (position 1)", tt.name, got, p.Position, tt.want)
+		}
+	}
+}

@@ -191,7 +191,7 @@ func promised(a *sla.Acknowledgement) *eta.Promise {
 	if a == nil || a.SentAt == nil {
 		return nil
 	}
-	return &eta.Promise{By: a.PromisedBy, Mean: a.Mean, Spread: a.Spread}
+	return &eta.Promise{By: a.PromisedBy, Mean: a.Mean, Spread: a.Spread, Position: a.Position}
 }
 
 func (s *Service) calendar(m *sla.Metric) *calendar.Calendar {
@@ -235,6 +235,7 @@ func (s *Service) acknowledge(ctx context.Context, t sla.Ticket) error {
 			// Nothing has reached anyone yet: promise what is true now. Once
 			// a delivery went out, retries repeat its promise.
 			a.Queue, a.PromisedBy, a.Mean, a.Spread = qname, est.By, est.Mean, est.Spread
+			a.Position = est.Position
 			a.PredictedBreach = !est.ColdStart && cur.FirstResponse.DueAt != nil && est.Raw.After(*cur.FirstResponse.DueAt)
 		}
 		cur.Ack, claimed = a, a

@@ -11,7 +11,7 @@ import (
 // is most of slawatch's DynamoDB write cost. Times are Unix milliseconds,
 // durations milliseconds, and each reply a JSON array
 //
-//	[ticket, at, wait, service, residual or null, flags]
+//	[ticket, at, wait, service, residual or null, flags(, position)]
 //
 // (flags: 1 promised, 2 kept) — about 60 bytes instead of 137 with named
 // fields and RFC 3339 times. Millisecond precision is below anything a
@@ -64,7 +64,13 @@ func (r Reply) MarshalJSON() ([]byte, error) {
 	if r.Kept {
 		flags |= flagKept
 	}
-	return json.Marshal([]any{r.Ticket, millis(r.At), r.Wait.Milliseconds(), r.Service.Milliseconds(), r.Residual, flags})
+	fields := []any{r.Ticket, millis(r.At), r.Wait.Milliseconds(), r.Service.Milliseconds(), r.Residual, flags}
+	if r.Position > 0 {
+		// Appended, so that replies stored before positions were kept
+		// read as they were written.
+		fields = append(fields, r.Position)
+	}
+	return json.Marshal(fields)
 }
 
 // UnmarshalJSON decodes what MarshalJSON encodes.
@@ -74,12 +80,12 @@ func (r *Reply) UnmarshalJSON(b []byte) error {
 		flags             int
 	)
 	*r = Reply{}
-	fields := []any{&r.Ticket, &at, &wait, &service, &r.Residual, &flags}
+	fields := []any{&r.Ticket, &at, &wait, &service, &r.Residual, &flags, &r.Position}
 	if err := json.Unmarshal(b, &fields); err != nil {
 		return fmt.Errorf("queue: reply: %w", err)
 	}
-	if len(fields) != 6 {
-		return fmt.Errorf("queue: reply: want 6 fields, got %d", len(fields))
+	if len(fields) != 6 && len(fields) != 7 {
+		return fmt.Errorf("queue: reply: want 6 or 7 fields, got %d", len(fields))
 	}
 	r.At, r.Wait, r.Service = fromMillis(at), time.Duration(wait)*time.Millisecond, time.Duration(service)*time.Millisecond
 	r.Promised, r.Kept = flags&flagPromised != 0, flags&flagKept != 0

@@ -94,6 +94,9 @@ type Reply struct {
 	// Residual is the estimate's error for this ticket, in spreads (see
 	// eta.Residual); nil when its promise did not come from the model.
 	Residual *float64 `json:"residual,omitempty"`
+	// Position is the ticket's place in the queue when it was promised, for
+	// a promise from the model (see eta.Error); 0 when unknown.
+	Position int `json:"position,omitempty"`
 	// Promised is set when the customer was promised a time; Kept when the
 	// reply came by it.
 	Promised bool `json:"promised,omitempty"`
@@ -150,7 +153,7 @@ func (s *Stats) Answer(a Answer) bool {
 	if a.Promise != nil {
 		r.Promised, r.Kept = true, !a.At.After(a.Promise.By)
 		if res, ok := eta.Residual(*a.Promise, r.Wait); ok {
-			r.Residual = &res
+			r.Residual, r.Position = &res, a.Promise.Position
 		}
 	}
 	s.LastReply = later(s.LastReply, a.At)
@@ -214,6 +217,7 @@ func (s *Stats) Input(ticket string, at time.Time, window time.Duration) eta.Inp
 		in.Waits = append(in.Waits, r.Wait)
 		if r.Residual != nil {
 			in.Residuals = append(in.Residuals, *r.Residual)
+			in.Errors = append(in.Errors, eta.Error{Z: *r.Residual, Position: r.Position, At: r.At})
 		}
 		if r.Service > 0 && len(service) < MaxPaceSamples {
 			service = append(service, r.Service)

@@ -300,6 +300,9 @@ func TestInput(t *testing.T) {
 			{Ticket: "r6", At: now.Add(time.Hour), Wait: time.Minute, Service: time.Minute}, // after now: unknown then
 		},
 	}
+	// The residuals again, with when their replies came (r5 at 08:00, r3
+	// at 07:00) for the margin's decay; no positions were recorded.
+	errs := []eta.Error{{Z: -1, At: now.Add(-time.Hour)}, {Z: 0.5, At: now.Add(-2 * time.Hour)}}
 	tests := []struct {
 		name   string
 		ticket string
@@ -311,21 +314,21 @@ func TestInput(t *testing.T) {
 			// from 30m + 20m + 10m = 1h for 3 replies: 3 an hour.
 			name: "the ticket itself", ticket: "self", window: 24 * time.Hour,
 			want: eta.Input{Now: now, Backlog: 3, Waits: []time.Duration{45 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour},
-				Residuals: []float64{-1, 0.5}, Throughput: 3, PaceSamples: 3},
+				Residuals: []float64{-1, 0.5}, Errors: errs, Throughput: 3, PaceSamples: 3},
 		},
 		{
 			// A ticket not yet recorded: "self" started at the same instant,
 			// so it is not ahead either.
 			name: "a new ticket", ticket: "new", window: 24 * time.Hour,
 			want: eta.Input{Now: now, Backlog: 3, Waits: []time.Duration{45 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour},
-				Residuals: []float64{-1, 0.5}, Throughput: 3, PaceSamples: 3},
+				Residuals: []float64{-1, 0.5}, Errors: errs, Throughput: 3, PaceSamples: 3},
 		},
 		{
 			// A 2h window: r5, r4 and r3 (exactly 2h). Pace from r5 and r3:
 			// 30m + 20m = 50m for 2 replies, 2.4 an hour.
 			name: "narrow window", ticket: "self", window: 2 * time.Hour,
 			want: eta.Input{Now: now, Backlog: 3, Waits: []time.Duration{45 * time.Minute, 15 * time.Minute, 30 * time.Minute},
-				Residuals: []float64{-1, 0.5}, Throughput: 2.4, PaceSamples: 2},
+				Residuals: []float64{-1, 0.5}, Errors: errs, Throughput: 2.4, PaceSamples: 2},
 		},
 		{
 			// Nothing replied within a minute.

@@ -49,14 +49,44 @@ type Result struct {
 // Each source has one queue (production's coarsest, queue.Keys): ticket
 // ids are unique per source only.
 func Run(events []event.Event, o Options) Result {
+	res := Result{}
+	var promises, actuals []time.Duration
+	for _, c := range play(events, o, false) {
+		res.Tickets++
+		if !c.replied.After(c.promise.By) {
+			res.Kept++
+		}
+		promises = append(promises, c.promise.By.Sub(c.start))
+		actuals = append(actuals, c.replied.Sub(c.start))
+	}
+	if res.Tickets > 0 {
+		res.KeptRate = float64(res.Kept) / float64(res.Tickets)
+		res.MedianPromise, res.MedianActual = eta.Quantile(promises, 0.5), eta.Quantile(actuals, 0.5)
+	}
+	return res
+}
+
+// outcome is a ticket that was promised a time and answered.
+type outcome struct {
+	start, replied time.Time
+	promise        eta.Promise
+	// base are the baselines' promises (see Compare), when asked for.
+	base [numBaselines]time.Time
+}
+
+// play replays events as Run describes and returns the promised, answered
+// tickets in the order they were answered; with baselines, each also gets
+// the baselines' promises, made from the same history.
+func play(events []event.Event, o Options, baselines bool) []outcome {
 	if o.Window <= 0 {
 		o.Window = 7 * 24 * time.Hour
 	}
 	queues := map[string]*queue.Stats{}
+	bases := map[string]*baseline{}
 	tickets := map[string]sla.Ticket{}
-	promised := map[string]eta.Promise{}
-	var promises, actuals []time.Duration
-	res := Result{}
+	promised := map[string]outcome{}
+	ahead := map[string]int{}
+	var out []outcome
 	for _, e := range events {
 		now := e.OccurredAt
 		id := e.Source + "/" + e.TicketID
@@ -72,44 +102,47 @@ func Run(events []event.Event, o Options) Result {
 		if q == nil {
 			q = &queue.Stats{}
 			queues[e.Source] = q
+			bases[e.Source] = &baseline{}
 		}
 		m := t.FirstResponse
 		if _, done := promised[id]; !done && m.Running() && !t.AgentCreated {
 			// The clock has just started: promise a time, as the
 			// acknowledgement does.
-			var p eta.Promise
+			var c outcome
+			in := q.Input(t.ID, m.StartedAt, o.Window)
 			if o.Fixed > 0 {
-				p = eta.Promise{By: m.StartedAt.Add(o.Fixed)}
+				c.promise = eta.Promise{By: m.StartedAt.Add(o.Fixed)}
 			} else {
-				in := q.Input(t.ID, m.StartedAt, o.Window)
 				in.Calendar, in.Target, in.Quantile = o.Calendar, o.Target, o.Quantile
-				p = eta.Estimate(in)
+				c.promise = eta.Estimate(in)
 				// Recorded as sent, so the reply's residual feeds later
 				// estimates; a canned promise has no model to correct.
-				t.Ack = &sla.Acknowledgement{SentAt: &now, PromisedBy: p.By, Mean: p.Mean, Spread: p.Spread}
+				t.Ack = &sla.Acknowledgement{SentAt: &now, PromisedBy: c.promise.By, Mean: c.promise.Mean, Spread: c.promise.Spread,
+					Position: c.promise.Position}
 			}
-			promised[id] = p
+			if baselines {
+				c.base = bases[e.Source].promise(m.StartedAt, in.Backlog, o)
+				ahead[id] = in.Backlog
+			}
+			c.start = m.StartedAt
+			promised[id] = c
 		}
 		tickets[id] = t
 		if _, answered := promise.Track(q, t, o.Calendar); !answered {
 			continue
 		}
-		p, ok := promised[id]
+		if baselines {
+			bases[e.Source].answer(*m.RespondedAt, o.Calendar.Elapsed(m.StartedAt, *m.RespondedAt), ahead[id])
+			delete(ahead, id)
+		}
+		c, ok := promised[id]
 		if !ok {
 			continue
 		}
-		res.Tickets++
-		if !m.RespondedAt.After(p.By) {
-			res.Kept++
-		}
-		promises = append(promises, p.By.Sub(m.StartedAt))
-		actuals = append(actuals, m.RespondedAt.Sub(m.StartedAt))
+		c.replied = *m.RespondedAt
+		out = append(out, c)
 	}
-	if res.Tickets > 0 {
-		res.KeptRate = float64(res.Kept) / float64(res.Tickets)
-		res.MedianPromise, res.MedianActual = eta.Quantile(promises, 0.5), eta.Quantile(actuals, 0.5)
-	}
-	return res
+	return out
 }
 
 // noPolicy matches no ticket to a policy: the replay needs the engine's

@@ -135,6 +135,9 @@ type Acknowledgement struct {
 	// measure how far the reply fell from it.
 	Mean   time.Duration `json:"mean,omitempty"`
 	Spread time.Duration `json:"spread,omitempty"`
+	// Position is the ticket's place in its queue when promised (1: nobody
+	// ahead); the estimate learns its error per position.
+	Position int `json:"position,omitempty"`
 	// PredictedBreach: the promise is later than the first-response target.
 	PredictedBreach bool `json:"predicted_breach,omitempty"`
 }
