@@ -98,6 +98,7 @@ var diffCorpus = []string{
 	// Printing every value a template reaches.
 	"{{.}}|{{$}}|{{.PromisedBy}}|{{.ClosedNow}}|{{.Channel}}|{{.TicketID}}",
 	"{{1}} {{-2}} {{1.5}} {{1e3}} {{0x1F}} {{0x1p4}} {{'a'}} {{1i}} {{true}} {{\"s\"}} {{`raw`}} {{0o17}} {{1_000}}",
+	`{{printf "%T %T %T %T %T %T %T %T" 1 1.5 1e3 0x1p4 1i 'a' (index .Promise 0) .PromisedBy.Weekday}}`,
 	"{{99999999999999999999}}",
 	"{{nil}}",
 	"{{.Promise 1}}",

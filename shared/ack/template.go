@@ -6,7 +6,9 @@
 // There are two template classes: "email" (email, web forms, the API and
 // tickets of unknown channel: long form) and "realtime" (chat, messaging,
 // social, SMS, phone: short; it must fit one 160-character SMS). Templates
-// are Go text/template texts executed with missingkey=error. Lint refuses
+// are Go text/template texts, rendered as text/template renders them with
+// missingkey=error by this package's own executor (exec.go), which keeps
+// text/template's reflective method lookup out of the binaries. Lint refuses
 // templates that blame the customer or the volume of requests, make empty or
 // canned promises, or do not state the computed time.
 //
