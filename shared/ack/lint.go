@@ -386,11 +386,11 @@ func lint(name, text string, extraPhrases []string, chans []event.Channel) []err
 		return errs
 	}
 	w := &walker{}
-	for _, t := range tmpl.Templates() {
-		if t.Tree != nil && t.Tree.Root != nil {
-			main := t.Name() == name
+	for _, t := range tmpl.walkOrder() {
+		if t.Root != nil {
+			main := t.Name == name
 			w.main = main
-			w.node(t.Tree.Root, main)
+			w.node(t.Root, main)
 		}
 	}
 	for _, u := range w.unknown {
