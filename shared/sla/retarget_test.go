@@ -235,3 +235,30 @@ func TestRetargetWarningNotResent(t *testing.T) {
 		t.Errorf("at 5h10 sent %+v, want the breach due at 5h", sent)
 	}
 }
+
+// BenchmarkRetarget: retargeting a ticket of 100 events whose ended
+// next-reply cycles the new target would settle again (so its log is
+// folded), against applying one event to it: the baseline.
+func BenchmarkRetarget(b *testing.B) {
+	next := mustConfig(strings.Replace(testYAML, "next_reply: {within: 8h}", "next_reply: {within: 6h}", 1))
+	evs := long(49)
+	base, err := sla.Build(cfg, src, tid, evs[:len(evs)-1]) // the last cycle running
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("apply", func(b *testing.B) {
+		e := note("n", T(50*hr))
+		for range b.N {
+			if _, _, err := sla.Apply(cfg, base, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("retarget", func(b *testing.B) {
+		for range b.N {
+			if _, ch := sla.Retarget(cfg, next, base, T(50*hr)); !ch.Folded || !ch.Moved() {
+				b.Fatalf("change %+v: want folded and moved", ch)
+			}
+		}
+	})
+}
