@@ -27,7 +27,7 @@ const (
 	KindSourceRejected = "sla.source_rejected"
 	// KindConfigRefused: a new configuration was invalid and refused
 	// whole; the previous one keeps running (docs/sla-semantics.md).
-	KindConfigRefused = "sla.config_refused"
+	KindConfigRefused  = "sla.config_refused"
 	SchemaVersion      = "1" // of the JSON document in docs/alerts.md
 	severityInfo       = "info"
 	severityWarning    = "warning"
