@@ -27,8 +27,21 @@ Prints when a business duration from a start instant ends, in the calendar's zon
 The configuration needs only its calendars.`,
 	"config": `slawatch config check FILE
        slawatch config default
+       slawatch config diff [--url URL | --store dynamodb ...] OLD NEW
 
-check validates a configuration file; default prints the embedded default.`,
+check validates a configuration file; default prints the embedded default; diff shows
+which deadlines of the open tickets a new configuration would move.`,
+	"config diff": `slawatch config diff [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+               [--at RFC3339] [--json] OLD NEW
+
+Lists, for the open tickets (those with a running clock), the clocks whose deadline NEW
+moves from what OLD gives: ticket, clock, policy old → new, target, due old → new,
+earlier or later, and "at once" for a deadline moved into the past (it breaches at the
+checker's next run once NEW is applied). Ended clocks and alerts already sent never
+change. Reads a running slawatch serve (--url) or the DynamoDB store (--store dynamodb).
+Exit status: 0 nothing moves, 1 deadlines move, 2 an error (an invalid configuration,
+the server or store unreachable). See docs/sla-semantics.md, "When the configuration
+changes".`,
 	"config check": `slawatch config check FILE
 
 Validates a configuration file and its acknowledgement templates.`,

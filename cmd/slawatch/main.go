@@ -4,6 +4,7 @@
 //	slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
 //	slawatch config check FILE
 //	slawatch config default
+//	slawatch config diff [--url URL | --store dynamodb ...] OLD NEW
 //	slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--seed 1] ... > trace.jsonl
 //	slawatch replay [--config FILE --calendar NAME] [--target 8h] [--quantile 0.9] [--fixed 24h] [--json] FILE|-
 //	slawatch backfill [--config FILE] [--store memory|dynamodb ...] [--on-error stop|skip] FILE|-
@@ -35,6 +36,8 @@ const usage = `usage:
   slawatch deadline [--config FILE] --calendar NAME --start RFC3339 --duration 8h
   slawatch config check FILE
   slawatch config default
+  slawatch config diff [--url http://127.0.0.1:8080 | --store dynamodb [--dynamodb-endpoint URL] [--table NAME]]
+                 [--at RFC3339] [--json] OLD NEW   (exit 0: nothing moves, 1: deadlines move, 2: error)
   slawatch replay generate [--days 30] [--arrivals 40] [--agents 8] [--burst-day 14] [--burst-days 2]
                  [--burst-factor 3] [--channel email] [--seed 1] [--start 2026-11-02]
                  [--closed-unanswered 0.06] [--config FILE --calendar NAME]
@@ -67,9 +70,15 @@ func main() {
 // exitCode reports err on stderr and returns the exit status: 0, 2 for a
 // mistake in the command line (with the usage), 1 for any other failure.
 func exitCode(err error, stderr io.Writer) int {
+	var ee *exitError
 	switch {
 	case err == nil:
 		return 0
+	case errors.Is(err, errMoves):
+		return 1
+	case errors.As(err, &ee):
+		fmt.Fprintf(stderr, "slawatch: %v\n", err)
+		return ee.code
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "slawatch: %v\n%s", err, usage)
 		return 2
@@ -98,6 +107,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "deadline":
 		return deadline(rest, stdout)
 	case "config":
+		if len(rest) > 0 && rest[0] == "diff" {
+			return configDiff(ctx, rest[1:], stdout)
+		}
 		return configCmd(rest, stdout)
 	case "report":
 		return reportCmd(ctx, rest, stdout)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/slawatch/slawatch/shared/ack"
 	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/heartbeat"
@@ -79,47 +80,58 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	api := httpapi.New(cfg, tickets, os.LookupEnv, log)
-	notifier, acks, err := openNotifiers(ctx, stdout, *snsEndpoint, *alertTopic, *ackTopic, cfg.Alerts.Location)
+	// build wires the server's parts to one configuration; a SIGHUP
+	// builds them again for the new one (reload.go).
+	build := func(cfg *policy.Config, templates ack.Templates) (*wired, error) {
+		api := httpapi.New(cfg, tickets, os.LookupEnv, log)
+		notifier, acks, err := openNotifiers(ctx, stdout, *snsEndpoint, *alertTopic, *ackTopic, cfg.Alerts.Location)
+		if err != nil {
+			return nil, err
+		}
+		if len(cfg.Integrations) > 0 {
+			// The on-call tools, in process: credentials from the environment.
+			notifier = inProcessOnCall(cfg, onCallRouter(cfg, tickets, route.Endpoints(os.Getenv)), notifier, log)
+		}
+		repliers, err := openRepliers(cfg)
+		if err != nil {
+			return nil, err
+		}
+		promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
+			Templates: templates, Log: log}
+		api.Promises, api.Queues, api.History, api.Clocks, api.Silences = promises, tickets, tickets, tickets, tickets
+		// Acknowledgements from the on-call tools, and each source's traffic
+		// for its heartbeat.
+		api.OnCall = &intake.OnCall{Policies: cfg, Tickets: tickets}
+		api.SlackAcks = route.SlackAcks{Router: onCallRouter(cfg, tickets, route.Endpoints(os.Getenv)), Store: route.SlackStore{Docs: tickets}}
+		api.Traffic = heartbeat.NewRecorder(tickets)
+		// Intake records the clocks each event ends; the checker what intake
+		// could not.
+		api.Intake.History = tickets
+		chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises,
+			History:  &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets, Link: cfg.Link},
+			Silences: tickets, Traffic: tickets}
+		return &wired{cfg: cfg, handler: api.Handler(), checker: chk, notifier: notifier}, nil
+	}
+	first, err := build(cfg, templates)
 	if err != nil {
 		return err
 	}
-	if len(cfg.Integrations) > 0 {
-		// The on-call tools, in process: credentials from the environment.
-		notifier = inProcessOnCall(cfg, onCallRouter(cfg, tickets, route.Endpoints(os.Getenv)), notifier, log)
-	}
-	repliers, err := openRepliers(cfg)
-	if err != nil {
-		return err
-	}
-	promises := &promise.Service{Config: cfg, Tickets: tickets, Queues: tickets, Acks: acks, Alerts: notifier, Repliers: repliers,
-		Templates: templates, Log: log}
-	api.Promises, api.Queues, api.History, api.Clocks, api.Silences = promises, tickets, tickets, tickets, tickets
-	// Acknowledgements from the on-call tools, and each source's traffic
-	// for its heartbeat.
-	api.OnCall = &intake.OnCall{Policies: cfg, Tickets: tickets}
-	api.SlackAcks = route.SlackAcks{Router: onCallRouter(cfg, tickets, route.Endpoints(os.Getenv)), Store: route.SlackStore{Docs: tickets}}
-	api.Traffic = heartbeat.NewRecorder(tickets)
-	// Intake records the clocks each event ends; the checker what intake
-	// could not.
-	api.Intake.History = tickets
-	chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: notifier, Clock: checker.RealClock{}, Log: log, Horizon: *every, Acks: promises,
-		History:  &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets, Link: cfg.Link},
-		Silences: tickets, Traffic: tickets}
+	rl := &reloader{path: *configPath, build: build, tickets: tickets, log: log, live: first}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-	go chk.Loop(ctx)
+	srv := &http.Server{Handler: rl, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	go rl.run(ctx)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("slawatch serving", "addr", ln.Addr().String(), "store", *storeKind, "policies", len(cfg.Policies), "check_every", every.String())
+	log.Info("slawatch serving", "addr", ln.Addr().String(), "store", *storeKind, "policies", len(cfg.Policies), "check_every", every.String(),
+		"config_version", cfg.Version())
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

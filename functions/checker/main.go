@@ -14,6 +14,7 @@ import (
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/intake"
 	"github.com/slawatch/slawatch/shared/lambdaenv"
+	"github.com/slawatch/slawatch/shared/reconfig"
 )
 
 func main() {
@@ -41,10 +42,19 @@ func main() {
 		// Silences hold alerts back; sources that expect traffic are
 		// watched (their webhooks are recorded by the webhook function).
 		Silences: env.Store, Traffic: env.Store}
+	retarget := &reconfig.Job{Next: env.Config, Tickets: env.Store, Clocks: env.Store, Docs: env.Store, Batch: reconfig.DefaultBatch}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer env.Flush(ctx)
 		st, err := c.Run(ctx)
 		env.Log.InfoContext(ctx, "checker run", "sent", st.Sent, "failed", st.Failed, "digests", st.Digests, "breaches", st.Breaches)
+		// A new configuration (a new SSM parameter version, read at this
+		// cold start) retargets the open tickets a batch per run; once
+		// done, a run reads one document.
+		if p, rerr := retarget.Step(ctx); rerr != nil {
+			env.Log.ErrorContext(ctx, "retargeting the open tickets", "config_version", env.Config.Version(), "err", rerr)
+		} else if p.Retargeted > 0 && p.Done {
+			env.Log.InfoContext(ctx, "open tickets retargeted", "config_version", p.Version, "tickets", p.Retargeted, "moved", p.Moved, "breach_at_once", p.AtOnce)
+		}
 		return err
 	})
 }

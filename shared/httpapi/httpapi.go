@@ -113,6 +113,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/queues", a.queues)
 	mux.HandleFunc("/api/report", a.report)
 	mux.HandleFunc("/api/at-risk", a.atRisk)
+	mux.HandleFunc("/api/open-tickets", a.openTickets)
 	a.routeSilences(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -25,6 +25,9 @@ const (
 	KindSourceSilent   = "sla.source_silent"
 	KindSourceBack     = "sla.source_back"
 	KindSourceRejected = "sla.source_rejected"
+	// KindConfigRefused: a new configuration was invalid and refused
+	// whole; the previous one keeps running (docs/sla-semantics.md).
+	KindConfigRefused  = "sla.config_refused"
 	SchemaVersion      = "1" // of the JSON document in docs/alerts.md
 	severityInfo       = "info"
 	severityWarning    = "warning"
@@ -76,7 +79,7 @@ type DigestItem struct {
 // SeverityOf returns the severity of an alert kind.
 func SeverityOf(kind string) string {
 	switch kind {
-	case KindBreach, KindEscalation, KindBreachDigest, KindSourceRejected:
+	case KindBreach, KindEscalation, KindBreachDigest, KindSourceRejected, KindConfigRefused:
 		return severityCritical
 	case KindWarning, KindPredicted, KindSourceSilent:
 		return severityWarning

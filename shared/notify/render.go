@@ -235,6 +235,8 @@ func (r *renderer) sourceLine() string {
 		return "Intake back: webhooks from " + src + " arrive again"
 	case KindSourceRejected:
 		return "Intake refusing: webhooks from " + src + " keep failing verification (a changed secret or URL?)"
+	case KindConfigRefused:
+		return "Configuration refused: the new configuration from " + src + " is invalid; the previous one keeps running (see the log)"
 	}
 	return ""
 }

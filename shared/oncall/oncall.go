@@ -44,6 +44,10 @@ func IncidentKey(d notify.Document) string {
 		return "slawatch/source/" + d.Source + "/silent"
 	case notify.KindSourceRejected:
 		return "slawatch/source/" + d.Source + "/rejected"
+	case notify.KindConfigRefused:
+		// One incident for refused configurations, whatever their origin
+		// (a file path or parameter name, which may hold slashes).
+		return "slawatch/source/config/refused"
 	case notify.KindSourceBack:
 		if d.Ends == notify.KindSourceRejected {
 			return "slawatch/source/" + d.Source + "/rejected"

@@ -125,7 +125,7 @@ func (r *reader) integrations(n *yaml.Node, path string) map[string]*Integration
 
 // AlertKinds are the kinds of alert an integration may be limited to.
 var AlertKinds = []string{"sla.warning", "sla.predicted_breach", "sla.breach", "sla.escalation", "sla.recovered", "sla.breach_digest",
-	"sla.source_silent", "sla.source_back", "sla.source_rejected"}
+	"sla.source_silent", "sla.source_back", "sla.source_rejected", "sla.config_refused"}
 
 // destination reads one destination of tool; skip names the keys of the
 // enclosing mapping that are not part of it.

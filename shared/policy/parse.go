@@ -74,6 +74,7 @@ func parse(b []byte, r *reader) (*Config, error) {
 	if len(r.errs) > 0 {
 		return nil, r.errs
 	}
+	c.version = canonicalVersion(root)
 	return c, nil
 }
 

@@ -30,6 +30,8 @@ type Config struct {
 	Integrations map[string]*Integration
 	// Customers maps customers to tiers; see Tier.
 	Customers Customers
+
+	version string // Version
 }
 
 // Acks configures the acknowledgement slawatch sends when a customer writes

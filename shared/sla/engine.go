@@ -47,6 +47,13 @@ func apply(p Policies, t Ticket, ev event.Event, lim limits) (Ticket, bool, erro
 				ev.OccurredAt.UTC().Format(time.RFC3339), cp.At.UTC().Format(time.RFC3339))
 		}
 	}
+	// A ticket settled under another configuration is retargeted first,
+	// so that ev's replay does not settle its ended clocks again; unless ev
+	// is late, dated before the log's last event: the fold would refuse
+	// it, and losing it is worse (docs/sla-semantics.md).
+	if rt, ok := retargeted(p, t); ok && (len(t.Events) == 0 || compare(ev, t.Events[len(t.Events)-1]) > 0) {
+		t = rt
+	}
 	i, _ := slices.BinarySearchFunc(t.Events, ev, compare)
 	events := slices.Insert(slices.Clip(t.Events), i, ev)
 	if lim.over(events) {
@@ -94,6 +101,7 @@ func Evaluate(p Policies, source, id string, events []event.Event, fired map[str
 func evaluate(p Policies, source, id string, cp *Checkpoint, events []event.Event, fired map[string]time.Time, outbox []Claim, oncall map[string]OnCallAck) Ticket {
 	r := resume(p, source, id, cp)
 	r.t.Events, r.t.Fired, r.t.OnCall, r.t.Checkpoint = events, fired, oncall, cp
+	r.t.ConfigVersion = VersionOf(p)
 	for _, e := range events {
 		r.apply(e)
 	}

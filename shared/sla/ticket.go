@@ -38,6 +38,10 @@ type Ticket struct {
 	Status   event.Status   `json:"status"`
 	Tags     []string       `json:"tags,omitempty"`
 	Policy   string         `json:"policy"` // empty: no policy matched, no SLA
+	// ConfigVersion is the version of the configuration that settled the
+	// deadlines (policy.Config's Version; empty: unversioned). A ticket
+	// of another version is retargeted (Retarget) before its next event.
+	ConfigVersion string `json:"config_version,omitempty"`
 	// AgentCreated is set for tickets an agent opened with a public message
 	// (outbound): they have no first-response clock.
 	AgentCreated bool `json:"agent_created"`

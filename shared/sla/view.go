@@ -16,6 +16,7 @@ type View struct {
 	Status            event.Status   `json:"status"`
 	Tags              []string       `json:"tags"`
 	Policy            *string        `json:"policy"`
+	ConfigVersion     string         `json:"config_version,omitempty"` // Ticket.ConfigVersion
 	FirstResponse     *MetricView    `json:"first_response"`
 	NextReply         *MetricView    `json:"next_reply"`
 	NextReplyCycles   int            `json:"next_reply_cycles"`
@@ -59,6 +60,7 @@ func (t *Ticket) View(now time.Time) View {
 		Source: t.Source, TicketID: t.ID, Channel: t.Channel, Priority: t.Priority, Status: t.Status,
 		Tags: t.Tags, FirstResponse: t.FirstResponse.view(now), NextReply: t.NextReply.view(now),
 		NextReplyCycles: t.NextReplyCycles, NextReplyBreaches: t.NextReplyBreaches, Events: t.EventCount(),
+		ConfigVersion: t.ConfigVersion,
 	}
 	if v.Tags == nil {
 		v.Tags = []string{}

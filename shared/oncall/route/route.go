@@ -33,7 +33,7 @@ var DefaultKinds = map[string][]string{
 }
 
 var pagingKinds = []string{notify.KindBreach, notify.KindEscalation, notify.KindRecovered, notify.KindBreachDigest,
-	notify.KindSourceSilent, notify.KindSourceBack, notify.KindSourceRejected}
+	notify.KindSourceSilent, notify.KindSourceBack, notify.KindSourceRejected, notify.KindConfigRefused}
 
 // ErrNoCredential: a destination's credential is not set.
 var ErrNoCredential = errors.New("route: credential not set")
