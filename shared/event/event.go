@@ -111,7 +111,7 @@ type Event struct {
 	Channel  Channel  `json:"channel,omitempty"`
 	Priority Priority `json:"priority,omitempty"`
 	Status   Status   `json:"status,omitempty"`
-	Tags     []string `json:"tags,omitempty"` // nil: unchanged; the full tag set otherwise
+	Tags     []string `json:"tags,omitzero"` // nil: unchanged; the full tag set otherwise (empty: all removed, kept so through JSON)
 
 	Author Role `json:"author,omitempty"`
 	Public bool `json:"public,omitempty"`

@@ -1,6 +1,7 @@
 package event_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -250,6 +251,35 @@ func TestCustomerField(t *testing.T) {
 	for _, tt := range tests {
 		if got := event.CustomerField(tt.field, tt.v); got != tt.want {
 			t.Errorf("CustomerField(%s, %q) = %q, want %q", tt.field, tt.v, got, tt.want)
+		}
+	}
+}
+
+// An event that removes every tag says so through JSON too: an empty set
+// is not "unchanged" once the ticket item is read back from the store.
+func TestTagsRemovedSurviveJSON(t *testing.T) {
+	for _, tt := range []struct {
+		tags    []string
+		json    string
+		removed bool
+	}{
+		{nil, ``, false},
+		{[]string{}, `"tags":[]`, true},
+		{[]string{"vip"}, `"tags":["vip"]`, false},
+	} {
+		b, err := json.Marshal(event.Event{Tags: tt.tags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(b), `"tags"`); got != (tt.json != "") || !strings.Contains(string(b), tt.json) {
+			t.Errorf("%#v encodes as %s, want it to have %q", tt.tags, b, tt.json)
+		}
+		var back event.Event
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if removed := back.Tags != nil && len(back.Tags) == 0; removed != tt.removed {
+			t.Errorf("%#v read back as %#v", tt.tags, back.Tags)
 		}
 	}
 }
