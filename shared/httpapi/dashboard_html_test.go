@@ -107,9 +107,48 @@ var hostileURLs = []string{
 // holding hostile names, ids, links and zones, the page is byte for byte
 // what html/template made of them.
 func TestDashboardMatchesTemplate(t *testing.T) {
+	empty, full, teamA, teamB := hostileStores(t)
+	for _, tt := range []struct {
+		name  string
+		api   *API
+		query string
+		host  string
+	}{
+		{"empty store (onboarding)", empty, "", "localhost:8080"},
+		{"onboarding, hostile host", empty, "", `evil"><script>alert(1)</script>+&'`},
+		{"onboarding, team and zone", empty, "team=" + url.QueryEscape(teamA) + "&tz=Asia/Kolkata&days=7&refresh=60", "h"},
+		{"everything", full, "", "h"},
+		{"everything, 90 days, São Paulo", full, "days=90&tz=America/Sao_Paulo", "h"},
+		{"team <script>", full, "team=" + url.QueryEscape(teamA), "h"},
+		{"team unicode", full, "team=" + url.QueryEscape(teamB) + "&tz=Europe/Paris", "h"},
+		{"default team, 14 days", full, "team=support&days=14&refresh=2", "h"},
+	} {
+		p := tt.api.page(t, tt.query, tt.host)
+		if tt.api == full && (len(p.AtRisk.Tickets) == 0 || len(p.Breaches) == 0 || len(p.Summary) == 0) {
+			t.Fatalf("%s: %d at risk, %d breaches, %d teams: the case tests nothing", tt.name, len(p.AtRisk.Tickets), len(p.Breaches), len(p.Summary))
+		}
+		body := sameHTML(t, tt.name, p)
+		// Checked by hand, not against the oracle: one script element (the
+		// page's own), no live javascript: link.
+		if c := strings.Count(body, "<script"); c != 1 {
+			t.Errorf("%s: %d <script elements, want 1", tt.name, c)
+		}
+		if strings.Contains(strings.ToLower(body), `href="javascript:`) || strings.Contains(strings.ToLower(body), `href=" javascript:`) {
+			t.Errorf("%s: a javascript: link survived", tt.name)
+		}
+		if tt.api == full && tt.query == "" && !strings.Contains(body, `<a href="#ZgotmplZ">`) {
+			t.Errorf("%s: no defanged link, but the breaches include javascript: ones", tt.name)
+		}
+	}
+}
+
+// hostileStores returns the dashboards of an empty store and of one whose
+// names, ids and links are hostile: teams teamA and teamB, clocks running
+// on every hostile id, five days of breaches linked to every hostile URL.
+func hostileStores(t testing.TB) (empty, full *API, teamA, teamB string) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	teamA, teamB := `<script>alert("team")</script>`, "Équipe d'été + ☕"
+	teamA, teamB = `<script>alert("team")</script>`, "Équipe d'été + ☕"
 	cfgYAML := `sources:
   zendesk: {provider: zendesk, ticket_url: "https://desk.test/tickets/{id}?x=1&y=2"}
   generic: {provider: generic}
@@ -139,16 +178,14 @@ policies:
 		a.History, a.Clocks = mem, mem
 		return a
 	}
-	empty := store.NewMemoryAt(func() time.Time { return now })
-
-	full := store.NewMemoryAt(func() time.Time { return now })
+	mem := store.NewMemoryAt(func() time.Time { return now })
 	n := 0
 	open := func(src, id string, created time.Time, tags ...string) {
 		t.Helper()
 		n++
 		e := event.Event{Source: src, TicketID: id, ID: fmt.Sprint("e", n), Kind: event.TicketCreated, Channel: event.Email,
 			OccurredAt: created, Author: event.Customer, Public: true, Tags: tags}
-		if _, err := full.Update(ctx, store.Key{Source: src, ID: id}, e.ID, func(tk sla.Ticket) (sla.Ticket, bool, error) {
+		if _, err := mem.Update(ctx, store.Key{Source: src, ID: id}, e.ID, func(tk sla.Ticket) (sla.Ticket, bool, error) {
 			return sla.Apply(cfg, tk, e)
 		}); err != nil {
 			t.Fatal(err)
@@ -172,54 +209,54 @@ policies:
 				r.Metric = history.NextReply
 			}
 			r.Measure(nil, true, 0)
-			if _, err := full.Record(ctx, r); err != nil {
+			if _, err := mem.Record(ctx, r); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+	return newAPI(store.NewMemoryAt(func() time.Time { return now })), newAPI(mem), teamA, teamB
+}
 
-	for _, tt := range []struct {
-		name  string
-		mem   *store.Memory
-		query string
-		host  string
-	}{
-		{"empty store (onboarding)", empty, "", "localhost:8080"},
-		{"onboarding, hostile host", empty, "", `evil"><script>alert(1)</script>+&'`},
-		{"onboarding, team and zone", empty, "team=" + url.QueryEscape(teamA) + "&tz=Asia/Kolkata&days=7&refresh=60", "h"},
-		{"everything", full, "", "h"},
-		{"everything, 90 days, São Paulo", full, "days=90&tz=America/Sao_Paulo", "h"},
-		{"team <script>", full, "team=" + url.QueryEscape(teamA), "h"},
-		{"team unicode", full, "team=" + url.QueryEscape(teamB) + "&tz=Europe/Paris", "h"},
-		{"default team, 14 days", full, "team=support&days=14&refresh=2", "h"},
-	} {
-		a := newAPI(tt.mem)
-		q, err := url.ParseQuery(tt.query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, param, err := a.dashboardParams(q)
-		if err != nil {
-			t.Fatalf("%s: %s: %v", tt.name, param, err)
-		}
-		p.Host = tt.host
-		if err := a.fillDashboard(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-		if tt.mem == full && (len(p.AtRisk.Tickets) == 0 || len(p.Breaches) == 0 || len(p.Summary) == 0) {
-			t.Fatalf("%s: %d at risk, %d breaches, %d teams: the case tests nothing", tt.name, len(p.AtRisk.Tickets), len(p.Breaches), len(p.Summary))
-		}
-		body := sameHTML(t, tt.name, p)
-		// Checked by hand, not against the oracle: one script element (the
-		// page's own), no live javascript: link.
-		if c := strings.Count(body, "<script"); c != 1 {
-			t.Errorf("%s: %d <script elements, want 1", tt.name, c)
-		}
-		if strings.Contains(strings.ToLower(body), `href="javascript:`) || strings.Contains(strings.ToLower(body), `href=" javascript:`) {
-			t.Errorf("%s: a javascript: link survived", tt.name)
-		}
-		if tt.mem == full && tt.query == "" && !strings.Contains(body, `<a href="#ZgotmplZ">`) {
-			t.Errorf("%s: no defanged link, but the breaches include javascript: ones", tt.name)
+// page is what GET /?query shows, with host as the request's Host.
+func (a *API) page(t testing.TB, query, host string) *dashboardPage {
+	t.Helper()
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, param, err := a.dashboardParams(q)
+	if err != nil {
+		t.Fatalf("?%s: %s: %v", query, param, err)
+	}
+	p.Host = host
+	if err := a.fillDashboard(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkDashboardRender writes the hostile store's page; its baseline,
+// BenchmarkDashboardRenderTemplate, executes the html/template it replaced
+// on the same page.
+func BenchmarkDashboardRender(b *testing.B) {
+	_, full, _, _ := hostileStores(b)
+	p := full.page(b, "", "h")
+	for b.Loop() {
+		var w htmlBuf
+		p.render(&w)
+	}
+}
+
+func BenchmarkDashboardRenderTemplate(b *testing.B) {
+	_, full, _, _ := hostileStores(b)
+	p := full.page(b, "", "h")
+	data := oraclePage{dashboardPage: p, CSS: template.CSS(dashboardCSS), JS: template.JS(dashboardJS),
+		Attainment: template.HTML(p.Attainment), Distribution: template.HTML(p.Distribution),
+		Lateness: template.HTML(p.Lateness), Promises: template.HTML(p.Promises)}
+	for b.Loop() {
+		var w strings.Builder
+		if err := oracle.Execute(&w, data); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
