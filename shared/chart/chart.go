@@ -11,7 +11,6 @@ package chart
 import (
 	"fmt"
 	"html"
-	"html/template"
 	"math"
 	"strconv"
 	"strings"
@@ -59,8 +58,9 @@ type Bars struct {
 	Unit           string
 }
 
-// SVG renders the chart.
-func (c Line) SVG() template.HTML {
+// SVG renders the chart: SVG markup with every label escaped, ready to
+// be written into HTML as it is.
+func (c Line) SVG() string {
 	lo, hi := c.YMin, c.YMax
 	if lo == 0 && hi == 0 {
 		for _, s := range c.Series {
@@ -109,11 +109,12 @@ func (c Line) SVG() template.HTML {
 		}
 		b.WriteString(`</ul>`)
 	}
-	return template.HTML(b.String())
+	return b.String()
 }
 
-// SVG renders the chart.
-func (c Bars) SVG() template.HTML {
+// SVG renders the chart: SVG markup with every label escaped, ready to
+// be written into HTML as it is.
+func (c Bars) SVG() string {
 	hi := 0.0
 	for _, v := range c.Values {
 		hi = max(hi, v)
@@ -137,7 +138,7 @@ func (c Bars) SVG() template.HTML {
 		}
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return b.String()
 }
 
 // plot maps values onto the drawing area and draws the frame.

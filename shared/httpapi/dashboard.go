@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
 	"fmt"
-	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -30,19 +28,11 @@ import (
 // JavaScript off; the script only keeps the at-risk list live and shows
 // times in the viewer's zone.
 var (
-	//go:embed web/dashboard.html
-	dashboardHTML string
 	//go:embed web/dashboard.css
 	dashboardCSS string
 	//go:embed web/dashboard.js
 	dashboardJS string
 
-	dashboardTmpl = template.Must(template.New("dashboard").Funcs(template.FuncMap{
-		"left":    formatLeft,
-		"pct":     formatPct,
-		"minutes": formatMinutes,
-		"late":    func(m float64) string { return formatMinutes(&m) },
-	}).Parse(dashboardHTML))
 	dashboardCSP = "default-src 'none'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; " +
 		"style-src '" + cspHash(dashboardCSS) + "'; script-src '" + cspHash(dashboardJS) + "'"
 )
@@ -61,7 +51,7 @@ const (
 	dashboardMaxDays = 90
 )
 
-// dashboardPage is what the template shows.
+// dashboardPage is what the page shows (dashboard_html.go writes it).
 type dashboardPage struct {
 	Now          time.Time
 	Zone         *time.Location // server-side formatting; the script re-renders in the viewer's zone
@@ -76,10 +66,10 @@ type dashboardPage struct {
 	AtRisk       atRiskList
 	Summary      []summaryRow
 	Total        summaryRow
-	Attainment   template.HTML
-	Distribution template.HTML
-	Lateness     template.HTML
-	Promises     template.HTML
+	Attainment   string // SVG, escaped by package chart
+	Distribution string
+	Lateness     string
+	Promises     string
 	DistTable    []binRow
 	LateTable    []binRow
 	PromiseTable []dayRate
@@ -89,8 +79,6 @@ type dashboardPage struct {
 	ReportCSV    string
 	Empty        bool
 	Host         string
-	CSS          template.CSS
-	JS           template.JS
 }
 
 type summaryRow struct {
@@ -140,12 +128,8 @@ func (a *API) dashboard(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal error", nil)
 		return
 	}
-	var buf bytes.Buffer
-	if err := dashboardTmpl.Execute(&buf, page); err != nil {
-		a.Log.ErrorContext(r.Context(), "dashboard render failed", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error", nil)
-		return
-	}
+	var buf htmlBuf
+	page.render(&buf)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", dashboardCSP)
@@ -158,7 +142,7 @@ func (a *API) dashboard(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) dashboardParams(v url.Values) (*dashboardPage, string, error) {
 	p := &dashboardPage{Now: a.Now().UTC(), Zone: time.UTC, Days: dashboardDays, Refresh: defaultRefreshS,
-		DayChoices: []int{7, 14, 30, 90}, CSS: template.CSS(dashboardCSS), JS: template.JS(dashboardJS)}
+		DayChoices: []int{7, 14, 30, 90}}
 	if s := v.Get("days"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > dashboardMaxDays {
