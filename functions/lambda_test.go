@@ -86,6 +86,7 @@ type world struct {
 	sqs *sqs.Client
 	env map[string]string
 	fns map[string]*function
+	ssm *lambdaenvtest.Server // the configuration parameter's versions
 }
 
 func endpoints(t *testing.T) (dynamo, snsEP string) {
@@ -126,6 +127,7 @@ func newWorld(t *testing.T) *world {
 	const secretsARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slawatch-e2e"
 	fake := lambdaenvtest.New(t, map[string]string{secretsARN: `{"DESK_WEBHOOK_SECRET":"` + webhookSecret + `","PD_ROUTING_KEY":"` + routingKey + `"}`},
 		map[string]string{"/slawatch/config": storyConfig})
+	w.ssm = fake
 	w.env = map[string]string{
 		// DynamoDB Local keeps a database per access key and region: the
 		// functions must sign as the test did when it created the table.

@@ -146,7 +146,8 @@ var lambdaProvided = []string{
 // templates are left out on purpose: both add ssm:DescribeParameters on
 // "*", which slawatch never calls, and SSMParameterReadPolicy prefixes a
 // slash to the name (parameter//slawatch/config); the template grants
-// ssm:GetParameter on the one parameter with an explicit statement instead.
+// ssm:GetParameter and ssm:GetParameterHistory on the one parameter with an
+// explicit statement instead (TestTemplateConfigParameterActions).
 var samPolicyTemplates = map[string]struct {
 	service, param, want, typ string
 }{

@@ -42,11 +42,24 @@ func main() {
 		// Silences hold alerts back; sources that expect traffic are
 		// watched (their webhooks are recorded by the webhook function).
 		Silences: env.Store, Traffic: env.Store}
+	// A refused configuration version (lambdaenv: an earlier one runs) is
+	// alerted once across the checkers; until it is out, each run tries.
+	var refused *checker.RefusalAlert
+	if r := env.Refused; r != nil {
+		refused = &checker.RefusalAlert{Parameter: r.Parameter, Version: r.Version, Docs: env.Store, Notifier: alerts, Clock: checker.RealClock{}, Log: env.Log}
+	}
 	retarget := &reconfig.Job{Next: env.Config, Tickets: env.Store, Clocks: env.Store, Docs: env.Store, Batch: reconfig.DefaultBatch}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer env.Flush(ctx)
 		st, err := c.Run(ctx)
 		env.Log.InfoContext(ctx, "checker run", "sent", st.Sent, "failed", st.Failed, "digests", st.Digests, "breaches", st.Breaches)
+		if refused != nil {
+			if sent, rerr := refused.Send(ctx); rerr != nil {
+				env.Log.ErrorContext(ctx, "configuration refused: alert", "parameter", refused.Parameter, "version", refused.Version, "err", rerr)
+			} else if sent {
+				env.Log.InfoContext(ctx, "configuration refused: alert sent", "parameter", refused.Parameter, "version", refused.Version)
+			}
+		}
 		// A new configuration (a new SSM parameter version, read at this
 		// cold start) retargets the open tickets a batch per run; once
 		// done, a run reads one document.

@@ -12,12 +12,15 @@
 package lambdaenv
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,6 +62,10 @@ type Env struct {
 	Store   *store.DynamoDB
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
+	// Refused is the configuration parameter's current version when it was
+	// invalid and an earlier one runs instead; nil otherwise. The checker
+	// function alerts it (checker.AlertRefused).
+	Refused *Refusal
 	aws     aws.Config
 	secrets map[string]string // nil: read from the process environment
 	getenv  func(string) string
@@ -95,19 +102,13 @@ func load(ctx context.Context, function string, getenv func(string) string) (*En
 }
 
 // loadConfig reads the policy configuration: the SSM parameter, else the
-// packaged file, else the embedded default. An invalid configuration fails
-// the cold start: slawatch never runs on a half-valid one.
+// packaged file, else the embedded default. slawatch never runs on a
+// half-valid configuration: a parameter version that does not parse is
+// refused whole, and the newest earlier version that does runs instead
+// (loadParameter); with none, the cold start fails.
 func (e *Env) loadConfig(ctx context.Context) (*policy.Config, error) {
 	if name := e.getenv(EnvConfigParameter); name != "" {
-		out, err := ssm.NewFromConfig(e.aws, func(o *ssm.Options) { o.BaseEndpoint = awsconfig.Endpoint("SSM") }).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
-		if err != nil {
-			return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
-		}
-		cfg, err := policy.Parse([]byte(aws.ToString(out.Parameter.Value)))
-		if err != nil {
-			return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
-		}
-		return cfg, nil
+		return e.loadParameter(ctx, ssm.NewFromConfig(e.aws, func(o *ssm.Options) { o.BaseEndpoint = awsconfig.Endpoint("SSM") }), name)
 	}
 	if path := e.getenv(EnvConfigFile); path != "" {
 		if !filepath.IsAbs(path) {
@@ -116,6 +117,99 @@ func (e *Env) loadConfig(ctx context.Context) (*policy.Config, error) {
 		return policy.Load(path)
 	}
 	return policy.Default(), nil
+}
+
+// Refusal is an invalid configuration parameter version, refused whole.
+type Refusal struct {
+	Parameter string // the SSM parameter's name
+	Version   int64  // the refused version: the parameter's current one
+	Running   int64  // the earlier version running instead
+	// Problems are policy.Parse's, each "line N: path: message".
+	Problems []string
+}
+
+// MaxHistory bounds how many earlier versions of the configuration
+// parameter a cold start tries when the current one is invalid (SSM keeps
+// the last 100).
+const MaxHistory = 50
+
+// ssmAPI is what loadParameter calls.
+type ssmAPI interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	ssm.GetParameterHistoryAPIClient
+}
+
+// loadParameter reads the parameter's current version and, when it is
+// invalid, refuses it: the refusal is logged (the version and the
+// problems, never the value) and counted (metrics.ConfigRefused), and the
+// newest valid version among the MaxHistory before it runs, so that the
+// functions keep the configuration they ran before the bad write. Their
+// new instances would otherwise all fail to start.
+func (e *Env) loadParameter(ctx context.Context, client ssmAPI, name string) (*policy.Config, error) {
+	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
+	}
+	cur := out.Parameter.Version
+	cfg, perr := policy.Parse([]byte(aws.ToString(out.Parameter.Value)))
+	if perr == nil {
+		return cfg, nil
+	}
+	refused := fmt.Errorf("lambdaenv: config parameter %s version %d: %w", name, cur, perr)
+	cfg, running, err := earlierValid(ctx, client, name, cur)
+	if err != nil {
+		return nil, errors.Join(refused, err)
+	}
+	r := &Refusal{Parameter: name, Version: cur, Running: running, Problems: problems(perr)}
+	e.Refused = r
+	e.Log.ErrorContext(ctx, "configuration refused: an earlier version keeps running",
+		"parameter", name, "version", r.Version, "running_version", r.Running, "config_version", cfg.Version(), "problems", r.Problems)
+	e.Metrics.Add(metrics.ConfigRefused, metrics.Count, 1)
+	return cfg, nil
+}
+
+// earlierValid returns the newest version before cur, among the MaxHistory
+// before it, that parses. SSM does not promise the history's order, so it
+// is read whole (at most 100 versions: two pages) and sorted.
+func earlierValid(ctx context.Context, client ssm.GetParameterHistoryAPIClient, name string, cur int64) (*policy.Config, int64, error) {
+	type version struct {
+		n     int64
+		value string
+	}
+	var vs []version
+	p := ssm.NewGetParameterHistoryPaginator(client, &ssm.GetParameterHistoryInput{Name: aws.String(name), WithDecryption: aws.Bool(true), MaxResults: aws.Int32(50)})
+	for pages := 0; p.HasMorePages() && pages < 4; pages++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("lambdaenv: config parameter %s: earlier versions: %w", name, err)
+		}
+		for _, h := range out.Parameters {
+			// A version written since GetParameter is not earlier.
+			if h.Version < cur {
+				vs = append(vs, version{h.Version, aws.ToString(h.Value)})
+			}
+		}
+	}
+	slices.SortFunc(vs, func(a, b version) int { return cmp.Compare(b.n, a.n) })
+	for _, v := range vs[:min(len(vs), MaxHistory)] {
+		if cfg, err := policy.Parse([]byte(v.value)); err == nil {
+			return cfg, v.n, nil
+		}
+	}
+	return nil, 0, fmt.Errorf("lambdaenv: config parameter %s: no valid version among the %d before %d: nothing to run", name, min(len(vs), MaxHistory), cur)
+}
+
+// problems lists a parse error's problems, one a line.
+func problems(err error) []string {
+	var es policy.Errors
+	if !errors.As(err, &es) {
+		return []string{err.Error()}
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Error()
+	}
+	return out
 }
 
 // loadSecrets fetches the secret once. Without EnvSecretsARN they come

@@ -1,11 +1,22 @@
 package lambdaenv
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
 	"github.com/slawatch/slawatch/shared/lambdaenv/lambdaenvtest"
+	"github.com/slawatch/slawatch/shared/metrics"
 )
 
 const configYAML = `
@@ -43,8 +54,8 @@ func TestLoadFromSSMAndSecretsManager(t *testing.T) {
 		}
 	}
 	// Fetched once per cold start, not per lookup.
-	if aws.Calls("GetSecretValue") != 1 || aws.Calls("GetParameter") != 1 {
-		t.Errorf("calls: %d GetSecretValue, %d GetParameter", aws.Calls("GetSecretValue"), aws.Calls("GetParameter"))
+	if aws.Calls("GetSecretValue") != 1 || aws.Calls("GetParameter") != 1 || aws.Calls("GetParameterHistory") != 0 {
+		t.Errorf("calls: %d GetSecretValue, %d GetParameter, %d GetParameterHistory", aws.Calls("GetSecretValue"), aws.Calls("GetParameter"), aws.Calls("GetParameterHistory"))
 	}
 }
 
@@ -115,5 +126,118 @@ func TestLoadLocalSecrets(t *testing.T) {
 	if _, err := load(context.Background(), "webhook", func(k string) string { return vars[k] }); err == nil ||
 		strings.Contains(err.Error(), "local-zendesk-secret") || !strings.Contains(err.Error(), EnvLocalSecrets) {
 		t.Errorf("malformed local secrets: %v", err)
+	}
+}
+
+// An invalid current version of the configuration parameter is refused
+// whole: the newest valid version before it runs, the refusal is logged
+// (version and problems, never the value) and counted; with no valid
+// version among the MaxHistory before it, the cold start fails.
+func TestLoadParameterRefusesInvalidVersion(t *testing.T) {
+	const (
+		name = "/slawatch/config"
+		// A credential pasted into a comment: it must reach no log line.
+		pasted = "pasted-credential-4f1d9b"
+		bad    = "# token: " + pasted + "\npolicies: [{name: x, first_response: {within: soon}}]\n"
+		// Parses, and tells which version ran by its policy's name.
+		good = "policies: [{name: %s, first_response: {within: 2h}}]\n"
+	)
+	goodV := func(n int) string { return fmt.Sprintf(good, fmt.Sprint("v", n)) }
+	repeat := func(v string, n int) []string { return slices.Repeat([]string{v}, n) }
+	tests := []struct {
+		name     string
+		versions []string // version 1 first; the last is current
+		running  int64    // 0: the cold start fails
+		pages    int      // GetParameterHistory calls
+	}{
+		{"previous valid", []string{goodV(1), bad}, 1, 1},
+		{"newest earlier valid", []string{goodV(1), goodV(2), bad, bad}, 2, 1},
+		{"found on the second page", append(append(repeat(bad, 9), goodV(10)), repeat(bad, 50)...), 10, 2},
+		{"none valid", []string{bad}, 0, 1},
+		{"none valid within MaxHistory", append([]string{goodV(1)}, repeat(bad, MaxHistory+1)...), 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := lambdaenvtest.New(t, nil, map[string]string{name: tt.versions[0]})
+			for _, v := range tt.versions[1:] {
+				fake.Put(name, v)
+			}
+			var logs, emf bytes.Buffer
+			e := &Env{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: metrics.NewRecorder(&emf, Namespace, map[string]string{"Function": "checker"}, nil)}
+			client := ssm.New(ssm.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(fake.URL)})
+			cfg, err := e.loadParameter(context.Background(), client, name)
+			if got := fake.Calls("GetParameterHistory"); got != tt.pages {
+				t.Errorf("%d GetParameterHistory calls, want %d", got, tt.pages)
+			}
+			if strings.Contains(logs.String()+fmt.Sprint(err), pasted) {
+				t.Errorf("the refused value reached the log or the error:\n%s\n%v", logs.String(), err)
+			}
+			current := int64(len(tt.versions))
+			if tt.running == 0 {
+				if err == nil || !strings.Contains(err.Error(), "nothing to run") || !strings.Contains(err.Error(), `bad duration "soon"`) ||
+					!strings.Contains(err.Error(), fmt.Sprintf("version %d", current)) {
+					t.Fatalf("error %v, want the refused version's problems and nothing to run", err)
+				}
+				if e.Refused != nil {
+					t.Errorf("refusal %+v without a version to run", e.Refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Policies[0].Name; got != fmt.Sprint("v", tt.running) {
+				t.Errorf("running policy %q, want version %d's", got, tt.running)
+			}
+			want := Refusal{Parameter: name, Version: current, Running: tt.running,
+				Problems: []string{`line 2: policies[0].first_response.within: bad duration "soon": want a number with a unit, such as 30m, 4h or 1h30m`}}
+			if e.Refused == nil || !reflect.DeepEqual(*e.Refused, want) {
+				t.Errorf("refusal %+v, want %+v", e.Refused, want)
+			}
+			// One error line, with what an operator needs to fix it.
+			var line struct {
+				Level, Msg, Parameter string
+				Version               int64
+				Running               int64 `json:"running_version"`
+				Problems              []string
+			}
+			if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+				t.Fatalf("log %q: %v", logs.String(), err)
+			}
+			if line.Level != "ERROR" || !strings.HasPrefix(line.Msg, "configuration refused") || line.Parameter != name ||
+				line.Version != current || line.Running != tt.running || !reflect.DeepEqual(line.Problems, want.Problems) {
+				t.Errorf("log line %s", logs.String())
+			}
+			if err := e.Metrics.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(emf.Bytes(), &doc); err != nil || doc[metrics.ConfigRefused] != 1.0 {
+				t.Errorf("metrics %s: want %s 1", emf.String(), metrics.ConfigRefused)
+			}
+		})
+	}
+}
+
+// A valid current version costs one call: the history is not read.
+func TestLoadParameterValidCurrent(t *testing.T) {
+	const name = "/slawatch/config"
+	fake := lambdaenvtest.New(t, nil, map[string]string{name: "policies: ["})
+	fake.Put(name, configYAML)
+	var logs, emf bytes.Buffer
+	e := &Env{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: metrics.NewRecorder(&emf, Namespace, nil, nil)}
+	client := ssm.New(ssm.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(fake.URL)})
+	cfg, err := e.loadParameter(context.Background(), client, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Sources["desk"]; !ok || e.Refused != nil || logs.Len() != 0 {
+		t.Errorf("config %v, refusal %+v, log %q", cfg.Sources, e.Refused, logs.String())
+	}
+	if fake.Calls("GetParameter") != 1 || fake.Calls("GetParameterHistory") != 0 {
+		t.Errorf("calls: %d GetParameter, %d GetParameterHistory", fake.Calls("GetParameter"), fake.Calls("GetParameterHistory"))
+	}
+	if err := e.Metrics.Flush(); err != nil || emf.Len() != 0 {
+		t.Errorf("metrics %q, %v: nothing refused", emf.String(), err)
 	}
 }

@@ -33,6 +33,9 @@ const (
 	EventsDuplicate = "EventsDuplicate"
 	EventsLate      = "EventsLate" // dated before the ticket's compacted history: not applied
 	WebhooksRefused = "WebhooksRefused"
+	// ConfigRefused counts cold starts that refused the configuration
+	// parameter's current version as invalid and run an earlier one.
+	ConfigRefused = "ConfigRefused"
 
 	AlertsSent        = "AlertsSent"
 	AlertsFailed      = "AlertsFailed"
