@@ -219,7 +219,7 @@ func (r *replay) setStatus(s event.Status, at time.Time) {
 	if m := t.NextReply; m.Running() {
 		switch {
 		case s.Paused() && !m.Paused():
-			m.Pauses = append(m.Pauses, Pause{From: at})
+			m.pause(Pause{From: at})
 		case !s.Paused() && m.Paused():
 			m.Pauses[len(m.Pauses)-1].To = &at
 		}
@@ -227,7 +227,7 @@ func (r *replay) setStatus(s event.Status, at time.Time) {
 	if m := t.Resolution; m.Running() {
 		switch {
 		case s.Paused() && !m.Paused():
-			m.Pauses = append(m.Pauses, Pause{From: at})
+			m.pause(Pause{From: at})
 		case !s.Paused() && m.Paused():
 			m.Pauses[len(m.Pauses)-1].To = &at
 		}
@@ -240,7 +240,7 @@ func (r *replay) setStatus(s event.Status, at time.Time) {
 		if !s.Paused() {
 			p.To = &at
 		}
-		m.Pauses = append(slices.Clip(m.Pauses), p)
+		m.pause(p)
 		m.RespondedAt, m.Breach = nil, false
 	}
 	// Solving or closing stops the clocks. Reopening does not restart them:

@@ -12,6 +12,7 @@
 package sla
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -183,6 +184,24 @@ type Metric struct {
 type Pause struct {
 	From time.Time  `json:"from"`
 	To   *time.Time `json:"to,omitempty"`
+}
+
+// MaxPauses bounds a clock's pauses, so that a ticket put on hold and
+// reopened thousands of times keeps a bounded item (its resolution clock
+// runs for the ticket's whole life). Beyond it the oldest pause is
+// dropped: its time counts as working time, so the deadline can only come
+// earlier and the recorded duration only grow — a late ticket is never
+// made to look on time.
+const MaxPauses = 32
+
+// pause adds p to the clock's pauses, dropping the oldest beyond
+// MaxPauses. It never writes into the slice it was given: Apply shares
+// the previous state's.
+func (m *Metric) pause(p Pause) {
+	m.Pauses = append(slices.Clip(m.Pauses), p)
+	if n := len(m.Pauses) - MaxPauses; n > 0 {
+		m.Pauses = slices.Clone(m.Pauses[n:])
+	}
 }
 
 // Running reports whether the clock has neither been answered nor stopped.
