@@ -15,8 +15,9 @@ import (
 )
 
 // gate is a notifier that counts the publishes in progress and holds each
-// until limit are in progress at once (or a while has passed), so a run
-// that works on up to limit tickets at a time reaches exactly limit.
+// until limit are in progress at once (or a while has passed), and a
+// little longer, so a run that works on up to limit tickets at a time
+// reaches exactly limit, and one allowing more goes past it.
 type gate struct {
 	limit  int
 	mu     sync.Mutex
@@ -45,6 +46,8 @@ func (g *gate) Notify(_ context.Context, a notify.Alert) error {
 	g.mu.Unlock()
 	select {
 	case <-g.full:
+		// Long enough for a worker over the bound to show up.
+		time.Sleep(20 * time.Millisecond)
 	case <-time.After(300 * time.Millisecond):
 	}
 	g.mu.Lock()
