@@ -156,8 +156,15 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	if batch <= 0 {
 		batch = 500
 	}
+	// The silences are read beside the due query: a round trip less
+	// before the first alert.
+	var silences []silence.Silence
+	var silenceErrs []error
+	var reading sync.WaitGroup
+	reading.Go(func() { silences = c.silences(ctx, &silenceErrs) })
 	keys, err := c.Tickets.Due(ctx, end, batch)
 	if err != nil {
+		reading.Wait()
 		return st, fmt.Errorf("checker: due query: %w", err)
 	}
 	q := &queue{}
@@ -196,7 +203,8 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 		}
 	}
 	held := map[string][]heldBreach{}
-	silences := c.silences(ctx, &errs)
+	reading.Wait()
+	errs = append(errs, silenceErrs...)
 
 	results := make(chan work)
 	inflight, stopped := 0, false

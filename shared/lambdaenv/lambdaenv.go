@@ -22,10 +22,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/handoff"
@@ -99,11 +97,15 @@ func load(ctx context.Context, function string, getenv func(string) string) (*En
 // the cold start: slawatch never runs on a half-valid one.
 func (e *Env) loadConfig(ctx context.Context) (*policy.Config, error) {
 	if name := e.getenv(EnvConfigParameter); name != "" {
-		out, err := ssm.NewFromConfig(e.aws, func(o *ssm.Options) { o.BaseEndpoint = awsconfig.Endpoint("SSM") }).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+		var out struct{ Parameter struct{ Value *string } }
+		err := e.call(ctx, "SSM", "ssm", "AmazonSSM.GetParameter", map[string]any{"Name": name, "WithDecryption": true}, &out)
+		if err == nil && out.Parameter.Value == nil {
+			err = errNoValue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
 		}
-		cfg, err := policy.Parse([]byte(aws.ToString(out.Parameter.Value)))
+		cfg, err := policy.Parse([]byte(*out.Parameter.Value))
 		if err != nil {
 			return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
 		}
@@ -134,12 +136,16 @@ func (e *Env) loadSecrets(ctx context.Context) (map[string]string, error) {
 		}
 		return m, nil
 	}
-	out, err := secretsmanager.NewFromConfig(e.aws, func(o *secretsmanager.Options) { o.BaseEndpoint = awsconfig.Endpoint("SECRETS_MANAGER") }).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	var out struct{ SecretString *string }
+	err := e.call(ctx, "SECRETS_MANAGER", "secretsmanager", "secretsmanager.GetSecretValue", map[string]string{"SecretId": arn}, &out)
+	if err == nil && out.SecretString == nil {
+		err = errNoValue // a binary secret: slawatch's is a JSON object
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lambdaenv: secrets %s: %w", arn, err)
 	}
 	var m map[string]string
-	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &m); err != nil {
+	if err := json.Unmarshal([]byte(*out.SecretString), &m); err != nil {
 		// The value is not quoted: it may be a secret pasted in the wrong place.
 		return nil, fmt.Errorf("lambdaenv: secrets %s: want a JSON object of names to strings", arn)
 	}
