@@ -429,12 +429,7 @@ func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Tic
 			done = append(done, a.Key())
 			continue
 		}
-		// A publish must end well inside the claim's lease, or another run
-		// would take the claim over and send the alert a second time.
-		pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
-		err := c.Notifier.Notify(pctx, n)
-		cancel()
-		if err != nil {
+		if err := c.notify(ctx, n); err != nil {
 			st.Failed++
 			*errs = append(*errs, fmt.Errorf("checker: publish %s: %w", n.ID, err))
 			c.Log.ErrorContext(ctx, "alert publish failed; retried after its lease", "alert", n.ID, "err", err)
@@ -451,6 +446,32 @@ func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Tic
 	if err := c.recordSent(ctx, k, done); err != nil {
 		*errs = append(*errs, err)
 	}
+}
+
+// notify publishes an alert, and twice more, shortly, if the publisher's
+// own retries gave up (a throttled or failing topic): a failed publish
+// otherwise waits out the claim's lease. It all ends within half the
+// lease, or another run would take the claim over and send the alert a
+// second time.
+func (c *Checker) notify(ctx context.Context, n notify.Alert) error {
+	pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
+	defer cancel()
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			wait := time.NewTimer(rand.N(100 * time.Millisecond << attempt))
+			select {
+			case <-pctx.Done():
+				wait.Stop()
+				return err
+			case <-wait.C:
+			}
+		}
+		if err = c.Notifier.Notify(pctx, n); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // record adds a run's figures to the metrics.

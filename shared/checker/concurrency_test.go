@@ -210,3 +210,23 @@ func TestLostClaimAnswerRecoveredWithoutTheLease(t *testing.T) {
 		}
 	}
 }
+
+// A publish that fails once or twice (the publisher's own retries gave
+// up: a throttled topic) is tried again in the same run, not after the
+// claim's lease.
+func TestPublishFailureRetriedInTheRun(t *testing.T) {
+	for _, fails := range []int{1, 2} {
+		f := newFixture(t, cfgYAML)
+		f.chk.Lease = 10 * time.Minute
+		f.ingest(t, event.Event{TicketID: "A", ID: "c", Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer})
+		f.rec.fail = fails
+		f.clock.Set(at("09:45"))
+		st, err := f.chk.Run(context.Background())
+		if err != nil || st.Failed != 0 {
+			t.Errorf("%d failures: run %v, %d failed", fails, err, st.Failed)
+		}
+		if got := fmt.Sprint(summary(f.rec.take())); got != "[A sla.warning L1 first_response@09:45:00]" {
+			t.Errorf("%d failures: sent %s, want the warning at 09:45", fails, got)
+		}
+	}
+}
