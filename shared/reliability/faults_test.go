@@ -57,6 +57,7 @@ var (
 	faultSpread  = flag.Duration("faults.spread", 0, "fault run: how long ticket creations are spread over (default 100ms a ticket)")
 	faultChecks  = flag.Int("faults.checkers", 2, "fault run: checker loops running side by side")
 	faultLog     = flag.Bool("faults.log", false, "fault run: print every error slawatch logs")
+	faultWorkers = flag.Int("faults.workers", 0, "fault run: tickets each checker works on at once (0: checker.Checker's default)")
 )
 
 const (
@@ -176,7 +177,7 @@ func TestFaults(t *testing.T) {
 	var loops sync.WaitGroup
 	for range *faultChecks { // overlapping checkers, as overlapping Lambda runs would be
 		chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: alerts, Clock: checker.RealClock{}, Log: log,
-			Horizon: time.Second, Lease: alertLease, Acks: promises,
+			Horizon: time.Second, Lease: alertLease, Acks: promises, Workers: *faultWorkers,
 			History: &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets}}
 		loops.Add(1)
 		go func() { defer loops.Done(); chk.Loop(loopCtx) }()
