@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/metrics"
@@ -336,13 +337,13 @@ func (c *Checker) workers() int {
 
 // each calls fn(0) … fn(n-1), up to Workers at a time.
 func (c *Checker) each(n int, fn func(i int)) {
-	slots := make(chan struct{}, c.workers())
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range n {
-		slots <- struct{}{}
+	for range min(n, c.workers()) {
 		wg.Go(func() {
-			defer func() { <-slots }()
-			fn(i)
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
 		})
 	}
 	wg.Wait()
