@@ -100,3 +100,50 @@ policies:
 	}
 	return cfg
 }
+
+// slowStore gives every store call a round trip's wait, as DynamoDB's
+// few milliseconds do, without using CPU.
+type slowStore struct {
+	store.Tickets
+	rtt time.Duration
+}
+
+func (s slowStore) Get(ctx context.Context, k store.Key) (sla.Ticket, error) {
+	time.Sleep(s.rtt)
+	return s.Tickets.Get(ctx, k)
+}
+
+func (s slowStore) Update(ctx context.Context, k store.Key, eventID string, fn store.UpdateFunc) (sla.Ticket, error) {
+	time.Sleep(2 * s.rtt) // a read and a conditional write
+	return s.Tickets.Update(ctx, k, eventID, fn)
+}
+
+func (s slowStore) Due(ctx context.Context, before time.Time, limit int) ([]store.Key, error) {
+	time.Sleep(s.rtt)
+	return s.Tickets.Due(ctx, before, limit)
+}
+
+// BenchmarkCheckerRunRTT is BenchmarkCheckerRun on a store whose every
+// request waits a 1 ms round trip: how long a run takes to send 100
+// breaches due at once, working on one ticket at a time (workers=1, the
+// baseline: what every run did before Workers) or on eight.
+func BenchmarkCheckerRunRTT(b *testing.B) {
+	cfg := benchConfig(b)
+	for _, workers := range []int{1, 8} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			clock := &fakeClock{}
+			for b.Loop() {
+				b.StopTimer()
+				st := slowStore{Tickets: dueStore(b, cfg), rtt: time.Millisecond}
+				clock.Set(at("10:00"))
+				c := &checker.Checker{Config: cfg, Tickets: st, Notifier: discard{}, Clock: clock, Workers: workers,
+					Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Horizon: time.Second}
+				b.StartTimer()
+				s, err := c.Run(context.Background())
+				if err != nil || s.Sent != benchTickets {
+					b.Fatalf("sent %d, %v", s.Sent, err)
+				}
+			}
+		})
+	}
+}

@@ -6,16 +6,22 @@
 // Each alert is claimed with a conditional write (a lease in the ticket),
 // published, then recorded: overlapping runs never both send it, and an
 // alert whose publish fails or whose run dies stays claimed until its lease
-// ends and is sent by a later run.
+// ends and is sent by a later run. A run works on up to Workers tickets at
+// once, each ticket by one worker at a time.
 package checker
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/metrics"
@@ -68,6 +74,11 @@ type Checker struct {
 	// Batch bounds how many tickets one run takes; the rest wait for the
 	// next run. Default 500.
 	Batch int
+	// Workers bounds how many due tickets a run works on at once (read,
+	// claim, publish, record). Default 8: a ticket costs several
+	// round trips, most of them waiting on DynamoDB and SNS, and one
+	// slow or retried request must not hold back every other alert.
+	Workers int
 	// Acks retries acknowledgements whose delivery failed (package
 	// promise); nil: they are not retried here.
 	Acks Observer
@@ -109,6 +120,15 @@ type Stats struct {
 	Latency []time.Duration
 }
 
+func (st *Stats) add(o Stats) {
+	st.Sent += o.Sent
+	st.Digests += o.Digests
+	st.Silenced += o.Silenced
+	st.Failed += o.Failed
+	st.Breaches += o.Breaches
+	st.Latency = append(st.Latency, o.Latency...)
+}
+
 type due struct {
 	at time.Time
 	k  store.Key
@@ -137,16 +157,26 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 	if batch <= 0 {
 		batch = 500
 	}
+	// The silences are read beside the due query: a round trip less
+	// before the first alert.
+	var silences []silence.Silence
+	var silenceErrs []error
+	var reading sync.WaitGroup
+	reading.Go(func() { silences = c.silences(ctx, &silenceErrs) })
 	keys, err := c.Tickets.Due(ctx, end, batch)
 	if err != nil {
+		reading.Wait()
 		return st, fmt.Errorf("checker: due query: %w", err)
 	}
 	q := &queue{}
 	var owed []store.Key         // ended clocks intake left unrecorded
 	breaches := map[string]int{} // per team, falling due in this run
 	var errs []error
-	for _, k := range keys {
-		t, err := c.Tickets.Get(ctx, k)
+	read := make([]sla.Ticket, len(keys))
+	readErrs := make([]error, len(keys))
+	c.each(len(keys), func(i int) { read[i], readErrs[i] = c.Tickets.Get(ctx, keys[i]) })
+	for i, k := range keys {
+		t, err := read[i], readErrs[i]
 		if err == nil && t.RecordAt != nil && !t.RecordAt.After(start) {
 			owed = append(owed, k)
 		}
@@ -174,63 +204,149 @@ func (c *Checker) Run(ctx context.Context) (Stats, error) {
 		}
 	}
 	held := map[string][]heldBreach{}
-	silences := c.silences(ctx, &errs)
+	reading.Wait()
+	errs = append(errs, silenceErrs...)
 
-	for q.Len() > 0 {
-		at := (*q)[0].at
-		if err := c.Clock.SleepUntil(ctx, at); err != nil {
-			break // the run's time is up; what is left is the next run's
-		}
+	results := make(chan work)
+	inflight, stopped := 0, false
+	for {
+		stopped = stopped || ctx.Err() != nil // the run's time is up; what is left is the next run's
 		now := c.Clock.Now()
-		for q.Len() > 0 && !(*q)[0].at.After(now) {
+		for !stopped && inflight < c.workers() && q.Len() > 0 && !(*q)[0].at.After(now) {
 			d := heap.Pop(q).(due)
-			t, sent, err := c.claim(ctx, d.k, now)
-			if err != nil {
-				errs = append(errs, err)
-				continue
+			inflight++
+			go func() { results <- c.work(ctx, d, now, end, storm, silences) }()
+		}
+		if inflight == 0 {
+			if stopped || q.Len() == 0 {
+				break
 			}
-			var single []sla.Alert
-			for _, a := range sent {
-				if a.Kind == sla.Breach && storm[c.team(t)] {
-					held[c.team(t)] = append(held[c.team(t)], heldBreach{t, a})
-					continue
-				}
-				single = append(single, a)
+			if err := c.Clock.SleepUntil(ctx, (*q)[0].at); err != nil {
+				stopped = true
 			}
-			c.publish(ctx, &st, d.k, t, single, silences, &errs)
-			if a := t.Ack; a != nil && !a.Done() && !a.ClaimedUntil.IsZero() && !a.ClaimedUntil.After(now) && c.Acks != nil {
-				if err := c.Acks.Observe(ctx, d.k); err != nil {
-					errs = append(errs, fmt.Errorf("checker: acknowledgement %s/%s: %w", d.k.Source, d.k.ID, err))
-				}
-				if t, err = c.Tickets.Get(ctx, d.k); err != nil {
-					errs = append(errs, fmt.Errorf("checker: ticket %s/%s: %w", d.k.Source, d.k.ID, err))
-					continue
-				}
+			continue
+		}
+		// While tickets are worked on the run never sleeps on its Clock (a
+		// virtual one would jump ahead under them): it waits for one to
+		// finish or, with a worker free, for the next instant in real time.
+		var wake <-chan time.Time
+		var timer *time.Timer
+		if !stopped && inflight < c.workers() && q.Len() > 0 {
+			timer = time.NewTimer((*q)[0].at.Sub(now))
+			wake = timer.C
+		}
+		done := ctx.Done()
+		if stopped {
+			done = nil
+		}
+		select {
+		case w := <-results:
+			inflight--
+			st.add(w.st)
+			errs = append(errs, w.errs...)
+			for _, h := range w.held {
+				held[c.team(h.t)] = append(held[c.team(h.t)], h)
 			}
-			// What is still due now could not be done in this run (a failed
-			// acknowledgement retry): the next run tries again.
-			if at, ok := t.NextSendAt(); ok && at.After(now) {
-				c.push(q, d.k, t, end)
+			if !w.next.IsZero() {
+				heap.Push(q, due{w.next, w.k})
 			}
+		case <-wake:
+		case <-done:
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 	}
 	for team, hs := range held {
+		// Workers finish in any order: the digest lists by due time.
+		slices.SortFunc(hs, func(a, b heldBreach) int {
+			return cmp.Or(a.a.At.Compare(b.a.At), cmp.Compare(a.t.Source, b.t.Source), cmp.Compare(a.t.ID, b.t.ID))
+		})
 		c.publishDigest(ctx, &st, team, hs, silences, &errs)
 	}
 	c.endOfSilence(ctx, &st, silences, c.Clock.Now(), &errs)
 	c.heartbeats(ctx, &st, c.Clock.Now(), &errs)
 	// The history waits for the alerts: a late record costs nothing, a
 	// late page does.
-	for _, k := range owed {
-		if c.History == nil || ctx.Err() != nil {
-			break // still owed: the ticket stays due for the next run
-		}
-		if err := c.History.CatchUp(ctx, k); err != nil {
-			errs = append(errs, fmt.Errorf("checker: history %s/%s: %w", k.Source, k.ID, err))
-		}
+	if c.History != nil {
+		owedErrs := make([]error, len(owed))
+		c.each(len(owed), func(i int) {
+			if ctx.Err() != nil {
+				return // still owed: the ticket stays due for the next run
+			}
+			if err := c.History.CatchUp(ctx, owed[i]); err != nil {
+				owedErrs[i] = fmt.Errorf("checker: history %s/%s: %w", owed[i].Source, owed[i].ID, err)
+			}
+		})
+		errs = append(errs, owedErrs...)
 	}
 	c.record(st)
 	return st, errors.Join(errs...)
+}
+
+// work is what working on one due ticket did; the run merges it.
+type work struct {
+	k    store.Key
+	st   Stats
+	errs []error
+	held []heldBreach // breaches kept for a storm digest
+	next time.Time    // the ticket's next alert within the run; zero: none
+}
+
+// work claims the ticket's alerts due by now, publishes them and brings
+// its acknowledgement up to date.
+func (c *Checker) work(ctx context.Context, d due, now, end time.Time, storm map[string]bool, silences []silence.Silence) work {
+	w := work{k: d.k}
+	t, sent, err := c.claim(ctx, d.k, now)
+	if err != nil {
+		w.errs = append(w.errs, err)
+		return w
+	}
+	var single []sla.Alert
+	for _, a := range sent {
+		if a.Kind == sla.Breach && storm[c.team(t)] {
+			w.held = append(w.held, heldBreach{t, a})
+			continue
+		}
+		single = append(single, a)
+	}
+	c.publish(ctx, &w.st, d.k, t, single, silences, &w.errs)
+	if a := t.Ack; a != nil && !a.Done() && !a.ClaimedUntil.IsZero() && !a.ClaimedUntil.After(now) && c.Acks != nil {
+		if err := c.Acks.Observe(ctx, d.k); err != nil {
+			w.errs = append(w.errs, fmt.Errorf("checker: acknowledgement %s/%s: %w", d.k.Source, d.k.ID, err))
+		}
+		if t, err = c.Tickets.Get(ctx, d.k); err != nil {
+			w.errs = append(w.errs, fmt.Errorf("checker: ticket %s/%s: %w", d.k.Source, d.k.ID, err))
+			return w
+		}
+	}
+	// What is still due now could not be done in this run (a failed
+	// acknowledgement retry): the next run tries again.
+	if at, ok := t.NextSendAt(); ok && at.After(now) && !at.After(end) {
+		w.next = at
+	}
+	return w
+}
+
+func (c *Checker) workers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return 8
+}
+
+// each calls fn(0) … fn(n-1), up to Workers at a time.
+func (c *Checker) each(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, c.workers()) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // heldBreach is a breach kept back for a storm digest.
@@ -253,18 +369,52 @@ func (c *Checker) lease() time.Duration {
 	return time.Minute
 }
 
-// claim takes the ticket's due alerts with a conditional write.
+// claim takes the ticket's due alerts with a conditional write, each claim
+// signed with a token of this call. A write applied whose answer was lost
+// (a dropped connection, a 500 after the write) is then recognised on a
+// re-read — the store's retry after its conditional write failed, or ours
+// after the update failed — and the alerts are sent now rather than after
+// the lease.
 func (c *Checker) claim(ctx context.Context, k store.Key, now time.Time) (sla.Ticket, []sla.Alert, error) {
+	token := strconv.FormatUint(rand.Uint64(), 36)
 	var sent []sla.Alert
 	t, err := c.Tickets.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
+		mine := claimedBy(t, token)
 		next, send, changed := sla.ClaimDue(t, now, c.lease())
-		sent = send
+		sign(&next, send, token)
+		sent = append(mine, send...)
 		return next, changed, nil
 	})
 	if err != nil {
+		if cur, rerr := c.Tickets.Get(ctx, k); rerr == nil {
+			if mine := claimedBy(cur, token); len(mine) > 0 {
+				c.Log.InfoContext(ctx, "claim written though its answer was lost", "ticket", k.Source+"/"+k.ID, "err", err)
+				return cur, mine, nil
+			}
+		}
 		return t, nil, fmt.Errorf("checker: claim %s/%s: %w", k.Source, k.ID, err)
 	}
 	return t, sent, nil
+}
+
+// sign marks the claims of the alerts in send as token's.
+func sign(t *sla.Ticket, send []sla.Alert, token string) {
+	for i, c := range t.Outbox {
+		if slices.ContainsFunc(send, func(a sla.Alert) bool { return a.Key() == c.Key() }) {
+			t.Outbox[i].By = token
+		}
+	}
+}
+
+// claimedBy returns the alerts t holds claimed with token.
+func claimedBy(t sla.Ticket, token string) []sla.Alert {
+	var mine []sla.Alert
+	for _, c := range t.Outbox {
+		if c.By == token {
+			mine = append(mine, c.Alert)
+		}
+	}
+	return mine
 }
 
 // publish sends each alert and records the ones that went.
@@ -280,12 +430,7 @@ func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Tic
 			done = append(done, a.Key())
 			continue
 		}
-		// A publish must end well inside the claim's lease, or another run
-		// would take the claim over and send the alert a second time.
-		pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
-		err := c.Notifier.Notify(pctx, n)
-		cancel()
-		if err != nil {
+		if err := c.notify(ctx, n); err != nil {
 			st.Failed++
 			*errs = append(*errs, fmt.Errorf("checker: publish %s: %w", n.ID, err))
 			c.Log.ErrorContext(ctx, "alert publish failed; retried after its lease", "alert", n.ID, "err", err)
@@ -302,6 +447,32 @@ func (c *Checker) publish(ctx context.Context, st *Stats, k store.Key, t sla.Tic
 	if err := c.recordSent(ctx, k, done); err != nil {
 		*errs = append(*errs, err)
 	}
+}
+
+// notify publishes an alert, and twice more, shortly, if the publisher's
+// own retries gave up (a throttled or failing topic): a failed publish
+// otherwise waits out the claim's lease. It all ends within half the
+// lease, or another run would take the claim over and send the alert a
+// second time.
+func (c *Checker) notify(ctx context.Context, n notify.Alert) error {
+	pctx, cancel := context.WithTimeout(ctx, c.lease()/2)
+	defer cancel()
+	var err error
+	for attempt := range 3 {
+		if attempt > 0 {
+			wait := time.NewTimer(rand.N(100 * time.Millisecond << attempt))
+			select {
+			case <-pctx.Done():
+				wait.Stop()
+				return err
+			case <-wait.C:
+			}
+		}
+		if err = c.Notifier.Notify(pctx, n); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // record adds a run's figures to the metrics.

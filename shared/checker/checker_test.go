@@ -198,7 +198,7 @@ func TestPublishFailureIsRetriedNotLost(t *testing.T) {
 	f := newFixture(t, cfgYAML)
 	f.chk.Lease = 2 * time.Minute
 	f.ingest(t, event.Event{TicketID: "A", ID: "c", Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer})
-	f.rec.fail = 1 // the warning's first publish fails
+	f.rec.fail = 3 // the warning's publish fails three times: the run leaves it
 	if failed := f.runUntil(t, at("09:45")); failed != 1 {
 		t.Errorf("%d failed runs, want the one with the injected failure", failed)
 	}

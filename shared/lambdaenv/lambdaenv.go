@@ -25,10 +25,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/handoff"
@@ -108,7 +106,7 @@ func load(ctx context.Context, function string, getenv func(string) string) (*En
 // (loadParameter); with none, the cold start fails.
 func (e *Env) loadConfig(ctx context.Context) (*policy.Config, error) {
 	if name := e.getenv(EnvConfigParameter); name != "" {
-		return e.loadParameter(ctx, ssm.NewFromConfig(e.aws, func(o *ssm.Options) { o.BaseEndpoint = awsconfig.Endpoint("SSM") }), name)
+		return e.loadParameter(ctx, name)
 	}
 	if path := e.getenv(EnvConfigFile); path != "" {
 		if !filepath.IsAbs(path) {
@@ -133,30 +131,30 @@ type Refusal struct {
 // the last 100).
 const MaxHistory = 50
 
-// ssmAPI is what loadParameter calls.
-type ssmAPI interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-	ssm.GetParameterHistoryAPIClient
-}
-
 // loadParameter reads the parameter's current version and, when it is
 // invalid, refuses it: the refusal is logged (the version and the
 // problems, never the value) and counted (metrics.ConfigRefused), and the
 // newest valid version among the MaxHistory before it runs, so that the
 // functions keep the configuration they ran before the bad write. Their
 // new instances would otherwise all fail to start.
-func (e *Env) loadParameter(ctx context.Context, client ssmAPI, name string) (*policy.Config, error) {
-	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+func (e *Env) loadParameter(ctx context.Context, name string) (*policy.Config, error) {
+	var out struct {
+		Parameter ssmParameter
+	}
+	err := e.call(ctx, "SSM", "ssm", "AmazonSSM.GetParameter", map[string]any{"Name": name, "WithDecryption": true}, &out)
+	if err == nil && out.Parameter.Value == nil {
+		err = errNoValue
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lambdaenv: config parameter %s: %w", name, err)
 	}
 	cur := out.Parameter.Version
-	cfg, perr := policy.Parse([]byte(aws.ToString(out.Parameter.Value)))
+	cfg, perr := policy.Parse([]byte(*out.Parameter.Value))
 	if perr == nil {
 		return cfg, nil
 	}
 	refused := fmt.Errorf("lambdaenv: config parameter %s version %d: %w", name, cur, perr)
-	cfg, running, err := earlierValid(ctx, client, name, cur)
+	cfg, running, err := e.earlierValid(ctx, name, cur)
 	if err != nil {
 		return nil, errors.Join(refused, err)
 	}
@@ -168,32 +166,45 @@ func (e *Env) loadParameter(ctx context.Context, client ssmAPI, name string) (*p
 	return cfg, nil
 }
 
+// ssmParameter is a parameter version as GetParameter and
+// GetParameterHistory answer it.
+type ssmParameter struct {
+	Value   *string
+	Version int64
+}
+
 // earlierValid returns the newest version before cur, among the MaxHistory
 // before it, that parses. SSM does not promise the history's order, so it
 // is read whole (at most 100 versions: two pages) and sorted.
-func earlierValid(ctx context.Context, client ssm.GetParameterHistoryAPIClient, name string, cur int64) (*policy.Config, int64, error) {
-	type version struct {
-		n     int64
-		value string
-	}
-	var vs []version
-	p := ssm.NewGetParameterHistoryPaginator(client, &ssm.GetParameterHistoryInput{Name: aws.String(name), WithDecryption: aws.Bool(true), MaxResults: aws.Int32(50)})
-	for pages := 0; p.HasMorePages() && pages < 4; pages++ {
-		out, err := p.NextPage(ctx)
-		if err != nil {
+func (e *Env) earlierValid(ctx context.Context, name string, cur int64) (*policy.Config, int64, error) {
+	var vs []ssmParameter
+	token := ""
+	for pages := 0; pages < 4; pages++ {
+		in := map[string]any{"Name": name, "WithDecryption": true, "MaxResults": 50}
+		if token != "" {
+			in["NextToken"] = token
+		}
+		var out struct {
+			Parameters []ssmParameter
+			NextToken  string
+		}
+		if err := e.call(ctx, "SSM", "ssm", "AmazonSSM.GetParameterHistory", in, &out); err != nil {
 			return nil, 0, fmt.Errorf("lambdaenv: config parameter %s: earlier versions: %w", name, err)
 		}
 		for _, h := range out.Parameters {
 			// A version written since GetParameter is not earlier.
-			if h.Version < cur {
-				vs = append(vs, version{h.Version, aws.ToString(h.Value)})
+			if h.Version < cur && h.Value != nil {
+				vs = append(vs, h)
 			}
 		}
+		if token = out.NextToken; token == "" {
+			break
+		}
 	}
-	slices.SortFunc(vs, func(a, b version) int { return cmp.Compare(b.n, a.n) })
+	slices.SortFunc(vs, func(a, b ssmParameter) int { return cmp.Compare(b.Version, a.Version) })
 	for _, v := range vs[:min(len(vs), MaxHistory)] {
-		if cfg, err := policy.Parse([]byte(v.value)); err == nil {
-			return cfg, v.n, nil
+		if cfg, err := policy.Parse([]byte(*v.Value)); err == nil {
+			return cfg, v.Version, nil
 		}
 	}
 	return nil, 0, fmt.Errorf("lambdaenv: config parameter %s: no valid version among the %d before %d: nothing to run", name, min(len(vs), MaxHistory), cur)
@@ -228,12 +239,16 @@ func (e *Env) loadSecrets(ctx context.Context) (map[string]string, error) {
 		}
 		return m, nil
 	}
-	out, err := secretsmanager.NewFromConfig(e.aws, func(o *secretsmanager.Options) { o.BaseEndpoint = awsconfig.Endpoint("SECRETS_MANAGER") }).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+	var out struct{ SecretString *string }
+	err := e.call(ctx, "SECRETS_MANAGER", "secretsmanager", "secretsmanager.GetSecretValue", map[string]string{"SecretId": arn}, &out)
+	if err == nil && out.SecretString == nil {
+		err = errNoValue // a binary secret: slawatch's is a JSON object
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lambdaenv: secrets %s: %w", arn, err)
 	}
 	var m map[string]string
-	if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &m); err != nil {
+	if err := json.Unmarshal([]byte(*out.SecretString), &m); err != nil {
 		// The value is not quoted: it may be a secret pasted in the wrong place.
 		return nil, fmt.Errorf("lambdaenv: secrets %s: want a JSON object of names to strings", arn)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/slawatch/slawatch/shared/lambdaenv/lambdaenvtest"
 	"github.com/slawatch/slawatch/shared/metrics"
@@ -163,9 +162,8 @@ func TestLoadParameterRefusesInvalidVersion(t *testing.T) {
 				fake.Put(name, v)
 			}
 			var logs, emf bytes.Buffer
-			e := &Env{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: metrics.NewRecorder(&emf, Namespace, map[string]string{"Function": "checker"}, nil)}
-			client := ssm.New(ssm.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(fake.URL)})
-			cfg, err := e.loadParameter(context.Background(), client, name)
+			e := &Env{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: metrics.NewRecorder(&emf, Namespace, map[string]string{"Function": "checker"}, nil), aws: fakeAWS(t, fake.URL)}
+			cfg, err := e.loadParameter(context.Background(), name)
 			if got := fake.Calls("GetParameterHistory"); got != tt.pages {
 				t.Errorf("%d GetParameterHistory calls, want %d", got, tt.pages)
 			}
@@ -225,9 +223,8 @@ func TestLoadParameterValidCurrent(t *testing.T) {
 	fake := lambdaenvtest.New(t, nil, map[string]string{name: "policies: ["})
 	fake.Put(name, configYAML)
 	var logs, emf bytes.Buffer
-	e := &Env{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: metrics.NewRecorder(&emf, Namespace, nil, nil)}
-	client := ssm.New(ssm.Options{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(fake.URL)})
-	cfg, err := e.loadParameter(context.Background(), client, name)
+	e := &Env{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: metrics.NewRecorder(&emf, Namespace, nil, nil), aws: fakeAWS(t, fake.URL)}
+	cfg, err := e.loadParameter(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,4 +237,10 @@ func TestLoadParameterValidCurrent(t *testing.T) {
 	if err := e.Metrics.Flush(); err != nil || emf.Len() != 0 {
 		t.Errorf("metrics %q, %v: nothing refused", emf.String(), err)
 	}
+}
+
+// fakeAWS points the configuration's SSM requests at the fake.
+func fakeAWS(t *testing.T, url string) aws.Config {
+	t.Setenv("AWS_ENDPOINT_URL_SSM", url)
+	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 }

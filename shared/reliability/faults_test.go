@@ -17,6 +17,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,7 @@ var (
 	faultSpread  = flag.Duration("faults.spread", 0, "fault run: how long ticket creations are spread over (default 100ms a ticket)")
 	faultChecks  = flag.Int("faults.checkers", 2, "fault run: checker loops running side by side")
 	faultLog     = flag.Bool("faults.log", false, "fault run: print every error slawatch logs")
+	faultWorkers = flag.Int("faults.workers", 0, "fault run: tickets each checker works on at once (0: checker.Checker's default)")
 )
 
 const (
@@ -175,7 +177,7 @@ func TestFaults(t *testing.T) {
 	var loops sync.WaitGroup
 	for range *faultChecks { // overlapping checkers, as overlapping Lambda runs would be
 		chk := &checker.Checker{Config: cfg, Tickets: tickets, Notifier: alerts, Clock: checker.RealClock{}, Log: log,
-			Horizon: time.Second, Lease: alertLease, Acks: promises,
+			Horizon: time.Second, Lease: alertLease, Acks: promises, Workers: *faultWorkers,
 			History: &intake.Recorder{Policies: cfg, Tickets: tickets, History: tickets}}
 		loops.Add(1)
 		go func() { defer loops.Done(); chk.Loop(loopCtx) }()
@@ -242,6 +244,36 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// checkerLags is, for each breach whose clock's start the helpdesks
+// delivered (its event's first 2xx), the time from its deadline or that
+// delivery, whichever was later, to the breach's publication: what of a
+// breach's lateness is the checker's, not the webhooks'. n counts the
+// breaches looked at.
+func (r *report) checkerLags() (own []time.Duration, n int) {
+	for _, d := range r.firstBreaches {
+		n++
+		// desk/<ticket>/<metric>/<cycle>/sla.breach/0; the clock started
+		// target before the breach's instant (the policy is 24/7).
+		parts := strings.Split(d.ID, "/")
+		if len(parts) < 2 {
+			continue
+		}
+		known, ok := r.sent.stored[storedKey(parts[1], d.At.Add(-target))]
+		if !ok {
+			continue
+		}
+		own = append(own, d.SentAt.Sub(later(d.At, known)))
+	}
+	return own, n
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // scaledRetryer is the SDK's standard retryer (3 attempts, retry quota)
 // with its back-off scaled to the run's compressed time: the run plays
 // hour-long SLA targets in seconds, so the SDK's back-off of up to 20 s
@@ -285,6 +317,7 @@ type inbox struct {
 	count map[string]int
 	kinds map[string]string
 	lags  []time.Duration // first delivery of each breach: sent_at − at
+	first []doc           // first delivery of each breach
 	bad   []string
 }
 
@@ -328,6 +361,7 @@ func (b *inbox) poll(ctx context.Context, wait int32) (int, error) {
 			b.kinds[d.ID] = d.Kind
 			if d.Kind == sla.Breach && b.count[d.ID] == 1 {
 				b.lags = append(b.lags, d.SentAt.Sub(d.At))
+				b.first = append(b.first, d)
 			}
 		}
 		del = append(del, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle})
@@ -413,6 +447,11 @@ type delivery struct {
 	at   time.Time
 	body []byte
 	note string // "", "duplicate", "out of order"
+	// The event's ticket and time: when it was first stored tells a
+	// breach late because its clock's start reached slawatch late from
+	// one the checker sent late.
+	ticket   string
+	occurred time.Time
 }
 
 // scenario writes n tickets' stories, created over spread from start, and
@@ -486,9 +525,10 @@ func scenario(seed uint64, n int, start time.Time, spread time.Duration) ([]*tic
 			if j > 0 && j+1 < len(p.events) && rng.IntN(10) == 0 {
 				at, note = p.events[j+1].OccurredAt.Add(between(200*time.Millisecond, time.Second)), "out of order"
 			}
-			out = append(out, delivery{at: at, body: body, note: note})
+			out = append(out, delivery{at: at, body: body, note: note, ticket: e.TicketID, occurred: e.OccurredAt})
 			if rng.IntN(10) == 0 {
-				out = append(out, delivery{at: at.Add(between(100*time.Millisecond, 3*time.Second)), body: body, note: "duplicate"})
+				out = append(out, delivery{at: at.Add(between(100*time.Millisecond, 3*time.Second)), body: body, note: "duplicate",
+					ticket: e.TicketID, occurred: e.OccurredAt})
 			}
 		}
 		plans = append(plans, p)
@@ -504,14 +544,19 @@ type sendStats struct {
 	failed                            int64
 	statuses                          map[int]int // of failed attempts; 0: connection error
 	lastErrs                          []string
-	latency                           []time.Duration // of every attempt
+	latency                           []time.Duration      // of every attempt
+	stored                            map[string]time.Time // by storedKey: the first 2xx of an event
+}
+
+func storedKey(ticket string, occurred time.Time) string {
+	return ticket + "@" + strconv.FormatInt(occurred.UnixMilli(), 10)
 }
 
 // send delivers the webhooks at their times with senders concurrent
 // senders. Like a helpdesk, a sender retries a delivery with backoff until
 // it gets a 2xx, up to maxAttempts.
 func send(ctx context.Context, url string, ds []delivery, senders int) sendStats {
-	st := sendStats{deliveries: len(ds), statuses: map[int]int{}}
+	st := sendStats{deliveries: len(ds), statuses: map[int]int{}, stored: map[string]time.Time{}}
 	for _, d := range ds {
 		switch d.note {
 		case "duplicate":
@@ -539,6 +584,11 @@ func send(ctx context.Context, url string, ds []delivery, senders int) sendStats
 					st.latency = append(st.latency, time.Since(t0))
 					mu.Unlock()
 					if err == nil && status/100 == 2 {
+						mu.Lock()
+						if k := storedKey(d.ticket, d.occurred); st.stored[k].IsZero() {
+							st.stored[k] = time.Now()
+						}
+						mu.Unlock()
 						break
 					}
 					mu.Lock()
@@ -672,6 +722,7 @@ type report struct {
 	alertsMust, alertsMissing, lostLate, lostRecorded         int
 	alertsDelivered, alertDups, alertsExtra, predicted        int
 	lags                                                      []time.Duration
+	firstBreaches                                             []doc
 	acksWanted, acksDelivered, acksSkipped, acksLost, ackDups int
 	historyWant, historyLost, historyDouble                   int64
 	oncall                                                    []toolReport
@@ -762,6 +813,7 @@ func verify(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.
 	defer alerts.mu.Unlock()
 	r.alertsMust = len(must)
 	r.lags = slices.Clone(alerts.lags)
+	r.firstBreaches = slices.Clone(alerts.first)
 	for id := range must {
 		if alerts.count[id] > 0 {
 			continue
@@ -956,6 +1008,10 @@ func (r *report) String() string {
 	w("           %d alert ids delivered, %d duplicate deliveries, %d not required (e.g. a breach before a late webhook), %d predicted breaches",
 		r.alertsDelivered, r.alertDups, r.alertsExtra, r.predicted)
 	w("           breach sent after its deadline: p50 %s, p99 %s, max %s", pct(r.lags, 50), pct(r.lags, 99), pct(r.lags, 100))
+	if own, n := r.checkerLags(); n > 0 {
+		w("           … after its deadline or its clock's start reaching slawatch, if later (the checker's part; %d of %d): p50 %s, p99 %s, max %s",
+			len(own), n, pct(own, 50), pct(own, 99), pct(own, 100))
+	}
 	w("acks:      %d customer tickets, %d acknowledged, %d skipped (answered first), %d lost, %d duplicate deliveries",
 		r.acksWanted, r.acksDelivered, r.acksSkipped, r.acksLost, r.ackDups)
 	w("history:   %d ended clocks in the model, %d lost, %d counted twice (or in the wrong group or outcome)", r.historyWant, r.historyLost, r.historyDouble)

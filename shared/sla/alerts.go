@@ -116,6 +116,10 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 type Claim struct {
 	Alert
 	Until time.Time `json:"until"`
+	// By is the claimant's token: a claim whose write was applied but
+	// whose answer was lost (a dropped connection) is recognised by its
+	// claimant on a re-read, instead of being waited out to its lease's end.
+	By string `json:"by,omitempty"`
 }
 
 // NextAlertAt returns when the ticket next needs the checker: NextSendAt,

@@ -1,7 +1,8 @@
 // Package lambdaenvtest serves the AWS calls a cold start makes that no
 // local emulator here offers — Secrets Manager's GetSecretValue, SSM's
-// GetParameter and GetParameterHistory — over their real wire protocol (JSON 1.1 with X-Amz-Target),
-// so that the SDK clients in lambdaenv run unchanged against it. Point them
+// GetParameter and GetParameterHistory — over their real wire protocol
+// (JSON 1.1 with X-Amz-Target), so that lambdaenv's requests run unchanged
+// against it. Point them
 // at it with AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_SSM.
 package lambdaenvtest
 
