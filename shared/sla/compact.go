@@ -203,20 +203,45 @@ func compact(p Policies, t Ticket, events []event.Event, lim limits) Ticket {
 	if old == nil {
 		old = &Checkpoint{}
 	}
-	last := events[cut-1]
-	cp := &Checkpoint{At: last.OccurredAt, Kind: last.Kind, ID: last.ID, Events: old.Events + cut}
-	state := r.t
+	cp := foldInto(&t, old, r.t, &r, events[:cut], lim.seen)
+	state := cp.State
+
+	// Alert keys and acknowledgements of next-reply cycles that ended
+	// before the watermark and are no late cycle: no plan reads them again.
+	gone := func(key string) bool {
+		metric, rest, _ := strings.Cut(key, "/")
+		c, _, _ := strings.Cut(rest, "/")
+		cycle, err := strconv.Atoi(c)
+		if metric != NextReply || err != nil || state.NextReply == nil || cycle >= state.NextReply.Cycle {
+			return false
+		}
+		return !slices.ContainsFunc(state.LateCycles, func(m Metric) bool { return m.Cycle == cycle })
+	}
+	t.Fired = pruned(t.Fired, gone)
+	t.OnCall = pruned(t.OnCall, gone)
+
+	t.Checkpoint, t.Events = cp, slices.Clone(events[cut:])
+	return t
+}
+
+// foldInto returns the checkpoint after folded, the events a replay r from
+// old has just applied, with state the ticket's state after them: what the
+// replay needs to go on, the history records still needed (a record not
+// yet recorded is kept until it is, where history is recorded; the first
+// response's always, for the promise measured against it), and the hashes
+// of the last seen folded ids. The marks of the records it drops are
+// removed from t.
+func foldInto(t *Ticket, old *Checkpoint, state Ticket, r *replay, folded []event.Event, seen int) *Checkpoint {
+	last := folded[len(folded)-1]
+	cp := &Checkpoint{At: last.OccurredAt, Kind: last.Kind, ID: last.ID, Events: old.Events + len(folded)}
 	state.Events, state.Pending, state.Outbox, state.Fired, state.OnCall = nil, nil, nil, nil, nil
-	state.Ack, state.Recorded, state.RecordAt, state.Checkpoint = nil, nil, nil, nil
-	state.LateCycles = slices.DeleteFunc(state.LateCycles, func(m Metric) bool { return spent(&t, m.Cycle) })
+	state.Ack, state.Recorded, state.RecordAt, state.Checkpoint, state.ConfigVersion = nil, nil, nil, nil, ""
+	state.LateCycles = slices.DeleteFunc(state.LateCycles, func(m Metric) bool { return spent(t, m.Cycle) })
 	if len(state.LateCycles) == 0 {
 		state.LateCycles = nil
 	}
 	cp.State = state
 
-	// History: where history is recorded (the ticket has marks or owes
-	// records), a record not yet recorded is kept until it is; the first
-	// response's always, for the promise measured against it.
 	recording := t.Recorded != nil || t.RecordAt != nil
 	var dropped []string
 	for _, rec := range append(r.before(old.Records), r.ended...) {
@@ -233,31 +258,15 @@ func compact(p Policies, t Ticket, events []event.Event, lim limits) Ticket {
 		}
 	}
 
-	// Alert keys and acknowledgements of next-reply cycles that ended
-	// before the watermark and are no late cycle: no plan reads them again.
-	gone := func(key string) bool {
-		metric, rest, _ := strings.Cut(key, "/")
-		c, _, _ := strings.Cut(rest, "/")
-		cycle, err := strconv.Atoi(c)
-		if metric != NextReply || err != nil || state.NextReply == nil || cycle >= state.NextReply.Cycle {
-			return false
-		}
-		return !slices.ContainsFunc(state.LateCycles, func(m Metric) bool { return m.Cycle == cycle })
+	hashes := slices.Clone(old.Seen)
+	for _, e := range folded {
+		hashes = binary.BigEndian.AppendUint64(hashes, idHash(e.ID))
 	}
-	t.Fired = pruned(t.Fired, gone)
-	t.OnCall = pruned(t.OnCall, gone)
-
-	seen := slices.Clone(old.Seen)
-	for _, e := range events[:cut] {
-		seen = binary.BigEndian.AppendUint64(seen, idHash(e.ID))
+	if n := len(hashes) - 8*seen; n > 0 {
+		hashes = hashes[n:]
 	}
-	if n := len(seen) - 8*lim.seen; n > 0 {
-		seen = seen[n:]
-	}
-	cp.Seen = seen
-
-	t.Checkpoint, t.Events = cp, slices.Clone(events[cut:])
-	return t
+	cp.Seen = hashes
+	return cp
 }
 
 // spent reports whether t's next-reply cycle, answered late, has sent its

@@ -1,7 +1,6 @@
 package sla
 
 import (
-	"encoding/binary"
 	"maps"
 	"reflect"
 	"slices"
@@ -202,41 +201,7 @@ func fold(p Policies, t Ticket) Ticket {
 	if old == nil {
 		old = &Checkpoint{}
 	}
-	last := t.Events[len(t.Events)-1]
-	cp := &Checkpoint{At: last.OccurredAt, Kind: last.Kind, ID: last.ID, Events: old.Events + len(t.Events)}
-	state := t.cloneState()
-	state.Events, state.Pending, state.Outbox, state.Fired, state.OnCall = nil, nil, nil, nil, nil
-	state.Ack, state.Recorded, state.RecordAt, state.Checkpoint, state.ConfigVersion = nil, nil, nil, nil, ""
-	state.LateCycles = slices.DeleteFunc(state.LateCycles, func(m Metric) bool { return spent(&t, m.Cycle) })
-	if len(state.LateCycles) == 0 {
-		state.LateCycles = nil
-	}
-	cp.State = state
-
-	recording := t.Recorded != nil || t.RecordAt != nil
-	var dropped []string
-	for _, rec := range append(r.before(old.Records), r.ended...) {
-		if rec.Metric == FirstResponse || (recording && t.Recorded[rec.ID()] != Digest(rec)) {
-			cp.Records = append(cp.Records, rec)
-		} else {
-			dropped = append(dropped, rec.ID())
-		}
-	}
-	if len(dropped) > 0 && t.Recorded != nil {
-		t.Recorded = maps.Clone(t.Recorded)
-		for _, id := range dropped {
-			delete(t.Recorded, id)
-		}
-	}
-
-	seen := slices.Clone(old.Seen)
-	for _, e := range t.Events {
-		seen = binary.BigEndian.AppendUint64(seen, idHash(e.ID))
-	}
-	if n := len(seen) - 8*defaultLimits.seen; n > 0 {
-		seen = seen[n:]
-	}
-	cp.Seen = seen
+	cp := foldInto(&t, old, t.cloneState(), &r, t.Events, defaultLimits.seen)
 	t.Checkpoint, t.Events = cp, nil
 	return t
 }
