@@ -15,7 +15,7 @@ import (
 // heartbeats checks every source that expects traffic and publishes what
 // changed: silent, back, rejected (package heartbeat). Each event is
 // claimed in the store before it is published, so racing checkers send it
-// once; a failed publish is logged.
+// once; a failed publish releases the claim, so the next run sends again.
 func (c *Checker) heartbeats(ctx context.Context, st *Stats, now time.Time, errs *[]error) {
 	if c.Traffic == nil {
 		return
@@ -25,11 +25,12 @@ func (c *Checker) heartbeats(ctx context.Context, st *Stats, now time.Time, errs
 		if src.ExpectTraffic == nil {
 			continue
 		}
-		events, err := heartbeat.Check(ctx, c.Traffic, src, now)
+		events, release, err := heartbeat.Claim(ctx, c.Traffic, src, now)
 		if err != nil {
 			*errs = append(*errs, fmt.Errorf("checker: heartbeat: %w", err))
 			continue
 		}
+		failed := false
 		for _, e := range events {
 			a := notify.Alert{ID: "source/" + e.Source + "/" + e.Kind + "/" + strconv.FormatInt(e.At.UnixMilli(), 10),
 				Kind: e.Kind, Severity: e.Severity(), Source: e.Source, At: e.At, SentAt: now, Ends: e.Ends}
@@ -38,12 +39,19 @@ func (c *Checker) heartbeats(ctx context.Context, st *Stats, now time.Time, errs
 			cancel()
 			if err != nil {
 				st.Failed++
+				failed = true
 				*errs = append(*errs, fmt.Errorf("checker: publish %s: %w", a.ID, err))
-				c.Log.ErrorContext(ctx, "heartbeat alert lost", "alert", a.ID, "err", err)
+				c.Log.ErrorContext(ctx, "heartbeat alert not sent; retried next run", "alert", a.ID, "err", err)
 				continue
 			}
 			st.Sent++
 			c.Log.InfoContext(ctx, "heartbeat alert sent", "alert", a.ID, "kind", a.Kind)
+		}
+		if failed {
+			if err := release(ctx); err != nil {
+				*errs = append(*errs, fmt.Errorf("checker: %w", err))
+				c.Log.ErrorContext(ctx, "heartbeat alert lost: its claim could not be released", "source", name, "err", err)
+			}
 		}
 	}
 }

@@ -39,3 +39,28 @@ policies:
 		t.Errorf("after a request: %+v", got)
 	}
 }
+
+// A silent alert whose publish fails is not lost: the claim is released,
+// and a later run sends it, once.
+func TestHeartbeatPublishFailureRetried(t *testing.T) {
+	f := newFixture(t, `
+sources:
+  s: {provider: generic, expect_traffic: {within: 1h}}
+policies:
+  - name: chat
+    first_response: {within: 1h}
+`)
+	f.chk.Traffic = f.tickets.(*store.Memory)
+	f.runUntil(t, at("09:59"))
+	f.rec.take()
+	f.rec.fail = 3 // three runs in a row
+	f.runUntil(t, at("10:00"))
+	if got := f.rec.take(); len(got) != 0 {
+		t.Fatalf("published while failing: %v", summary(got))
+	}
+	f.runUntil(t, at("10:10"))
+	got := f.rec.take()
+	if len(got) != 1 || got[0].Kind != notify.KindSourceSilent || !got[0].At.Equal(at("10:00")) {
+		t.Fatalf("after the failure: %+v, want the silent alert once", got)
+	}
+}

@@ -131,26 +131,45 @@ func Evaluate(exp policy.ExpectTraffic, st store.SourceTraffic, now time.Time) (
 // looks again). A source without expect_traffic is not checked.
 //
 // The state is stored before the alerts are sent, so that two checkers
-// never both send: an alert whose sending then fails is not sent again
-// by a later check.
+// never both send. A caller that then fails to send them uses Claim's
+// release instead, so that they are not lost.
 func Check(ctx context.Context, t store.Traffic, src policy.Source, now time.Time) ([]Event, error) {
+	events, _, err := Claim(ctx, t, src, now)
+	return events, err
+}
+
+// Claim is Check with release, which puts the source's alert state back
+// as it was read, for a caller that could not send the alerts: the next
+// check wins them again and sends them all (any one already sent goes
+// again under the same alert id, which subscribers and the on-call tools
+// de-duplicate). release does nothing when a request was accepted since:
+// the state has moved on, and the next check judges it afresh.
+func Claim(ctx context.Context, t store.Traffic, src policy.Source, now time.Time) (events []Event, release func(context.Context) error, err error) {
 	if src.ExpectTraffic == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	st, err := t.Watch(ctx, src.Name, now)
 	if err != nil {
-		return nil, fmt.Errorf("heartbeat: %s: %w", src.Name, err)
+		return nil, nil, fmt.Errorf("heartbeat: %s: %w", src.Name, err)
 	}
 	events, next := Evaluate(*src.ExpectTraffic, st, now)
 	if len(events) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	won, err := t.SwapAlerts(ctx, st, next)
 	if err != nil {
-		return nil, fmt.Errorf("heartbeat: %s: %w", src.Name, err)
+		return nil, nil, fmt.Errorf("heartbeat: %s: %w", src.Name, err)
 	}
 	if !won {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return events, nil
+	release = func(ctx context.Context) error {
+		after := st
+		after.Alerts = next
+		if _, err := t.SwapAlerts(ctx, after, st.Alerts); err != nil {
+			return fmt.Errorf("heartbeat: %s: release: %w", src.Name, err)
+		}
+		return nil
+	}
+	return events, release, nil
 }
