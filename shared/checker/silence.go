@@ -55,8 +55,8 @@ func (c *Checker) hold(ctx context.Context, ss []silence.Silence, n notify.Alert
 // endOfSilence sends, for each silence that ended within DigestWindow,
 // one digest of the breaches it held whose clocks are still overdue and
 // unanswered: what still matters. The digest is claimed before it is
-// published, so two checkers never both send it (a failed publish loses
-// it; it is logged).
+// published, so two checkers never both send it; a failed publish releases
+// the claim, and a later run within the window sends it.
 func (c *Checker) endOfSilence(ctx context.Context, st *Stats, ss []silence.Silence, now time.Time, errs *[]error) {
 	for _, s := range ss {
 		if !s.Ended(now) || now.Sub(s.Ends) > DigestWindow {
@@ -90,7 +90,12 @@ func (c *Checker) endOfSilence(ctx context.Context, st *Stats, ss []silence.Sile
 		if err != nil {
 			st.Failed++
 			*errs = append(*errs, fmt.Errorf("checker: end-of-silence digest %s: %w", s.ID, err))
-			c.Log.ErrorContext(ctx, "end-of-silence digest lost", "silence", s.ID, "err", err)
+			if rerr := c.Silences.ReleaseDigest(ctx, s.ID); rerr != nil {
+				*errs = append(*errs, fmt.Errorf("checker: %w", rerr))
+				c.Log.ErrorContext(ctx, "end-of-silence digest lost: its claim could not be released", "silence", s.ID, "err", err, "release_err", rerr)
+			} else {
+				c.Log.ErrorContext(ctx, "end-of-silence digest not sent; retried next run", "silence", s.ID, "err", err)
+			}
 			continue
 		}
 		st.Sent++

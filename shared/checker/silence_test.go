@@ -105,3 +105,37 @@ func TestSilenceHoldsAStorm(t *testing.T) {
 		t.Errorf("the silence held %d alerts, want the 8 breaches and more", total)
 	}
 }
+
+// An end-of-silence digest whose publish fails is released and sent by a
+// later run, once.
+func TestSilenceDigestRetried(t *testing.T) {
+	f := newFixture(t, cfgYAML+"alerts: {storm_threshold: 5}\n")
+	mem := f.tickets.(*store.Memory)
+	f.chk.Silences = mem
+	s, err := silence.New(map[string]string{"team": "frontline"}, at("09:50"), at("10:05"), "outage", "ops", t0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.PutSilence(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		f.ingest(t, event.Event{TicketID: fmt.Sprint(i), ID: fmt.Sprint(i), Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer})
+	}
+	f.clock.Set(at("09:59:30"))
+	f.runUntil(t, at("10:04:30"))
+	if got := f.rec.take(); len(got) != 0 {
+		t.Fatalf("published during the silence: %v", summary(got))
+	}
+	f.rec.fail = 1 // the digest's first publish
+	f.runUntil(t, at("10:12"))
+	var digests []notify.Alert
+	for _, a := range f.rec.take() {
+		if a.Kind == notify.KindBreachDigest {
+			digests = append(digests, a)
+		}
+	}
+	if len(digests) != 1 || digests[0].ID != "silence/"+s.ID+"/digest" || len(digests[0].Tickets) != 8 {
+		t.Fatalf("digests %+v: want the silence's once, listing the 8 tickets", digests)
+	}
+}

@@ -36,6 +36,9 @@ type Silences interface {
 	// true for exactly one caller, however many race, so one digest is
 	// sent.
 	MarkDigestSent(ctx context.Context, silenceID string) (first bool, err error)
+	// ReleaseDigest undoes MarkDigestSent for a caller whose publish
+	// failed, so that the next claim wins and sends the digest.
+	ReleaseDigest(ctx context.Context, silenceID string) error
 }
 
 // MaxHeldAlerts bounds the alert ids kept per silence: a digest lists no

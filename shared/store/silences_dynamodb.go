@@ -326,6 +326,22 @@ func (d *DynamoDB) MarkDigestSent(ctx context.Context, silenceID string) (bool, 
 // the store's client offers no UpdateItem, and a transaction returns the
 // item when its condition fails (failed, with the item: nil when there is
 // none). Conflicts with other transactions are retried.
+// ReleaseDigest removes digest_sent, on condition that the silence exists.
+func (d *DynamoDB) ReleaseDigest(ctx context.Context, silenceID string) error {
+	if !silence.ValidID(silenceID) {
+		return fmt.Errorf("store: silence %q: %w", silenceID, ErrSilenceNotFound)
+	}
+	up := expression.Remove(expression.Name(attrDigestSent))
+	_, failed, err := d.updateOne(ctx, silencePK, silenceID, up, expression.AttributeExists(expression.Name(attrPK)))
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: release digest of silence %s: %w", silenceID, err)
+	case failed:
+		return fmt.Errorf("store: silence %s: %w", silenceID, ErrSilenceNotFound)
+	}
+	return nil
+}
+
 func (d *DynamoDB) updateOne(ctx context.Context, pk, sk string, up expression.UpdateBuilder, cond expression.ConditionBuilder) (map[string]types.AttributeValue, bool, error) {
 	expr, err := expression.NewBuilder().WithUpdate(up).WithCondition(cond).Build()
 	if err != nil {

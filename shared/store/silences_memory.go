@@ -117,6 +117,17 @@ func (m *Memory) MarkDigestSent(_ context.Context, silenceID string) (bool, erro
 	return first, nil
 }
 
+func (m *Memory) ReleaseDigest(_ context.Context, silenceID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms, err := m.silence(silenceID)
+	if err != nil {
+		return err
+	}
+	ms.digestSent = false
+	return nil
+}
+
 // cloneSilence copies what a caller could change in place: the matchers
 // and the expiry.
 func cloneSilence(s silence.Silence) silence.Silence {

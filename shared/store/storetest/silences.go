@@ -326,6 +326,16 @@ func silencesDigest(t *testing.T, st store.Silences) {
 	if first, err := st.MarkDigestSent(ctx, s.ID); err != nil || first {
 		t.Errorf("claim after the race: %v, %v; want false", first, err)
 	}
+	// A claim released (its publish failed) is won again, once.
+	if err := st.ReleaseDigest(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if first, err := st.MarkDigestSent(ctx, s.ID); err != nil || !first {
+		t.Errorf("claim after the release: %v, %v; want true", first, err)
+	}
+	if first, err := st.MarkDigestSent(ctx, s.ID); err != nil || first {
+		t.Errorf("second claim after the release: %v, %v; want false", first, err)
+	}
 	// Claiming the digest leaves the silence and its counters alone.
 	if _, err := st.HoldAlert(ctx, s.ID, "a", T0); err != nil {
 		t.Fatal(err)
