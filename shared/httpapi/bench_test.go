@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,11 +50,15 @@ func BenchmarkIngest(b *testing.B) {
 	fresh()
 	bodies, sigs := benchInputs(b.N)
 	b.ReportAllocs()
+	var cpu cpuClock
 	b.ResetTimer()
+	cpu.start()
 	for i := range b.N {
 		if i%1000 == 999 {
 			b.StopTimer()
+			cpu.stop()
 			fresh()
+			cpu.start()
 			b.StartTimer()
 		}
 		req, _ := http.NewRequest(http.MethodPost, "/webhooks/generic", strings.NewReader(bodies[i]))
@@ -65,12 +70,16 @@ func BenchmarkIngest(b *testing.B) {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	}
+	cpu.stop()
+	cpu.report(b)
 }
 
 func BenchmarkIngestFloor(b *testing.B) {
 	bodies, sigs := benchInputs(b.N)
 	b.ReportAllocs()
+	var cpu cpuClock
 	b.ResetTimer()
+	cpu.start()
 	for i := range b.N {
 		body := []byte(bodies[i])
 		mac := hmac.New(sha256.New, []byte(secret))
@@ -84,6 +93,30 @@ func BenchmarkIngestFloor(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop()
+	cpu.report(b)
+}
+
+// cpuClock adds up the process's CPU time (user and system, every thread:
+// the garbage collector's work included) while a benchmark's timer runs,
+// reported as cpu-ns/op beside ns/op. On a machine shared with other work,
+// wall time also counts the time the benchmark waited for a core; CPU time
+// does not, so the ratio of two benchmarks is steadier in cpu-ns/op.
+type cpuClock struct{ from, total time.Duration }
+
+func (c *cpuClock) start() { c.from = processCPU() }
+func (c *cpuClock) stop()  { c.total += processCPU() - c.from }
+
+func (c *cpuClock) report(b *testing.B) {
+	b.ReportMetric(float64(c.total.Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchInputs(n int) (bodies, sigs []string) {

@@ -11,164 +11,174 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // DecodeJSON decodes one JSON value from body into v. Errors are
 // *ParseErrors naming the field where the decoder can tell. strict refuses
 // unknown fields; vendor payloads are decoded leniently, since vendors add
-// fields. Duplicate keys are refused either way (see duplicateKey).
+// fields. Duplicate keys are refused either way.
+//
+// The body is read once, by encoding/json/v2's decoder (the module
+// github.com/go-json-experiment/json, which needs no GOEXPERIMENT), with
+// the semantics slawatch had with encoding/json: keys match fields in any
+// letter case (strings.EqualFold), invalid UTF-8 in strings becomes
+// U+FFFD, trailing data is refused. Duplicate keys matter because a value
+// injected after the real one (a helpdesk placeholder rendered unescaped
+// into a JSON body) would otherwise silently win; the decoder refuses two
+// equal keys in any object, and two keys of a struct's object that name
+// the same field in different letter case. Keys that differ only in case
+// and name no field are left alone: neither value is used.
 func DecodeJSON(body []byte, v any, strict bool) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
+	opts := lenientJSON
 	if strict {
-		dec.DisallowUnknownFields()
+		opts = strictJSON
 	}
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		switch {
-		case errors.Is(err, io.EOF):
-			return &ParseError{Err: errors.New("empty body")}
-		case errors.As(err, &typeErr):
-			field := typeErr.Field
-			if field == "" {
-				field = "(body)"
-			}
-			return &ParseError{Field: field, Err: fmt.Errorf("want %s, got JSON %s", typeErr.Type, typeErr.Value)}
-		case errors.As(err, &syntaxErr):
-			return &ParseError{Err: fmt.Errorf("malformed JSON at byte %d: %v", syntaxErr.Offset, err)}
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return &ParseError{Field: f, Err: errors.New("unknown field")}
-		}
-		return &ParseError{Err: fmt.Errorf("malformed JSON: %v", err)}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return &ParseError{Err: errors.New("malformed JSON: trailing data after the value")}
-	}
-	if path, ok := duplicateKey(body); ok {
-		return &ParseError{Field: path, Err: errors.New("duplicate key (a key may appear once per object, in any letter case)")}
+	if err := jsonv2.Unmarshal(body, v, opts); err != nil {
+		return decodeError(body, err)
 	}
 	return nil
 }
 
-// duplicateKey returns the path of the first key that repeats an earlier
-// key of the same object, compared as encoding/json matches keys to struct
-// fields: unescaped and case-folded. encoding/json keeps the last of them,
-// so a value injected after the real one (a helpdesk placeholder rendered
-// unescaped into a JSON body) would silently win; DecodeJSON refuses such
-// bodies instead. data must be valid JSON.
-func duplicateKey(data []byte) (string, bool) {
-	var stack []frame
-	wantKey := false
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '{', '[':
-			stack = append(stack, frame{object: data[i] == '{'})
-			wantKey = data[i] == '{'
-		case '}', ']':
-			stack = stack[:len(stack)-1]
-		case ',':
-			if top := &stack[len(stack)-1]; top.object {
-				wantKey = true
-			} else {
-				top.index++
-			}
-		case '"':
-			end, escaped := i+1, false
-			for ; data[end] != '"'; end++ {
-				if data[end] == '\\' {
-					escaped = true
-					end++
-				}
-			}
-			if len(stack) > 0 && stack[len(stack)-1].object && wantKey {
-				key := data[i+1 : end]
-				if escaped || !utf8.Valid(key) {
-					var s string
-					_ = json.Unmarshal(data[i:end+1], &s) // a valid JSON string
-					key = []byte(s)
-				}
-				top := &stack[len(stack)-1]
-				if top.seen(key) {
-					var b strings.Builder
-					for _, f := range stack[:len(stack)-1] {
-						if f.object {
-							if b.Len() > 0 {
-								b.WriteByte('.')
-							}
-							b.Write(f.key)
-						} else {
-							fmt.Fprintf(&b, "[%d]", f.index)
-						}
-					}
-					if b.Len() > 0 {
-						b.WriteByte('.')
-					}
-					b.Write(key)
-					return b.String(), true
-				}
-				top.key, wantKey = key, false
-			}
-			i = end
-		}
+var (
+	lenientJSON = jsonv2.JoinOptions(
+		jsonv2.MatchCaseInsensitiveNames(true),
+		jsonv1.MatchCaseSensitiveDelimiter(true), // "ticketid" is not "ticket_id"
+		jsontext.AllowInvalidUTF8(true),
+	)
+	strictJSON = jsonv2.JoinOptions(lenientJSON, jsonv2.RejectUnknownMembers(true))
+	// syntaxJSON checks syntax alone, as encoding/json's scanner did.
+	syntaxJSON = jsonv2.JoinOptions(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+)
+
+// decodeError turns the decoder's error into a *ParseError. A body that is
+// not JSON is reported as such whatever else is wrong with it, as
+// encoding/json did (it scanned the whole value before decoding it), so the
+// error does not depend on which fault comes first. Runs on refusals only.
+func decodeError(body []byte, err error) error {
+	if perr := syntaxError(body); perr != nil {
+		return perr
 	}
-	return "", false
+	var sem *jsonv2.SemanticError
+	var syn *jsontext.SyntacticError
+	var typeErr *json.UnmarshalTypeError
+	var pe *ParseError
+	switch {
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		return &ParseError{Field: fieldPath(body, syn.JSONPointer, true), Err: errors.New("duplicate key (a key may appear once per object, in any letter case)")}
+	case errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName):
+		return &ParseError{Field: sem.JSONPointer.LastToken(), Err: errors.New("unknown field")}
+	case errors.As(err, &sem):
+		field := fieldPath(body, sem.JSONPointer, false)
+		if field == "" {
+			field = "(body)"
+		}
+		switch {
+		case errors.As(err, &typeErr): // from an UnmarshalJSON method
+			return &ParseError{Field: field, Err: fmt.Errorf("want %s, got JSON %s", typeErr.Type, typeErr.Value)}
+		case errors.As(err, &pe):
+			return pe
+		case sem.GoType != nil && sem.JSONKind != 0:
+			msg := fmt.Sprintf("want %s, got JSON %s", sem.GoType, kindName(sem.JSONKind))
+			if sem.Err != nil {
+				msg += " (" + sem.Err.Error() + ")"
+			}
+			return &ParseError{Field: field, Err: errors.New(msg)}
+		}
+		return &ParseError{Field: field, Err: fmt.Errorf("malformed JSON: %v", sem.Err)}
+	}
+	return &ParseError{Err: fmt.Errorf("malformed JSON: %v", err)}
 }
 
-// frame is an open object or array in duplicateKey's scan.
-type frame struct {
-	object bool
-	keys   [][]byte            // the object's keys so far
-	folded map[string]struct{} // replaces keys once an object is large
-	key    []byte              // the current member's key
-	index  int                 // the current element's index
+// syntaxError reports whether body is not one JSON value: empty, malformed
+// (nested too deep included) or followed by more than white space.
+func syntaxError(body []byte) *ParseError {
+	dec := jsontext.NewDecoder(bytes.NewReader(body), syntaxJSON)
+	if err := dec.SkipValue(); err != nil {
+		var syn *jsontext.SyntacticError
+		switch {
+		case len(bytes.TrimSpace(body)) == 0:
+			return &ParseError{Err: errors.New("empty body")}
+		case errors.As(err, &syn):
+			return &ParseError{Err: fmt.Errorf("malformed JSON at byte %d: %v", syn.ByteOffset, syn.Err)}
+		}
+		return &ParseError{Err: fmt.Errorf("malformed JSON: %v", err)}
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return &ParseError{Err: errors.New("malformed JSON: trailing data after the value")}
+	}
+	return nil
 }
 
-// seen records key and reports whether the object already had it.
-func (f *frame) seen(key []byte) bool {
-	if f.folded == nil && len(f.keys) < 32 {
-		for _, k := range f.keys {
-			if bytes.EqualFold(k, key) { // the same equivalence as foldKey
-				return true
-			}
-		}
-		f.keys = append(f.keys, key)
-		return false
-	}
-	if f.folded == nil {
-		f.folded = make(map[string]struct{}, 2*len(f.keys))
-		for _, k := range f.keys {
-			f.folded[foldKey(k)] = struct{}{}
-		}
-		f.keys = nil
-	}
-	k := foldKey(key)
-	if _, ok := f.folded[k]; ok {
-		return true
-	}
-	f.folded[k] = struct{}{}
-	return false
-}
-
-// foldKey maps every rune to the smallest rune of its case-folding orbit,
-// as encoding/json does to match keys with fields ("K", "k" and the Kelvin
-// sign all become "K").
-func foldKey(key []byte) string {
+// fieldPath names the value at ptr in body: object members by name, joined
+// with dots, and with indices, array elements as [i] ("a.b[1].c");
+// without, array elements are left out, as encoding/json named the fields
+// of its type errors. The JSON pointer alone cannot tell an index from a
+// member named with digits, so the body is walked. Runs on refusals only.
+func fieldPath(body []byte, ptr jsontext.Pointer, indices bool) string {
+	dec := jsontext.NewDecoder(bytes.NewReader(body), syntaxJSON)
 	var b strings.Builder
-	for _, r := range string(key) {
-		for {
-			next := unicode.SimpleFold(r)
-			if next <= r {
-				r = next
-				break
-			}
-			r = next
+	for tok := range ptr.Tokens() {
+		open, err := dec.ReadToken()
+		if err != nil {
+			break
 		}
-		b.WriteRune(r)
+		switch open.Kind() {
+		case '[':
+			n, err := strconv.Atoi(tok)
+			if err != nil {
+				return b.String()
+			}
+			if indices {
+				fmt.Fprintf(&b, "[%d]", n)
+			}
+			for range n {
+				if dec.SkipValue() != nil {
+					return b.String()
+				}
+			}
+		case '{':
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(tok)
+			for {
+				name, err := dec.ReadToken()
+				if err != nil || name.Kind() != '"' {
+					return b.String()
+				}
+				if name.String() == tok {
+					break
+				}
+				if dec.SkipValue() != nil {
+					return b.String()
+				}
+			}
+		default:
+			return b.String()
+		}
 	}
 	return b.String()
+}
+
+// kindName names a JSON kind as encoding/json's type errors did.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // ParseTime accepts RFC 3339 (with or without fractional seconds).

@@ -15,7 +15,9 @@ import (
 
 // TestDecodeJSONRefusesDuplicateKeys: encoding/json keeps the last of two
 // equal keys, so a value injected after the real one would win; DecodeJSON
-// refuses the body and names the key.
+// refuses the body and names the key. Keys match struct fields in any
+// letter case, so two keys naming the same field in different case are
+// duplicates too; in a map they are two keys, neither overriding the other.
 func TestDecodeJSONRefusesDuplicateKeys(t *testing.T) {
 	many := func(n int, last string) string {
 		var b strings.Builder
@@ -25,25 +27,48 @@ func TestDecodeJSONRefusesDuplicateKeys(t *testing.T) {
 		}
 		return b.String() + last + "}"
 	}
-	tests := []struct{ body, field string }{
-		{`{"a":1,"a":2}`, "a"},
-		{`{"event":"x","EVENT":"y"}`, "EVENT"},
-		{`{"ticket_id":1,"ticket\u005fid":2}`, "ticket_id"},
-		{`{"kelvin":1,"` + "\u212a" + `elvin":2}`, "\u212aelvin"}, // encoding/json folds the Kelvin sign onto k
-		{`{"a":{"b":[1,{"c":1,"c":2}]}}`, "a.b[1].c"},
-		{`[{},{"s":"}{\"","s":1}]`, "[1].s"},
-		{`{"p":{"q":[[],[{"x":1},{"x":1,"x":2}]]}}`, "p.q[1][1].x"},
-		{many(40, `"K3":2`), "K3"}, // past the linear scan, in a map
+	type fields struct {
+		Event  string `json:"event"`
+		Kelvin int    `json:"kelvin"`
+		K3     int    `json:"k3"`
+		AUml   int    `json:"ä"`
+		Nested struct {
+			ID string `json:"id"`
+		} `json:"detail"`
+	}
+	anyValue := func() any { var v any; return &v }
+	structValue := func() any { return &fields{} }
+	tests := []struct {
+		body, field string
+		into        func() any
+	}{
+		{`{"a":1,"a":2}`, "a", anyValue},
+		{`{"ticket_id":1,"ticket\u005fid":2}`, "ticket_id", anyValue},
+		{`{"a":{"b":[1,{"c":1,"c":2}]}}`, "a.b[1].c", anyValue},
+		{`[{},{"s":"}{\"","s":1}]`, "[1].s", anyValue},
+		{`{"p":{"q":[[],[{"x":1},{"x":1,"x":2}]]}}`, "p.q[1][1].x", anyValue},
+		{`{"1":{"x":1,"x":2}}`, "1.x", anyValue}, // a member named with digits, not an index
+		{`{"0":{"y":[]},"1":[{"x":1},{"x":1,"x":2}]}`, "1[1].x", anyValue},
+		{many(40, `"k3":2`), "k3", anyValue},
+		// Keys naming one field in different letter case (strings.EqualFold,
+		// as encoding/json matched them).
+		{`{"event":"x","EVENT":"y"}`, "EVENT", structValue},
+		{`{"kelvin":1,"` + "\u212a" + `elvin":2}`, "\u212aelvin", structValue}, // the Kelvin sign folds onto k
+		{many(40, `"K3":2`), "K3", structValue},
+		{`{"a\"":1,"a":2,"ä":3,"Ä":4}`, "Ä", structValue},
+		{`{"detail":{"id":"1","Id":"2"}}`, "detail.Id", structValue},
+		{`{"event":"x","detail":{"id":"1"},"EVENT":"y"}`, "EVENT", structValue},
 		// Not duplicates: the same key in different objects, strings that
-		// look like keys, keys that differ.
-		{`{"a":{"a":1},"b":[{"a":1},{"a":2}],"c":"a"}`, ""},
-		{`[{}, "a", "a", {"a":"a"}]`, ""},
-		{`{"a\"":1,"a":2,"ä":3,"Ä":4}`, "Ä"},
-		{many(40, `"other":2`), ""},
+		// look like keys, keys that differ, keys differing in case that name
+		// no field (ignored) or are a map's (both kept).
+		{`{"a":{"a":1},"b":[{"a":1},{"a":2}],"c":"a"}`, "", anyValue},
+		{`[{}, "a", "a", {"a":"a"}]`, "", anyValue},
+		{many(40, `"other":2`), "", anyValue},
+		{`{"a":1,"A":2,"ä":3,"Ä":4}`, "", anyValue},
+		{`{"event":"x","other":1,"OTHER":2,"even_t":"y"}`, "", structValue},
 	}
 	for _, tt := range tests {
-		var v any
-		err := provider.DecodeJSON([]byte(tt.body), &v, false)
+		err := provider.DecodeJSON([]byte(tt.body), tt.into(), false)
 		var pe *provider.ParseError
 		switch {
 		case tt.field == "" && err != nil:
@@ -52,10 +77,20 @@ func TestDecodeJSONRefusesDuplicateKeys(t *testing.T) {
 			t.Errorf("%.60s: %v, want a duplicate-key error at %q", tt.body, err, tt.field)
 		}
 	}
+	// Case variants in a map are distinct keys: each keeps its own value.
+	var m map[string]int
+	if err := provider.DecodeJSON([]byte(`{"a":1,"A":2}`), &m, false); err != nil || m["a"] != 1 || m["A"] != 2 {
+		t.Errorf("map: %v %v, want a=1 A=2", m, err)
+	}
+	// A case variant naming no field leaves the field's value alone.
+	var f fields
+	if err := provider.DecodeJSON([]byte(`{"event":"x","even_t":"y","eventt":"z"}`), &f, false); err != nil || f.Event != "x" {
+		t.Errorf("event %q %v, want x", f.Event, err)
+	}
 }
 
-// FuzzDuplicateKeys checks DecodeJSON's byte scanner against a reference
-// built on encoding/json's own tokenizer.
+// FuzzDuplicateKeys checks DecodeJSON's duplicate-key refusals, decoding
+// into a map, against a reference built on encoding/json's own tokenizer.
 func FuzzDuplicateKeys(f *testing.F) {
 	for _, s := range []string{`{"a":1,"a":2}`, `[{"a":[{"b":1,"B":2}]}]`, `{"s":"\"a\":1","a":{}}`, `{"\u00e4":1,"\u00c4":2}`, `[]`, `"x"`, `{}`} {
 		f.Add([]byte(s))
@@ -78,8 +113,8 @@ func FuzzDuplicateKeys(f *testing.F) {
 	})
 }
 
-// referenceDuplicate finds the first duplicate key with json.Decoder.Token
-// and strings.EqualFold.
+// referenceDuplicate finds the first duplicate key with json.Decoder.Token:
+// keys equal after unescaping (invalid UTF-8 read as U+FFFD).
 func referenceDuplicate(t *testing.T, data []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -130,7 +165,7 @@ func referenceDuplicate(t *testing.T, data []byte) string {
 			if _, isClose := tok.(json.Delim); !isClose {
 				top, key := stack[len(stack)-1], tok.(string)
 				for _, k := range top.keys {
-					if strings.EqualFold(k, key) {
+					if k == key {
 						return path(key)
 					}
 				}

@@ -296,6 +296,10 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"unknown ticket state", edit(t, "ticket_state_updated.json", func(m map[string]any) { itemOf(m)["ticket_state"] = "exploded" }), "data.item.ticket_state"},
 		{"ticket state a number", edit(t, "ticket_state_updated.json", func(m map[string]any) { itemOf(m)["ticket_state"] = 3 }), "data.item.ticket_state"},
 		{"no ticket state", edit(t, "ticket_state_updated.json", func(m map[string]any) { delete(itemOf(m), "ticket_state") }), "data.item.ticket_state"},
+		{"ticket state category given twice", bytes.Replace(edit(t, "ticket_state_updated.json", func(m map[string]any) {
+			itemOf(m)["ticket_state"] = map[string]any{"category": "submitted", "ZZ": "resolved"}
+		}),
+			[]byte(`"ZZ"`), []byte(`"CATEGORY"`), 1), "data.item.ticket_state"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -379,7 +379,7 @@ func ticketStatus(field string, raw json.RawMessage) (event.Status, error) {
 		var obj struct {
 			Category string `json:"category"`
 		}
-		if err := json.Unmarshal(raw, &obj); err != nil {
+		if err := provider.DecodeJSON(raw, &obj, false); err != nil { // refuses a category given twice
 			return "", provider.Errorf(field, "want a state name or an object with a category")
 		}
 		name = obj.Category

@@ -381,6 +381,9 @@ func TestOrganization(t *testing.T) {
 		{"other list fields first", `"customfield_10001": [{"id": "9", "name": "Sprint 9"}], "customfield_10002": [` + org + `],`, "3", "Acme Corp"},
 		{"no organization", `"customfield_10002": [],`, "", ""},
 		{"a look-alike without the link", `"customfield_10002": [{"id": "3", "name": "Acme Corp"}],`, "", ""},
+		// A second id in other letter case would win under encoding/json:
+		// the organization is not taken at all.
+		{"id given twice in different case", `"customfield_10002": [{"id": "3", "ID": "4", "name": "Acme Corp", "_links": {"self": "https://acme.atlassian.net/rest/servicedeskapi/organization/3"}}],`, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := strings.Replace(string(fixture(t, "issue_created.json")), `"fields": {`, `"fields": {`+tc.fields, 1)

@@ -173,7 +173,7 @@ func organization(body []byte) jsmOrganization {
 			Fields map[string]json.RawMessage `json:"fields"`
 		} `json:"issue"`
 	}
-	if json.Unmarshal(body, &p) != nil {
+	if provider.DecodeJSON(body, &p, false) != nil {
 		return jsmOrganization{}
 	}
 	for _, k := range slices.Sorted(maps.Keys(p.Issue.Fields)) {
@@ -182,7 +182,9 @@ func organization(body []byte) jsmOrganization {
 			continue
 		}
 		var orgs []jsmOrganization
-		if json.Unmarshal(raw, &orgs) != nil {
+		// DecodeJSON, not json.Unmarshal: an organization whose id is
+		// given twice in different letter case is no organization.
+		if provider.DecodeJSON(raw, &orgs, false) != nil {
 			continue
 		}
 		for _, o := range orgs {
