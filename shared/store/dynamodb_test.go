@@ -87,9 +87,9 @@ func (c smallPages) Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...fu
 	return c.DynamoDBAPI.Scan(ctx, &page, opts...)
 }
 
-// TestQueueRequests checks a queue update's cost (a consistent read and a
-// conditional put; the read alone when nothing changed, so no version is
-// spent) and that QueueNames follows the scan's pages.
+// TestQueueRequests checks a queue update's cost (a consistent read of its
+// two items and a conditional put; the read alone when nothing changed, so
+// no version is spent) and that QueueNames follows the scan's pages.
 func TestQueueRequests(t *testing.T) {
 	client, table, count := localTable(t)
 	s, _ := store.NewDynamoDB(smallPages{client}, table, nil)
@@ -104,16 +104,16 @@ func TestQueueRequests(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if n, ops := count.Take(); n != 2 || ops["GetItem"] != 1 || ops["PutItem"] != 1 {
-			t.Errorf("update of %s: %d requests %v, want GetItem + PutItem", name, n, ops)
+		if n, ops := count.Take(); n != 2 || ops["Query"] != 1 || ops["PutItem"] != 1 {
+			t.Errorf("update of %s: %d requests %v, want Query + PutItem", name, n, ops)
 		}
 		if _, err := s.UpdateQueue(ctx, name, func(cur queue.Stats) (queue.Stats, bool, error) {
 			return cur, cur.Arrive("1", t0), nil // already there: no change
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if n, ops := count.Take(); n != 1 || ops["GetItem"] != 1 {
-			t.Errorf("unchanged update of %s: %d requests %v, want one GetItem", name, n, ops)
+		if n, ops := count.Take(); n != 1 || ops["Query"] != 1 {
+			t.Errorf("unchanged update of %s: %d requests %v, want one Query", name, n, ops)
 		}
 		want = append(want, name)
 	}

@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/slawatch/slawatch/shared/eta"
 	"github.com/slawatch/slawatch/shared/event"
@@ -20,35 +25,38 @@ import (
 	"github.com/slawatch/slawatch/shared/store"
 )
 
-// queueWrites counts the queue items UpdateQueue writes and the write
-// units they cost: 1 WRU per KB of item (the stats plus the key, version
-// and attribute names, about 40 bytes).
+// queueWrites counts the queue items a store's client puts and the write
+// units they cost by AWS's rules: 1 WRU per KB of item, an item's size
+// being its attribute names' and values' lengths (a number's: its digits
+// over two, plus one).
 type queueWrites struct {
-	store.Queues
+	store.DynamoDBAPI
 	mu   sync.Mutex
 	puts int
 	wru  int
 }
 
-func (q *queueWrites) UpdateQueue(ctx context.Context, name string, fn store.QueueFunc) (queue.Stats, error) {
-	var wrote *queue.Stats
-	st, err := q.Queues.UpdateQueue(ctx, name, func(cur queue.Stats) (queue.Stats, bool, error) {
-		next, changed, err := fn(cur)
-		wrote = nil
-		if changed && err == nil {
-			wrote = &next
-		}
-		return next, changed, err
-	})
-	if err == nil && wrote != nil {
-		b, _ := json.Marshal(*wrote)
-		size := len(b) + len("pk") + len(name) + 2 + len("sk") + len("QUEUE") + len("version") + 8 + len("stats")
-		q.mu.Lock()
-		q.puts++
-		q.wru += (size + 1023) / 1024
-		q.mu.Unlock()
+func (q *queueWrites) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	out, err := q.DynamoDBAPI.PutItem(ctx, in, opts...)
+	pk, _ := in.Item["pk"].(*types.AttributeValueMemberS)
+	if err != nil || pk == nil || !strings.HasPrefix(pk.Value, "Q#") {
+		return out, err
 	}
-	return st, err
+	size := 0
+	for name, v := range in.Item {
+		size += len(name)
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			size += len(v.Value)
+		case *types.AttributeValueMemberN:
+			size += (len(v.Value)+1)/2 + 1
+		}
+	}
+	q.mu.Lock()
+	q.puts++
+	q.wru += (size + 1023) / 1024
+	q.mu.Unlock()
+	return out, err
 }
 
 func (q *queueWrites) take() (puts, wru int) {
@@ -86,25 +94,30 @@ func fullQueue(name string, t0 time.Time) queue.Stats {
 // write units are those of production's items.
 func TestQueueWritesPerTicket(t *testing.T) {
 	client, table, count := localTable(t)
-	db, _ := store.NewDynamoDB(client, table, nil)
+	qs := &queueWrites{DynamoDBAPI: client}
+	db, _ := store.NewDynamoDB(qs, table, nil)
 	ctx := context.Background()
 	cfg := policy.Default()
 	t0 := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
-	qs := &queueWrites{Queues: db}
 	in := &intake.Service{Policies: cfg, Tickets: db}
-	svc := &promise.Service{Config: cfg, Tickets: db, Queues: qs, Now: func() time.Time { return t0 },
+	svc := &promise.Service{Config: cfg, Tickets: db, Queues: db, Now: func() time.Time { return t0 },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	// short: how many of the queues, finest first, have too little history
 	// (MinSamples-1 replies, none waiting); the others are full.
+	// A full queue's replies item is 10 WRU (9.9 KB: 200 replies; 11 WRU
+	// with its 20 waiting tickets, as before they had their own item),
+	// every other item 1: the
+	// arrival writes the waiting item of each queue written, the answer
+	// its replies item and (the ticket leaving it) its waiting item.
 	tests := []struct {
-		name  string
-		short int
-		puts  int
+		name      string
+		short     int
+		puts, wru int
 	}{
-		{"finest queue with enough history", 0, 2},
-		{"finest queue short of history", 1, 4},
-		{"finest and middle queues short", 2, 6},
-		{"all three short", 3, 6},
+		{"finest queue with enough history", 0, 3, 1 + 10 + 1},
+		{"finest queue short of history", 1, 6, 2 + (1 + 1) + (10 + 1)},
+		{"finest and middle queues short", 2, 9, 3 + 2*(1+1) + (10 + 1)},
+		{"all three short", 3, 9, 3 + 3*(1+1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,8 +153,8 @@ func TestQueueWritesPerTicket(t *testing.T) {
 				puts, wru = puts+p, wru+w
 			}
 			t.Logf("per ticket: %d queue puts, %d WRU", puts, wru)
-			if puts != tt.puts {
-				t.Errorf("%d queue puts for the ticket, want %d", puts, tt.puts)
+			if puts != tt.puts || wru != tt.wru {
+				t.Errorf("%d queue puts, %d WRU for the ticket; want %d, %d", puts, wru, tt.puts, tt.wru)
 			}
 			// The estimate reads the finest queue with enough history: the
 			// ticket is in it and in every finer one, and in no coarser.
@@ -165,4 +178,79 @@ func holds(st queue.Stats, ticket string) bool {
 		return true
 	}
 	return slices.ContainsFunc(st.Replies, func(r queue.Reply) bool { return r.Ticket == ticket })
+}
+
+// putRawQueue writes one of a queue's items as stored.
+func putRawQueue(t *testing.T, client store.DynamoDBAPI, table, name, sk string, s queue.Stats) {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: &table, Item: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "Q#" + name}, "sk": &types.AttributeValueMemberS{Value: sk},
+		"version": &types.AttributeValueMemberN{Value: "1"}, "stats": &types.AttributeValueMemberS{Value: string(b)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A queue stored in one item, before the waiting tickets had their own,
+// reads as it was and keeps its waiting tickets through updates; and a
+// ticket answered in the replies item but still listed in the waiting one
+// (that write lost) does not count as waiting.
+func TestQueueItems(t *testing.T) {
+	client, table, _ := localTable(t)
+	db, _ := store.NewDynamoDB(client, table, nil)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	open := func(name string) []string {
+		t.Helper()
+		st, err := db.Queue(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Sorted(maps.Keys(st.Open))
+	}
+
+	var legacy queue.Stats
+	legacy.Arrive("a", t0)
+	legacy.Arrive("b", t0)
+	putRawQueue(t, client, table, "old", "QUEUE", legacy)
+	if got := open("old"); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("legacy queue: waiting %v, want a b", got)
+	}
+	// Answering a writes the replies item without waiting tickets: b must
+	// move to the waiting item.
+	if _, err := db.UpdateQueue(ctx, "old", func(s queue.Stats) (queue.Stats, bool, error) {
+		return s, s.Answer(queue.Answer{Ticket: "a", Started: t0, At: t0.Add(time.Hour)}), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := open("old"); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("after answering a: waiting %v, want b", got)
+	}
+	if _, err := db.UpdateQueue(ctx, "old", func(s queue.Stats) (queue.Stats, bool, error) {
+		return s, s.Arrive("c", t0), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := open("old"); !slices.Equal(got, []string{"b", "c"}) {
+		t.Errorf("after c arrived: waiting %v, want b c", got)
+	}
+
+	var replies, waiting queue.Stats
+	replies.Answer(queue.Answer{Ticket: "x", Started: t0, At: t0.Add(time.Hour)})
+	waiting.Arrive("x", t0)
+	waiting.Arrive("y", t0)
+	putRawQueue(t, client, table, "split", "QUEUE", replies)
+	putRawQueue(t, client, table, "split", "WAITING", waiting)
+	if got := open("split"); !slices.Equal(got, []string{"y"}) {
+		t.Errorf("answered x still listed: waiting %v, want y", got)
+	}
+	names, err := db.QueueNames(ctx)
+	if err != nil || !slices.Equal(names, []string{"old", "split"}) {
+		t.Errorf("QueueNames = %v, %v; want each queue once", names, err)
+	}
 }
