@@ -221,23 +221,23 @@ func TestQueueItems(t *testing.T) {
 	if got := open("old"); !slices.Equal(got, []string{"a", "b"}) {
 		t.Fatalf("legacy queue: waiting %v, want a b", got)
 	}
-	// Answering a writes the replies item without waiting tickets: b must
-	// move to the waiting item.
+	// Answering z, which was not waiting, writes the replies item alone
+	// and without waiting tickets: a and b must move to the waiting item.
 	if _, err := db.UpdateQueue(ctx, "old", func(s queue.Stats) (queue.Stats, bool, error) {
-		return s, s.Answer(queue.Answer{Ticket: "a", Started: t0, At: t0.Add(time.Hour)}), nil
+		return s, s.Answer(queue.Answer{Ticket: "z", Started: t0, At: t0.Add(time.Hour)}), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := open("old"); !slices.Equal(got, []string{"b"}) {
-		t.Errorf("after answering a: waiting %v, want b", got)
+	if got := open("old"); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("after answering z: waiting %v, want a b", got)
 	}
 	if _, err := db.UpdateQueue(ctx, "old", func(s queue.Stats) (queue.Stats, bool, error) {
-		return s, s.Arrive("c", t0), nil
+		return s, s.Answer(queue.Answer{Ticket: "a", Started: t0, At: t0.Add(time.Hour)}) && s.Arrive("c", t0), nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if got := open("old"); !slices.Equal(got, []string{"b", "c"}) {
-		t.Errorf("after c arrived: waiting %v, want b c", got)
+		t.Errorf("after answering a and c's arrival: waiting %v, want b c", got)
 	}
 
 	var replies, waiting queue.Stats
