@@ -254,3 +254,75 @@ func TestQueueItems(t *testing.T) {
 		t.Errorf("QueueNames = %v, %v; want each queue once", names, err)
 	}
 }
+
+// Concurrent first responses (two items written) and arrivals (the
+// waiting item) on one queue lose nothing: every answered ticket is
+// answered once, by the one update that reports it, and no longer waits;
+// every arrival waits.
+func TestQueueConcurrentAnswers(t *testing.T) {
+	client, table, _ := localTable(t)
+	db, _ := store.NewDynamoDB(client, table, nil)
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
+	const n = 12
+	if _, err := db.UpdateQueue(ctx, "q", func(s queue.Stats) (queue.Stats, bool, error) {
+		for i := range n {
+			s.Arrive(fmt.Sprintf("b%d", i), t0)
+		}
+		return s, true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		answered = map[string]int{}
+	)
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("b%d", i)
+			for range 2 { // each answer delivered twice
+				var did bool
+				if _, err := db.UpdateQueue(ctx, "q", func(s queue.Stats) (queue.Stats, bool, error) {
+					did = s.Answer(queue.Answer{Ticket: id, Started: t0, At: t0.Add(time.Duration(i+1) * time.Minute)})
+					return s, did, nil
+				}); err != nil {
+					t.Error(err)
+				}
+				if did {
+					mu.Lock()
+					answered[id]++
+					mu.Unlock()
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("a%d", i)
+			if _, err := db.UpdateQueue(ctx, "q", func(s queue.Stats) (queue.Stats, bool, error) {
+				return s, s.Arrive(id, t0), nil
+			}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	st, err := db.Queue(ctx, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		a, b := fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i)
+		if _, ok := st.Open[a]; !ok {
+			t.Errorf("%s not waiting", a)
+		}
+		if _, ok := st.Open[b]; ok || !holds(st, b) || answered[b] != 1 {
+			t.Errorf("%s: waiting %v, answered %v, reported answered %d times; want answered once", b, ok, holds(st, b), answered[b])
+		}
+	}
+	if len(st.Open) != n || len(st.Replies) != n {
+		t.Errorf("%d waiting, %d replies; want %d each", len(st.Open), len(st.Replies), n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -174,6 +175,13 @@ func (d *DynamoDB) UpdateQueue(ctx context.Context, name string, fn QueueFunc) (
 		}
 		if err == nil && writeWaiting {
 			err = d.putQueue(ctx, name, skWaiting, waiting, cur.waitingVersion)
+			var lost *lostRace
+			if writeReplies && errors.As(err, &lost) {
+				// The replies are written: fn is not applied again (it
+				// would find its work done and report no change), its
+				// change of the waiting tickets is replayed on theirs.
+				return d.rebaseWaiting(ctx, name, cur.stats.Open, next, attempt)
+			}
 		}
 		var lost *lostRace
 		switch {
@@ -188,6 +196,53 @@ func (d *DynamoDB) UpdateQueue(ctx context.Context, name string, fn QueueFunc) (
 		}
 	}
 	return queue.Stats{}, fmt.Errorf("store: queue %s: %w after %d attempts", name, ErrConflict, maxAttempts)
+}
+
+// rebaseWaiting writes next's waiting tickets after a concurrent write of
+// the WAITING item: what fn changed from was (added, moved, removed) is
+// applied to the waiting tickets as now stored, retrying lost races.
+func (d *DynamoDB) rebaseWaiting(ctx context.Context, name string, was map[string]time.Time, next queue.Stats, attempt int) (queue.Stats, error) {
+	for ; attempt < maxAttempts; attempt++ {
+		if err := sleep(ctx, attempt); err != nil {
+			return next, err
+		}
+		cur, err := d.getQueue(ctx, name)
+		if err != nil {
+			return next, err
+		}
+		open := maps.Clone(cur.stats.Open)
+		if open == nil {
+			open = map[string]time.Time{}
+		}
+		for id := range was {
+			if _, ok := next.Open[id]; !ok {
+				delete(open, id)
+			}
+		}
+		for id, at := range next.Open {
+			if old, ok := was[id]; !ok || !old.Equal(at) {
+				open[id] = at
+			}
+		}
+		if len(open) == 0 {
+			open = nil
+		}
+		rebased := cur.stats
+		rebased.Open = open
+		_, waiting, err := encodeQueue(name, rebased)
+		if err != nil {
+			return next, err
+		}
+		if waiting == cur.waiting {
+			return rebased, nil
+		}
+		err = d.putQueue(ctx, name, skWaiting, waiting, cur.waitingVersion)
+		var lost *lostRace
+		if !errors.As(err, &lost) {
+			return rebased, err
+		}
+	}
+	return next, fmt.Errorf("store: queue %s: %w after %d attempts", name, ErrConflict, maxAttempts)
 }
 
 func (d *DynamoDB) putQueue(ctx context.Context, name, sk, stats string, version int64) error {
