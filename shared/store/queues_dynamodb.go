@@ -151,9 +151,10 @@ func encodeQueue(name string, s queue.Stats) (replies, waiting string, err error
 // waiting).
 //
 // The two puts are not one transaction, which would double the write
-// units of the ~10 KB item. QUEUE is written first: if the WAITING write is
-// then lost (a race, a failure), the answered ticket is still listed as
-// waiting there, and reads leave it out; the next write of WAITING drops it.
+// units of the ~10 KB item. QUEUE is written first. A WAITING write then
+// lost to a race is replayed on the stored waiting tickets (rebaseWaiting);
+// one that fails leaves the answered ticket listed as waiting there, and
+// reads leave it out; the next write of WAITING drops it.
 func (d *DynamoDB) UpdateQueue(ctx context.Context, name string, fn QueueFunc) (queue.Stats, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		cur, err := d.getQueue(ctx, name)
