@@ -128,16 +128,30 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	if m == nil || t.AgentCreated {
 		return nil
 	}
+	// A coarser queue is read for this ticket only when every finer one
+	// lacks history (estimate), so it is written only then: each queue
+	// item is ~10 KB, and rewriting all three for every ticket was most of
+	// the DynamoDB writes. A ticket a coarser queue already holds is
+	// followed there still (answered, dropped), so that it never stays
+	// waiting in it. The decision counts the history before the ticket's
+	// start, as the estimate does, so it is the same at arrival and answer.
+	finerEnough := false
 	for i, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
-		answered := false
+		answered, enough := false, false
 		_, err := s.Queues.UpdateQueue(ctx, q.String(), func(st queue.Stats) (queue.Stats, bool, error) {
+			answered, enough = false, false
+			if finerEnough && !st.Holds(t.ID) {
+				return st, false, nil
+			}
 			var changed bool
 			changed, answered = Track(&st, t, s.calendar(t.FirstResponse))
+			enough = queue.Enough(st.Input(t.ID, m.StartedAt, s.window()))
 			return st, changed, nil
 		})
 		if err != nil {
 			return fmt.Errorf("promise: queue %s: %w", q, err)
 		}
+		finerEnough = finerEnough || enough
 		if answered && i == 0 { // once per ticket: its finest queue
 			s.recordAnswer(t)
 		}
@@ -365,7 +379,7 @@ func (s *Service) estimate(ctx context.Context, t sla.Ticket, now time.Time) (et
 			return eta.Promise{}, "", fmt.Errorf("promise: queue %s: %w", q, err)
 		}
 		in, name = st.Input(t.ID, m.StartedAt, s.window()), q.String()
-		if len(in.Waits) >= eta.DefaultMinSamples || in.PaceSamples >= eta.DefaultMinSamples || i == len(keys)-1 {
+		if queue.Enough(in) || i == len(keys)-1 {
 			break
 		}
 	}

@@ -176,6 +176,26 @@ func (s *Stats) Drop(ticket string) bool {
 	return true
 }
 
+// Holds reports whether the ticket is in s: waiting, or answered and its
+// reply still kept.
+func (s *Stats) Holds(ticket string) bool {
+	_, ok := s.Open[ticket]
+	return ok || s.answered(ticket)
+}
+
+// MinHistory is how many recent first responses, or service times, a
+// queue needs for an estimate to use it rather than a coarser one.
+const MinHistory = eta.DefaultMinSamples
+
+// Enough reports whether an estimate's input from a queue has history
+// enough (MinHistory) to use that queue. It is the one rule for both sides
+// of the queue levels: estimates read the finest queue with enough, and
+// so tickets are recorded in a coarser queue only while every finer one
+// lacks it — the coarser one is never read for them.
+func Enough(in eta.Input) bool {
+	return len(in.Waits) >= MinHistory || in.PaceSamples >= MinHistory
+}
+
 func (s *Stats) answered(ticket string) bool {
 	return slices.ContainsFunc(s.Replies, func(r Reply) bool { return r.Ticket == ticket })
 }
