@@ -74,20 +74,7 @@ func TestSilenceHoldsThenDigests(t *testing.T) {
 // A storm during a silence of its team is held breach by breach, and the
 // silence's own digest lists the tickets still overdue when it ends.
 func TestSilenceHoldsAStorm(t *testing.T) {
-	f := newFixture(t, cfgYAML+"alerts: {storm_threshold: 5}\n")
-	mem := f.tickets.(*store.Memory)
-	f.chk.Silences = mem
-	s, err := silence.New(map[string]string{"team": "frontline"}, at("09:50"), at("10:05"), "outage", "ops", t0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mem.PutSilence(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 8 {
-		f.ingest(t, event.Event{TicketID: fmt.Sprint(i), ID: fmt.Sprint(i), Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer})
-	}
-	f.clock.Set(at("09:59:30"))
+	f, mem, s := stormInSilence(t)
 	f.runUntil(t, at("10:06"))
 	var digests []notify.Alert
 	for _, a := range f.rec.take() {
@@ -106,9 +93,10 @@ func TestSilenceHoldsAStorm(t *testing.T) {
 	}
 }
 
-// An end-of-silence digest whose publish fails is released and sent by a
-// later run, once.
-func TestSilenceDigestRetried(t *testing.T) {
+// stormInSilence: eight tickets of team frontline fall due at 10:00, inside
+// a silence from 09:50 to 10:05 of a checker whose storm threshold is 5;
+// the clock is at 09:59:30.
+func stormInSilence(t *testing.T) (*fixture, *store.Memory, silence.Silence) {
 	f := newFixture(t, cfgYAML+"alerts: {storm_threshold: 5}\n")
 	mem := f.tickets.(*store.Memory)
 	f.chk.Silences = mem
@@ -123,6 +111,13 @@ func TestSilenceDigestRetried(t *testing.T) {
 		f.ingest(t, event.Event{TicketID: fmt.Sprint(i), ID: fmt.Sprint(i), Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer})
 	}
 	f.clock.Set(at("09:59:30"))
+	return f, mem, s
+}
+
+// An end-of-silence digest whose publish fails is released and sent by a
+// later run, once.
+func TestSilenceDigestRetried(t *testing.T) {
+	f, _, s := stormInSilence(t)
 	f.runUntil(t, at("10:04:30"))
 	if got := f.rec.take(); len(got) != 0 {
 		t.Fatalf("published during the silence: %v", summary(got))

@@ -111,6 +111,24 @@ func (w *htmlBuf) timeElem(t time.Time, zone *time.Location, layout string) {
 }
 
 // clock writes a clock's metric and, after the first, its cycle: "next_reply #2".
+// ticketCells writes the cells the at-risk and breach rows share, from
+// inside the link's href to the opening of the due cell: the ticket's link,
+// its team, policy and clock.
+func (w *htmlBuf) ticketCells(href, source, ticket, team, policy, metric string, cycle int) {
+	w.url(href)
+	w.raw(`">`)
+	w.text(source)
+	w.raw(" ")
+	w.text(ticket)
+	w.raw("</a></td><td>")
+	w.text(team)
+	w.raw("</td><td>")
+	w.text(policy)
+	w.raw("</td><td>")
+	w.clock(metric, cycle)
+	w.raw("</td>\n<td>")
+}
+
 func (w *htmlBuf) clock(metric string, cycle int) {
 	w.text(metric)
 	if cycle != 0 {
@@ -233,18 +251,7 @@ func (p *dashboardPage) renderAtRisk(w *htmlBuf) {
 			w.raw("breached")
 		}
 		w.raw("</span></td>\n<td><a href=\"")
-		w.url(it.Href())
-		w.raw(`">`)
-		w.text(it.Source)
-		w.raw(" ")
-		w.text(it.TicketID)
-		w.raw("</a></td><td>")
-		w.text(it.Team)
-		w.raw("</td><td>")
-		w.text(it.Policy)
-		w.raw("</td><td>")
-		w.clock(it.Metric, it.Cycle)
-		w.raw("</td>\n<td>")
+		w.ticketCells(it.Href(), it.Source, it.TicketID, it.Team, it.Policy, it.Metric, it.Cycle)
 		w.timeElem(it.DueAt, p.Zone, dueLayout)
 		w.raw("</td><td class=\"left\">")
 		w.text(formatLeft(it.SecondsLeft))
@@ -360,18 +367,7 @@ func (p *dashboardPage) renderBreaches(w *htmlBuf) {
 		"<thead><tr><th>Ticket</th><th>Team</th><th>Policy</th><th>Clock</th><th>Due</th><th>Answered or closed</th><th>Late by</th></tr></thead>\n<tbody>\n")
 	for _, b := range p.Breaches {
 		w.raw("<tr><td><a href=\"")
-		w.url(b.Href)
-		w.raw(`">`)
-		w.text(b.Source)
-		w.raw(" ")
-		w.text(b.Ticket)
-		w.raw("</a></td><td>")
-		w.text(b.Team)
-		w.raw("</td><td>")
-		w.text(b.Policy)
-		w.raw("</td><td>")
-		w.clock(b.Metric, b.Cycle)
-		w.raw("</td>\n<td>")
+		w.ticketCells(b.Href, b.Source, b.Ticket, b.Team, b.Policy, b.Metric, b.Cycle)
 		w.timeElem(b.Due, p.Zone, dueLayout)
 		w.raw("</td>\n<td>")
 		w.timeElem(b.Ended, p.Zone, dueLayout)
