@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -194,9 +195,13 @@ func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, int64, error) {
 
 // Update reads the ticket, applies fn and writes the result on condition
 // that nobody wrote in between (the version attribute), retrying on a lost
-// race. With an event id, the write is a transaction that also creates the
-// event's de-duplication record, so the common path is two requests: the
-// read and the transaction.
+// race. The ticket itself de-duplicates events: a repeat of an event it
+// holds (sla.Ticket.Holds: its log and the checkpoint's remembered ids) is
+// ErrDuplicate before fn runs, and a new state that holds the event is
+// written with one conditional PutItem, so the common path is two
+// requests: the read and the put. Only a new state that does not hold its
+// event (fn did not log it) is written in a transaction with the event's
+// de-duplication record (docs/data-model.md, "De-duplication").
 func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateFunc) (sla.Ticket, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		cur, version, err := d.get(ctx, k)
@@ -205,6 +210,9 @@ func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateF
 			cur = sla.New(k.Source, k.ID)
 		case err != nil:
 			return sla.Ticket{}, err
+		}
+		if cur.Holds(eventID) {
+			return cur, ErrDuplicate
 		}
 		next, changed, err := fn(cur)
 		if err != nil || !changed {
@@ -265,13 +273,22 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
 	}
 
-	if eventID == "" {
+	if eventID == "" || t.Holds(eventID) {
+		// The ticket records its event: a repeat finds it there, so no
+		// record is needed, and a plain put costs half a transaction's
+		// write units.
 		_, err := d.client.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
 			ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		var failed *types.ConditionalCheckFailedException
 		if errors.As(err, &failed) {
+			if landed(failed.Item, item) {
+				// The SDK retried a put whose first attempt was written
+				// but whose answer was lost: the stored item is ours.
+				return nil
+			}
 			return &lostRace{}
 		}
 		if err != nil {
@@ -314,6 +331,31 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 		return fmt.Errorf("store: write ticket %s/%s with event %s: %w", k.Source, k.ID, eventID, err)
 	}
 	return nil
+}
+
+// landed reports whether the item a failed conditional put found stored is
+// the one it wrote (the same version and state): then the condition failed
+// only because an earlier attempt of the same put had succeeded.
+func landed(stored, wrote map[string]types.AttributeValue) bool {
+	for _, name := range []string{attrVersion, "state"} {
+		s, w := stored[name], wrote[name]
+		if s == nil || w == nil {
+			return false
+		}
+		switch w := w.(type) {
+		case *types.AttributeValueMemberN:
+			if s, ok := s.(*types.AttributeValueMemberN); !ok || s.Value != w.Value {
+				return false
+			}
+		case *types.AttributeValueMemberB:
+			if s, ok := s.(*types.AttributeValueMemberB); !ok || !bytes.Equal(s.Value, w.Value) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // versionCondition is the optimistic-concurrency condition of a write of an

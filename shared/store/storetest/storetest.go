@@ -48,6 +48,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("CreateAndGet", func(t *testing.T) { createAndGet(t, open(t), cfg) })
 	t.Run("UnchangedWritesNothing", func(t *testing.T) { unchanged(t, open(t)) })
 	t.Run("DuplicateEventAppliedOnce", func(t *testing.T) { duplicate(t, open(t), cfg) })
+	t.Run("DuplicateUnloggedEventAppliedOnce", func(t *testing.T) { duplicateUnlogged(t, open(t)) })
 	t.Run("ConcurrentEqualsSequential", func(t *testing.T) { concurrent(t, open, cfg) })
 	t.Run("DueExactlyTheDueTickets", func(t *testing.T) { dueQuery(t, open(t), cfg) })
 }
@@ -152,6 +153,39 @@ func duplicate(t *testing.T, s store.Tickets, cfg *policy.Config) {
 	got, _ := s.Get(ctx, k)
 	if len(got.Events) != 1 || slices.Contains(got.Tags, "again") {
 		t.Errorf("duplicate changed the ticket: %d events, tags %v (fn called %d times)", len(got.Events), got.Tags, calls)
+	}
+}
+
+// duplicateUnlogged: an update whose new state does not hold its event
+// (fn keeps no log of it) is still applied at most once per event id.
+func duplicateUnlogged(t *testing.T, s store.Tickets) {
+	ctx := context.Background()
+	k := store.Key{Source: source(t), ID: "8"}
+	calls := 0
+	tag := func(t sla.Ticket) (sla.Ticket, bool, error) {
+		calls++
+		t.Tags = append(slices.Clone(t.Tags), "tagged")
+		return t, true, nil
+	}
+	if _, err := s.Update(ctx, k, "unlogged", tag); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, k, "unlogged", tag); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("second delivery: %v, want ErrDuplicate", err)
+	}
+	got, err := s.Get(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Tags) != 1 || len(got.Events) != 0 {
+		t.Errorf("tags %v, %d events after two deliveries of one event (fn called %d times), want one tag", got.Tags, len(got.Events), calls)
+	}
+	// Another event id is another update.
+	if _, err := s.Update(ctx, k, "unlogged-2", tag); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(ctx, k); len(got.Tags) != 2 {
+		t.Errorf("tags %v after a second event, want two", got.Tags)
 	}
 }
 
