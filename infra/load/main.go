@@ -144,6 +144,8 @@ type runResult struct {
 	// DynamoDB requests during the sending phase, by operation, and the
 	// writes among them refused for a lost race; nil for the memory store.
 	ddbOps, ddbConflicts map[string]int
+	// The write units of those requests (ddbProxy.weigh).
+	ddbWrites writeUnits
 }
 
 // ok reports whether the run found nothing wrong.
@@ -297,6 +299,7 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		bySource: map[string]int{}, res: result{byStatus: map[int]int{}}}
 	if proxy != nil {
 		out.ddbOps, out.ddbConflicts = proxy.counts()
+		out.ddbWrites = proxy.writeUnitsSoFar()
 	}
 	for _, res := range results {
 		out.res.add(res)
@@ -417,6 +420,16 @@ func report(w io.Writer, o options, runs []*runResult, cmd string) {
 		}
 		return fmt.Sprintf("%.1f (%.1f)", float64(ops)/float64(max(r.res.requests, 1)), float64(lost)/float64(max(r.res.requests, 1)))
 	})
+	row("DynamoDB write units per webhook request", func(r *runResult) string {
+		if r.ddbOps == nil {
+			return "-"
+		}
+		var all float64
+		for _, u := range r.ddbWrites.byKind {
+			all += u
+		}
+		return fmt.Sprintf("%.2f", all/float64(max(r.res.requests, 1)))
+	})
 	row("events in the model", func(r *runResult) string { return fmt.Sprint(r.ver.events) })
 	row("tickets compared with the model", func(r *runResult) string { return fmt.Sprint(r.ver.checked) })
 	row("**model mismatches**", func(r *runResult) string { return fmt.Sprintf("**%d**", r.ver.mismatched) })
@@ -429,6 +442,7 @@ func report(w io.Writer, o options, runs []*runResult, cmd string) {
 		fmt.Fprintf(w, "Webhooks per helpdesk (%s): %s.\n", r.store, strings.Join(parts, ", "))
 		if r.ddbOps != nil {
 			fmt.Fprintf(w, "DynamoDB requests while sending (%s): %s.\n", r.store, summary(r.ddbOps, r.ddbConflicts))
+			fmt.Fprintf(w, "DynamoDB write units while sending (%s): %s.\n", r.store, r.ddbWrites.summary(r.res.requests))
 		}
 	}
 	fmt.Fprintf(w, "\nMachine: %s/%s, %d CPUs (runtime.NumCPU), %s; the load generator, slawatch and DynamoDB Local share it.\n",
