@@ -92,7 +92,7 @@ func NewDynamoDB(client DynamoDBAPI, table string, now func() time.Time) (*Dynam
 }
 
 // ticketItem is a ticket as stored. The state is the ticket's JSON (the
-// engine's own encoding); the due attributes exist only while an alert is
+// engine's own encoding), compressed (encodeState); the due attributes exist only while an alert is
 // pending, and the run attributes only while a clock runs with a
 // deadline, which keeps both indexes sparse.
 type ticketItem struct {
@@ -111,7 +111,7 @@ type ticketItem struct {
 // the whole item, so index attributes the ticket no longer calls for are
 // simply absent and it leaves those indexes.
 func newTicketItem(k Key, t sla.Ticket, version int64) (ticketItem, error) {
-	state, err := json.Marshal(t)
+	state, err := encodeState(t)
 	if err != nil {
 		return ticketItem{}, fmt.Errorf("store: encode ticket %s/%s: %w", k.Source, k.ID, err)
 	}
@@ -187,7 +187,7 @@ func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, int64, error) {
 		return sla.Ticket{}, 0, fmt.Errorf("store: unmarshal ticket %s/%s: %w", k.Source, k.ID, err)
 	}
 	var t sla.Ticket
-	if err := json.Unmarshal(it.State, &t); err != nil {
+	if err := decodeState(it.State, &t); err != nil {
 		return sla.Ticket{}, 0, fmt.Errorf("store: decode ticket %s/%s: %w", k.Source, k.ID, err)
 	}
 	return t, it.Version, nil

@@ -714,12 +714,24 @@ func TestHistoryWritesPerTicket(t *testing.T) {
 	t.Logf("largest ticket put (the marks): %d bytes", units.maxPut)
 	t.Logf("with history, per ticket: %.2f requests %v; %.2f RRU %v, %.2f WRU %v", per(with.requests), with.ops, perU(with.readUnits), with.read, perU(with.wUnits), with.write)
 	t.Logf("added per ticket: %+.2f requests, %+.2f TransactWriteItems, %+.2f PutItem, %+.2f GetItem; %+.2f RRU, %+.2f WRU "+
-		"(record transactions %.2f, marks put %.2f, intake's own transactions %+.2f: the ticket carries its marks)",
+		"(record transactions %.2f; ticket writes %+.2f: the marks' put, and intake's writes of a ticket carrying its marks)",
 		per(with.requests-without.requests), per(with.ops["TransactWriteItems"]-without.ops["TransactWriteItems"]),
 		per(with.ops["PutItem"]-without.ops["PutItem"]), per(with.ops["GetItem"]-without.ops["GetItem"]),
 		perU(with.readUnits-without.readUnits), perU(with.wUnits-without.wUnits),
-		perU(with.write["TransactWriteItems (history)"]), perU(with.write["PutItem"]),
-		perU(with.write["TransactWriteItems"]-without.write["TransactWriteItems"]))
+		perU(with.write["TransactWriteItems (history)"]),
+		perU(with.write["PutItem"]+with.write["TransactWriteItems"]-without.write["PutItem"]-without.write["TransactWriteItems"]))
+
+	// The ticket holds its events, so intake writes it with one put, no
+	// transaction and no de-duplication record; compressed, the typical
+	// ticket's item stays under 1 KB: 1 WRU a webhook (it was a
+	// transaction of the ~1.3 KB ticket and the record: 22.2 WRU a
+	// ticket), and the marks' put 1 WRU more.
+	if got, want := without.write["PutItem"]+without.write["TransactWriteItems"], float64(4*tickets); got != want || without.ops["TransactWriteItems"] != 0 {
+		t.Errorf("intake wrote %.0f WRU (%d transactions) for %d four-webhook tickets, want %.0f in puts", got, without.ops["TransactWriteItems"], tickets, want)
+	}
+	if got, want := with.write["PutItem"], float64(5*tickets); got != want {
+		t.Errorf("with history, ticket puts wrote %.0f WRU for %d tickets, want %.0f (intake's 4 and the marks' 1 a ticket)", got, tickets, want)
+	}
 
 	// One first-response clock ends per ticket: one transaction, and the
 	// marks' read and put.
