@@ -92,9 +92,9 @@ func NewDynamoDB(client DynamoDBAPI, table string, now func() time.Time) (*Dynam
 }
 
 // ticketItem is a ticket as stored. The state is the ticket's JSON (the
-// engine's own encoding), compressed (encodeState); the due attributes exist only while an alert is
-// pending, and the run attributes only while a clock runs with a
-// deadline, which keeps both indexes sparse.
+// engine's own encoding), compressed (encodeState); the due attributes
+// exist only while an alert is pending, and the run attributes only while
+// a clock runs with a deadline, which keeps both indexes sparse.
 type ticketItem struct {
 	PK       string `dynamodbav:"pk"`
 	SK       string `dynamodbav:"sk"`

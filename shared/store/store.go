@@ -43,9 +43,11 @@ type Tickets interface {
 	// Get returns a ticket, or ErrNotFound.
 	Get(ctx context.Context, k Key) (sla.Ticket, error)
 	// Update applies fn atomically: no concurrent update is lost. With a
-	// non-empty eventID the update happens at most once per (source,
-	// eventID) within DedupTTL; a repeat returns the current state and
-	// ErrDuplicate without calling fn's result into effect.
+	// non-empty eventID, a repeat of an event the ticket holds
+	// (sla.Ticket.Holds) returns the current state and ErrDuplicate
+	// without fn's result taking effect; an update whose new state does
+	// not hold its event happens at most once per (source, eventID) within
+	// DedupTTL. (Memory applies the second rule to every event.)
 	Update(ctx context.Context, k Key, eventID string, fn UpdateFunc) (sla.Ticket, error)
 	// Due returns up to limit tickets whose next alert is due at or before
 	// the given instant.
