@@ -20,11 +20,15 @@ type statsJSON struct {
 	Open      map[string]int64 `json:"open,omitempty"`
 	Replies   []Reply          `json:"replies,omitempty"`
 	LastReply int64            `json:"last_reply,omitempty"`
+	Week      *[7]DayPace      `json:"week,omitempty"`
 }
 
 // MarshalJSON encodes s compactly.
 func (s Stats) MarshalJSON() ([]byte, error) {
 	j := statsJSON{Replies: s.Replies, LastReply: millis(s.LastReply)}
+	if s.Week != [7]DayPace{} {
+		j.Week = &s.Week
+	}
 	if len(s.Open) > 0 {
 		j.Open = make(map[string]int64, len(s.Open))
 		for id, at := range s.Open {
@@ -41,6 +45,9 @@ func (s *Stats) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*s = Stats{Replies: j.Replies, LastReply: fromMillis(j.LastReply)}
+	if j.Week != nil {
+		s.Week = *j.Week
+	}
 	if len(j.Open) > 0 {
 		s.Open = make(map[string]time.Time, len(j.Open))
 		for id, ms := range j.Open {
