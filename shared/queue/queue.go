@@ -82,14 +82,14 @@ type Stats struct {
 	// Week is the pace on each weekday of the calendar's zone (see
 	// eta.Input.Week): recent replies last only a few days on a busy
 	// queue, so a weekend staffed by a few agents is forgotten by Friday.
-	Week [7]DayPace `json:"week,omitzero"`
+	Week [7]DayPace `json:"-"` // stored by MarshalJSON
 }
 
 // DayPace is one weekday's service times, each decayed by weekDecay per
 // later service on that weekday: about the last weekMemory of them count.
 type DayPace struct {
-	N     float64 `json:"n"`     // services, decayed
-	Hours float64 `json:"hours"` // their business hours, decayed
+	N    float64       // services, decayed
+	Busy time.Duration // their business time, decayed
 }
 
 const (
@@ -170,7 +170,7 @@ func (s *Stats) Answer(a Answer) bool {
 	}
 	if r.Service > 0 {
 		d := &s.Week[a.At.In(a.Calendar.Location()).Weekday()]
-		d.N, d.Hours = d.N*weekDecay+1, d.Hours*weekDecay+r.Service.Hours()
+		d.N, d.Busy = d.N*weekDecay+1, time.Duration(float64(d.Busy)*weekDecay)+r.Service
 	}
 	if a.Promise != nil {
 		r.Promised, r.Kept = true, !a.At.After(a.Promise.By)
@@ -267,8 +267,8 @@ func (s *Stats) Input(ticket string, at time.Time, window time.Duration) eta.Inp
 	}
 	in.Throughput, in.PaceSamples = pace(service), len(service)
 	for i, d := range s.Week {
-		if d.N >= weekMinSamples && d.Hours > 0 {
-			in.Week[i] = d.N / d.Hours
+		if d.N >= weekMinSamples && d.Busy > 0 {
+			in.Week[i] = d.N / d.Busy.Hours()
 		}
 	}
 	return in
