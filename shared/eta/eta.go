@@ -42,11 +42,11 @@ type Input struct {
 	Throughput  float64
 	PaceSamples int
 	// Week is the pace while busy on each weekday (in the calendar's
-	// zone), learnt over weeks; 0 where not known. A team that covers its
-	// weekend hours with two of its twelve agents answers at a sixth of
-	// its weekday pace then, which the recent Throughput (the last few
-	// hours) cannot know on a Friday: the wait is laid day by day at each
-	// day's pace (see lay).
+	// zone, Sunday first), learnt over weeks; 0 where not known. A team
+	// that covers its weekend hours with two of its twelve agents answers
+	// at a sixth of its weekday pace then, which the recent Throughput
+	// (the last few hours) cannot know on a Friday: such days are laid at
+	// their own pace (see lay).
 	Week [7]float64
 	// Residuals are how far recent first responses fell from their
 	// predictions, in units of the prediction's spread (see Residual).
@@ -98,6 +98,10 @@ type Promise struct {
 // lately been optimistic, the q-quantile of its recent Residuals: the
 // queue's own first-response times decide how much margin is needed.
 //
+// The n services, and the margin's, are laid onto the calendar day by day
+// at the recent pace, or a weekday's own where it differs more than
+// twofold (see lay); Mean and Spread are the business time they take.
+//
 // Until the pace is known from MinSamples replies, the q-quantile of recent
 // Waits is promised, and until there are that many, the policy target.
 func Estimate(in Input) Promise {
@@ -123,10 +127,12 @@ func Estimate(in Input) Promise {
 		case len(in.Errors) > 0:
 			// A queue that answers a few tickets a day at a position has
 			// too little fresh evidence there within a day's half-life:
-			// then the residuals are remembered longer, up to a week,
-			// rather than the normal z standing for a model known to be
-			// optimistic there (a ticket with nobody ahead waits a whole
-			// handling time; kept 72% at 2 agents and 8 tickets a day).
+			// then the residuals are remembered longer, up to four days'
+			// half-life, rather than the normal z standing for a model
+			// known to be optimistic there (a ticket with nobody ahead
+			// waits a whole handling time; kept 72-80% at 2 agents and 8
+			// tickets a day). Longer still, a quiet week's residuals would
+			// set a busy week's margin.
 			for hl := HalfLife; hl <= 4*HalfLife; hl *= 2 {
 				if zz, ok := margin(in.Errors, in.Backlog+1, in.Now, q, float64(minN), hl); ok {
 					z = max(z, zz)
@@ -146,15 +152,19 @@ func Estimate(in Input) Promise {
 	return p.at(in.Now, in.Calendar)
 }
 
-// staffed is how different a weekday's pace must be from the recent one
-// for lay to use it.
-var staffed = 2.0
+// staffed is how many times faster or slower than the recent pace a
+// weekday's own pace must be for lay to use it. Nearer, a weekday's figure
+// is mostly the noise of last week's surge or absence: used for every day
+// it raised the pinball loss of a 20-agent team with a surge by a third.
+const staffed = 2.0
 
 // lay returns the business time from in.Now the team needs for work
-// services: at the recent Throughput today, and on each later day at that
-// weekday's pace relative to today's (in.Week), so that a team answering
-// a sixth as fast at weekends is promised so. Without a week's pattern,
-// or a calendar, it is work/Throughput.
+// services, laid day by day on the calendar: each day at the recent
+// Throughput, except a weekday whose own pace (in.Week) is more than
+// staffed times faster or slower — weekend hours covered by two agents of
+// twelve — which is laid at that pace. Today included: on Saturday the
+// recent pace is still Friday's. Without such a day, or a calendar, it is
+// work/Throughput.
 func (in Input) lay(work float64) time.Duration {
 	hour := float64(time.Hour)
 	cal, loc := in.Calendar, in.Calendar.Location()
@@ -164,7 +174,11 @@ func (in Input) lay(work float64) time.Duration {
 		}
 		return in.Throughput
 	}
-	if cal == nil || in.Week == [7]float64{} {
+	same := true
+	for wd := range time.Weekday(7) {
+		same = same && rate(wd) == in.Throughput
+	}
+	if cal == nil || same {
 		return time.Duration(work / in.Throughput * hour)
 	}
 	var spent time.Duration
@@ -174,12 +188,11 @@ func (in Input) lay(work float64) time.Duration {
 		end := time.Date(lt.Year(), lt.Month(), lt.Day()+1, 0, 0, 0, 0, loc)
 		open := cal.Elapsed(t, end)
 		r := rate(lt.Weekday())
-		if done := open.Hours() * r; done >= work {
+		done := open.Hours() * r
+		if done >= work {
 			return spent + time.Duration(work/r*hour)
-		} else {
-			work -= done
 		}
-		spent, t = spent+open, end
+		work, spent, t = work-done, spent+open, end
 	}
 	return spent + time.Duration(work/in.Throughput*hour)
 }
