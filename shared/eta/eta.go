@@ -131,8 +131,7 @@ func Estimate(in Input) Promise {
 			// half-life, rather than the normal z standing for a model
 			// known to be optimistic there (a ticket with nobody ahead
 			// waits a whole handling time; kept 72-80% at 2 agents and 8
-			// tickets a day). Longer still, a quiet week's residuals would
-			// set a busy week's margin.
+			// tickets a day).
 			for hl := HalfLife; hl <= 4*HalfLife; hl *= 2 {
 				if zz, ok := margin(in.Errors, in.Backlog+1, in.Now, q, float64(minN), hl); ok {
 					z = max(z, zz)
