@@ -205,9 +205,13 @@ func TestResidual(t *testing.T) {
 // mean 15m, spread √(1 + 1/50)/4 h = 15m09s. Twelve fresh residuals of 5
 // spreads at position 1 make z = 5: 15m + 5·15m09s = 1h31m, said "within 2
 // hours". The same residuals from position 64 (six doublings away, weight
-// 0.25^6 each) or five days old (weight 2^-5 each) are not evidence enough
-// (fewer than 10 residuals' worth): the normal z, 15m + 1.2816·15m09s =
-// 34m, "within 45 minutes". Early residuals never cut the normal margin.
+// 0.25^6 each) or five days old (weight 2^-5 each, and 2^-5/4 = 0.42 each
+// at the longest half-life tried, four days: 5.0 residuals' worth) are not
+// evidence enough (fewer than 10 residuals' worth): the normal z, 15m +
+// 1.2816·15m09s = 34m, "within 45 minutes". Fifteen two days old are worth
+// 3.75 at a day's half-life, 7.5 at two days', 10.6 at four days': a quiet
+// queue's residuals count then, z = 5 again. Early residuals never cut the
+// normal margin.
 func TestMarginByPositionAndAge(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	errs := func(z float64, pos int, age time.Duration) []eta.Error {
@@ -225,11 +229,60 @@ func TestMarginByPositionAndAge(t *testing.T) {
 		{"fresh, same position", errs(5, 1, time.Hour), "within 2 hours"},
 		{"fresh, far position", errs(5, 64, time.Hour), "within 45 minutes"},
 		{"same position, five days old", errs(5, 1, 5*24*time.Hour), "within 45 minutes"},
+		{"same position, fifteen two days old", append(errs(5, 1, 48*time.Hour), errs(5, 1, 48*time.Hour)[:3]...), "within 2 hours"},
 		{"early", errs(-2, 1, time.Hour), "within 45 minutes"},
 	} {
 		p := eta.Estimate(eta.Input{Now: now, Target: time.Hour, Throughput: 4, PaceSamples: 50, Errors: tt.errs})
 		if got := eta.Text(p, now, nil, nil); got != tt.want || p.Position != 1 {
 			t.Errorf("%s: %q (position %d), want %q (position 1)", tt.name, got, p.Position, tt.want)
+		}
+	}
+}
+
+// A team of twelve open 9-18 on weekdays whose weekend hours (10-16) are
+// covered by two: 8 replies an hour during the week, 4/3 at weekends. On
+// Friday 27 November 2026 at 17:00 with 15 ahead (n = 16, m = 50): sd =
+// √(16 + 256/50) = 4.5957 services, so the promise covers 16 + 1.2816 ×
+// 4.5957 = 21.890 services. At the weekday pace throughout that is
+// 2.736 h of business time: Friday's last hour and Saturday 11:44, "by
+// tomorrow 12:00". At each day's pace: Friday's hour does 8, Saturday's
+// six hours 8, and the last 5.890 take 4.417 h on Sunday: 14:25, "by
+// Sunday 15:00". Mean (16 services) ends with Saturday's hours: 7 h.
+//
+// With 30 ahead (n = 31: sd = √(31 + 961/50) = 7.0867, 40.082 services)
+// the promise reaches Monday with 16.082 services to go: 2.010 h at the
+// recent 8 an hour, "by Monday 12:00". Monday's own pace of 5 (within 2x
+// of the recent one, the noise of one week's Mondays) is not used; it
+// would have said 3.216 h, "by Monday 13:00".
+func TestEstimateWeekPace(t *testing.T) {
+	day := []calendar.Interval{{Start: 9 * 60, End: 18 * 60}}
+	weekend := []calendar.Interval{{Start: 10 * 60, End: 16 * 60}}
+	cal, err := calendar.New(time.UTC, calendar.Week{weekend, day, day, day, day, day, weekend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fri17 := time.Date(2026, 11, 27, 17, 0, 0, 0, time.UTC)
+	covered := [7]float64{4.0 / 3, 8, 8, 8, 8, 8, 4.0 / 3}
+	slowMonday := covered
+	slowMonday[time.Monday] = 5
+	for _, tt := range []struct {
+		name     string
+		backlog  int
+		week     [7]float64
+		wantText string
+		wantMean time.Duration
+	}{
+		{"no weekday pattern", 15, [7]float64{}, "by tomorrow 12:00 UTC", 2 * time.Hour},
+		{"weekend at a sixth", 15, covered, "by Sunday 15:00 UTC", 7 * time.Hour},
+		{"weekday within 2x", 30, slowMonday, "by Monday 12:00 UTC", 0},
+	} {
+		p := eta.Estimate(eta.Input{Now: fri17, Calendar: cal, Target: time.Hour, Backlog: tt.backlog,
+			Throughput: 8, PaceSamples: 50, Week: tt.week})
+		if got := eta.Text(p, fri17, nil, time.UTC); got != tt.wantText {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.wantText)
+		}
+		if d := p.Mean - tt.wantMean; tt.wantMean > 0 && (d > time.Second || d < -time.Second) {
+			t.Errorf("%s: mean %v, want %v", tt.name, p.Mean, tt.wantMean)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package queue
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -14,17 +15,27 @@ import (
 //	[ticket, at, wait, service, residual or null, flags(, position)]
 //
 // (flags: 1 promised, 2 kept) — about 60 bytes instead of 137 with named
-// fields and RFC 3339 times. Millisecond precision is below anything a
+// fields and RFC 3339 times — and the pace by weekday (Stats.Week) as 14
+// numbers. Millisecond precision is below anything a
 // promise is said in.
 type statsJSON struct {
 	Open      map[string]int64 `json:"open,omitempty"`
 	Replies   []Reply          `json:"replies,omitempty"`
 	LastReply int64            `json:"last_reply,omitempty"`
+	// Week: per weekday, Sunday first, the decayed count (3 decimals) and
+	// business milliseconds of its services.
+	Week []float64 `json:"week,omitempty"`
 }
 
 // MarshalJSON encodes s compactly.
 func (s Stats) MarshalJSON() ([]byte, error) {
 	j := statsJSON{Replies: s.Replies, LastReply: millis(s.LastReply)}
+	if s.Week != [7]DayPace{} {
+		j.Week = make([]float64, 0, 2*len(s.Week))
+		for _, d := range s.Week {
+			j.Week = append(j.Week, math.Round(d.N*1000)/1000, float64(d.Busy.Milliseconds()))
+		}
+	}
 	if len(s.Open) > 0 {
 		j.Open = make(map[string]int64, len(s.Open))
 		for id, at := range s.Open {
@@ -41,6 +52,14 @@ func (s *Stats) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*s = Stats{Replies: j.Replies, LastReply: fromMillis(j.LastReply)}
+	if len(j.Week) > 0 {
+		if len(j.Week) != 2*len(s.Week) {
+			return fmt.Errorf("queue: week: want %d numbers, got %d", 2*len(s.Week), len(j.Week))
+		}
+		for i := range s.Week {
+			s.Week[i] = DayPace{N: j.Week[2*i], Busy: time.Duration(j.Week[2*i+1]) * time.Millisecond}
+		}
+	}
 	if len(j.Open) > 0 {
 		s.Open = make(map[string]time.Time, len(j.Open))
 		for id, ms := range j.Open {

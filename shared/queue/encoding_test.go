@@ -30,9 +30,11 @@ func TestStatsEncoding(t *testing.T) {
 	// Python's datetime(2026, 11, 23, 9, tzinfo=utc).timestamp()).
 	// 1840002: waited 47m0.5s (2,820,500 ms), served since the previous
 	// reply at 9:37 (15m0.5s = 900,500 ms), residual (47.0083 - 30)/10 =
-	// 1.70083..., promised and kept (flags 3).
+	// 1.70083..., promised and kept (flags 3). Its service is the week's
+	// only one: on a Monday (index 1, Sunday first), count 1, 900,500 ms.
 	want := `{"open":{"1840003":1795424760000},"replies":[["1840001",1795426620000,2220000,0,null,0],` +
-		`["1840002",1795427520500,2820500,900500,1.7008333333333334,3]],"last_reply":1795427520500}`
+		`["1840002",1795427520500,2820500,900500,1.7008333333333334,3]],"last_reply":1795427520500,` +
+		`"week":[0,0,1,900500,0,0,0,0,0,0,0,0,0,0]}`
 	if string(b) != want {
 		t.Errorf("encoded\n %s\nwant\n %s", b, want)
 	}
@@ -49,5 +51,8 @@ func TestStatsEncoding(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"replies":[["x",1,2]]}`), &back); err == nil {
 		t.Error("a short reply array decoded")
+	}
+	if err := json.Unmarshal([]byte(`{"week":[1,2,3]}`), &back); err == nil {
+		t.Error("a short week decoded")
 	}
 }

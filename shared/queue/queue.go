@@ -79,7 +79,25 @@ type Stats struct {
 	// LastReply is the latest first response: the end of the team's last
 	// service, from which the next one is measured.
 	LastReply time.Time `json:"last_reply,omitzero"`
+	// Week is the pace on each weekday of the calendar's zone (see
+	// eta.Input.Week): recent replies last only a few days on a busy
+	// queue, so a weekend staffed by a few agents is forgotten by Friday.
+	Week [7]DayPace `json:"-"` // stored by MarshalJSON
 }
+
+// DayPace is one weekday's service times, each decayed by weekDecay per
+// later service on that weekday: about the last weekMemory of them count.
+type DayPace struct {
+	N    float64       // services, decayed
+	Busy time.Duration // their business time, decayed
+}
+
+const (
+	weekMemory = 60
+	weekDecay  = 1 - 1.0/weekMemory
+	// weekMinSamples is the evidence a weekday's pace needs to be used.
+	weekMinSamples = 5
+)
 
 // Reply is one first response.
 type Reply struct {
@@ -149,6 +167,10 @@ func (s *Stats) Answer(a Answer) bool {
 	r := Reply{Ticket: a.Ticket, At: a.At, Wait: a.Calendar.Elapsed(a.Started, a.At)}
 	if !s.LastReply.IsZero() && a.At.After(s.LastReply) {
 		r.Service = a.Calendar.Elapsed(later(a.Started, s.LastReply), a.At)
+	}
+	if r.Service > 0 {
+		d := &s.Week[a.At.In(a.Calendar.Location()).Weekday()]
+		d.N, d.Busy = d.N*weekDecay+1, time.Duration(float64(d.Busy)*weekDecay)+r.Service
 	}
 	if a.Promise != nil {
 		r.Promised, r.Kept = true, !a.At.After(a.Promise.By)
@@ -244,6 +266,11 @@ func (s *Stats) Input(ticket string, at time.Time, window time.Duration) eta.Inp
 		}
 	}
 	in.Throughput, in.PaceSamples = pace(service), len(service)
+	for i, d := range s.Week {
+		if d.N >= weekMinSamples && d.Busy > 0 {
+			in.Week[i] = d.N / d.Busy.Hours()
+		}
+	}
 	return in
 }
 

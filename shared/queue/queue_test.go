@@ -3,6 +3,7 @@ package queue_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -468,5 +469,41 @@ func TestReportWaitingSkipsStale(t *testing.T) {
 	}
 	if r := s.Report("q", t0.Add(time.Hour), time.Hour); r.Waiting != 1 {
 		t.Errorf("waiting %d, want 1", r.Waiting)
+	}
+}
+
+// The pace by weekday is kept on the calendar's clock: services answered
+// on Friday 27 November 2026 between 20:30 and 23:30 UTC fall on Saturday
+// in Tokyo. Each of the seven replies but the first (no previous reply)
+// served 30 minutes. A weekday's pace is known from five services' worth:
+// five decayed by 59/60 each are 60·(1 - (59/60)^5) = 4.83, six are 5.75,
+// and then 5.75 services in 5.75 half hours is 2 an hour.
+func TestWeekPace(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.Always(tokyo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC) // Saturday 05:00 in Tokyo
+	var s queue.Stats
+	for i := range 7 {
+		id := fmt.Sprint("w", i)
+		s.Arrive(id, t0)
+		at := t0.Add(time.Duration(i+1) * 30 * time.Minute)
+		s.Answer(queue.Answer{Ticket: id, Started: t0, At: at, Calendar: cal})
+		in := s.Input("next", at, queue.DefaultWindow)
+		want := 0.0
+		if i == 6 {
+			want = 2
+		}
+		if !almost(in.Week[time.Saturday], want) || in.Week[time.Friday] != 0 {
+			t.Errorf("after %d services: week %v, want Saturday %v and nothing on Friday", i, in.Week, want)
+		}
+	}
+	if d := s.Week[time.Saturday]; !almost(d.N, 60*(1-math.Pow(59.0/60, 6))) {
+		t.Errorf("Saturday: %+v", d)
 	}
 }

@@ -81,10 +81,16 @@ func Compare(events []event.Event, o Options) Comparison {
 	for i := range c.Baselines {
 		c.Baselines[i] = score(BaselineNames[i], cs, func(c outcome) time.Time { return c.base[i] })
 	}
-	// The oracle: tickets grouped by the hour they arrived in.
+	// The oracle: tickets grouped by the hour they arrived in, on the
+	// team's clock (Truncate alone cuts hours at the UTC hour, at half
+	// past in Kolkata).
+	hour := func(t time.Time) time.Time {
+		lt := t.In(o.Calendar.Location())
+		return time.Date(lt.Year(), lt.Month(), lt.Day(), lt.Hour(), 0, 0, 0, lt.Location())
+	}
 	hours := map[time.Time][]time.Duration{}
 	for _, c := range cs {
-		h := c.start.Truncate(time.Hour)
+		h := hour(c.start)
 		hours[h] = append(hours[h], c.replied.Sub(c.start))
 	}
 	p90 := map[time.Time]time.Duration{}
@@ -92,7 +98,7 @@ func Compare(events []event.Event, o Options) Comparison {
 		p90[h] = eta.Quantile(ws, PinballQuantile)
 	}
 	c.Oracle = score("oracle", cs, func(c outcome) time.Time {
-		return eta.Round(c.start, c.start.Add(p90[c.start.Truncate(time.Hour)]), o.Calendar)
+		return eta.Round(c.start, c.start.Add(p90[hour(c.start)]), o.Calendar)
 	})
 	return c
 }

@@ -26,7 +26,12 @@ type targets struct {
 
 var (
 	issueTargets = targets{minKept: 0.90, maxKept: 0.96, vsOracle: 1.25, vsActual: 2, vsBaseline: 0.7}
-	guards       = targets{minKept: 0.85, maxKept: 0.97, vsOracle: 2.5, vsActual: 5.5, vsBaseline: 1.1}
+	// Seeds 1-6 of every shape meet these (worst: kept 88.1% and 96.6%,
+	// 2.12x the oracle, 3.56x the median actual, pinball 1.15x the best
+	// baseline on light load over seeds 1-3). The pinball guard was 1.1:
+	// the margin's longer memory on quiet positions (eta.margin) took
+	// light load from 86-92% kept to 93-95% at that price.
+	guards = targets{minKept: 0.88, maxKept: 0.97, vsOracle: 2.2, vsActual: 3.75, vsBaseline: 1.2}
 )
 
 // hours is a calendar in zone name, open on weekdays in the intervals
