@@ -40,6 +40,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -61,6 +62,7 @@ type options struct {
 	endpoint    string    // DynamoDB Local, for the dynamodb store
 	progress    io.Writer // what is happening, for the impatient
 	binary      string    // a built slawatch to run; empty: build one
+	cpuprofile  string    // write the load generator's CPU profile of the sending phase here
 }
 
 func main() {
@@ -96,6 +98,8 @@ func parseFlags(args []string) (options, error) {
 	fs.Float64Var(&o.dup, "dup", 0.1, "share of webhooks the helpdesk sends twice")
 	fs.Float64Var(&o.reorder, "reorder", 0.1, "share of sends that take a later webhook of the ticket first")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the conversations")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write the load generator's own CPU profile of the sending phase to this file")
+	fs.StringVar(&o.binary, "slawatch", "", "run this slawatch binary instead of building one (to compare builds)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -258,6 +262,10 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 
 	results := make([]*result, o.concurrency)
 	var wg sync.WaitGroup
+	stopProfile, err := startProfile(o.cpuprofile, index)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	timer := time.AfterFunc(o.duration, sched.stop)
 	for i := range results {
@@ -288,6 +296,7 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 	close(sent)
 	timer.Stop()
 	elapsed := time.Since(start)
+	stopProfile()
 	close(quit)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -343,6 +352,27 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		out.serverLast = append(out.serverLast, "slawatch serve: "+stopErr.Error())
 	}
 	return out, nil
+}
+
+// startProfile starts the CPU profile of the first store's sending phase
+// (-cpuprofile), for the load generator's own cost per request; the
+// returned func stops it.
+func startProfile(path string, index int) (stop func(), err error) {
+	if path == "" || index > 0 {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // command is the command line that reproduces the run.
