@@ -3,11 +3,14 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/intake"
@@ -79,5 +82,26 @@ func TestWebhookLogLines(t *testing.T) {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("line %d:\n%s\nwant it to start with\n%s", i, lines[i], w)
 		}
+	}
+}
+
+// TestReadAll: a body is read whole whatever length was announced (none,
+// exact, short, long, past the limit), a byte at a time or at once.
+func TestReadAll(t *testing.T) {
+	body := strings.Repeat("0123456789", 300) // 3000 bytes: beyond the 512 of an unannounced start
+	for _, announced := range []int64{-1, 0, 1, 2999, 3000, 3001, 1 << 20} {
+		for name, r := range map[string]func() io.Reader{
+			"whole":    func() io.Reader { return strings.NewReader(body) },
+			"one byte": func() io.Reader { return iotest.OneByteReader(strings.NewReader(body)) },
+		} {
+			got, err := readAll(r(), announced, 2000)
+			if err != nil || string(got) != body {
+				t.Errorf("announced %d, %s: %d bytes, %v; want all %d", announced, name, len(got), err, len(body))
+			}
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := readAll(iotest.ErrReader(boom), 10, 100); !errors.Is(err, boom) {
+		t.Errorf("a failing reader: %v, want boom", err)
 	}
 }
