@@ -122,6 +122,12 @@ func (s *Service) Observe(ctx context.Context, k store.Key) error {
 	return s.acknowledge(ctx, t)
 }
 
+// queueViewer is a store that shows a queue's stats without copying them
+// (store.Memory's ViewQueue); fn must not change them in place.
+type queueViewer interface {
+	ViewQueue(ctx context.Context, name string, fn func(queue.Stats)) error
+}
+
 // track records the ticket's first-response state in each of its queues.
 func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	m := t.FirstResponse
@@ -136,9 +142,10 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	// waiting in it. The decision counts the history before the ticket's
 	// start, as the estimate does, so it is the same at arrival and answer.
 	finerEnough := false
+	viewer, _ := s.Queues.(queueViewer)
 	for i, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
 		answered, enough := false, false
-		_, err := s.Queues.UpdateQueue(ctx, q.String(), func(st queue.Stats) (queue.Stats, bool, error) {
+		update := func(st queue.Stats) (queue.Stats, bool, error) {
 			answered, enough = false, false
 			if finerEnough && !st.Holds(t.ID) {
 				return st, false, nil
@@ -147,9 +154,20 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 			changed, answered = Track(&st, t, s.calendar(t.FirstResponse))
 			enough = queue.Enough(st.Input(t.ID, m.StartedAt, s.window()))
 			return st, changed, nil
-		})
-		if err != nil {
-			return fmt.Errorf("promise: queue %s: %w", q, err)
+		}
+		changed := true
+		if viewer != nil {
+			// Track copies what it changes (queue.Stats's methods do), so it
+			// can decide on the stored stats themselves; only a change needs
+			// the update, which decides again on what is stored by then.
+			if err := viewer.ViewQueue(ctx, q.String(), func(st queue.Stats) { _, changed, _ = update(st) }); err != nil {
+				return fmt.Errorf("promise: queue %s: %w", q, err)
+			}
+		}
+		if changed {
+			if _, err := s.Queues.UpdateQueue(ctx, q.String(), update); err != nil {
+				return fmt.Errorf("promise: queue %s: %w", q, err)
+			}
 		}
 		finerEnough = finerEnough || enough
 		if answered && i == 0 { // once per ticket: its finest queue
