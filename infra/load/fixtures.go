@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -49,6 +50,21 @@ func (f *fixtures) get(vendor, name string) any {
 		panic("load: fixture " + vendor + "/" + name + " is not listed in its vendor's fixtures")
 	}
 	return clone(doc)
+}
+
+// getAt returns a deep copy of the value at the dotted path in a fixture:
+// one thread of a conversation, one event of a batch, without copying the
+// rest.
+func (f *fixtures) getAt(vendor, name, path string) any {
+	doc, ok := f.docs[vendor+"/"+name]
+	if !ok {
+		panic("load: fixture " + vendor + "/" + name + " is not listed in its vendor's fixtures")
+	}
+	v := get(doc, path)
+	if v == nil {
+		panic("load: fixture " + vendor + "/" + name + " has nothing at " + path)
+	}
+	return clone(v)
 }
 
 // moduleRoot finds the directory holding slawatch's go.mod, from the
@@ -154,15 +170,91 @@ func get(doc any, path string) any {
 	return nil
 }
 
-// encode marshals doc compactly, as helpdesks send JSON.
+// encode marshals doc compactly, as helpdesks send JSON: what
+// encoding/json's Encoder without HTML escaping writes (TestEncode), keys
+// sorted, but without its reflection over every map and value — the load
+// generator shares the cores with the server it measures.
 func encode(doc any) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+	return appendJSON(make([]byte, 0, 2048), doc)
+}
+
+func appendJSON(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendString(b, x)
+	case json.Number:
+		if x == "" || (x[0] != '-' && (x[0] < '0' || x[0] > '9')) || !json.Valid([]byte(x)) {
+			break // encoding/json's error, below
+		}
+		return append(b, x...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case map[string]any:
+		var buf [32]string // most objects' keys, without an allocation
+		keys := buf[:0]
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendJSON(b, x[k])
+		}
+		return append(b, '}')
+	case []any:
+		if x == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSON(b, e)
+		}
+		return append(b, ']')
+	}
+	// Anything else (numbers a renderer set as Go integers, typed slices)
+	// as encoding/json writes it.
+	return appendStd(b, v)
+}
+
+// appendStd appends v as encoding/json's Encoder writes it without HTML
+// escaping.
+func appendStd(b []byte, v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(doc); err != nil {
+	if err := enc.Encode(v); err != nil {
 		panic("load: encode payload: " + err.Error())
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+// appendString quotes s; a string that needs escaping beyond '"' and '\\'
+// (control characters, non-ASCII: U+2028, invalid UTF-8) is left to
+// encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 {
+			return appendStd(b, s)
+		}
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }
 
 // num is a JSON number as written.
