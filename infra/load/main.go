@@ -157,6 +157,11 @@ type runResult struct {
 	// DynamoDB requests during the sending phase, by operation, and the
 	// writes among them refused for a lost race; nil for the memory store.
 	ddbOps, ddbConflicts map[string]int
+	// CPU time the load generator and slawatch spent in the sending phase
+	// (user and system, all threads); negative when unknown. Less
+	// sensitive to a busy machine than throughput: it leaves out the time
+	// spent waiting for a core.
+	genCPU, serverCPU time.Duration
 }
 
 // ok reports whether the run found nothing wrong.
@@ -275,6 +280,7 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 	if err != nil {
 		return nil, err
 	}
+	genCPU0, serverCPU0 := selfCPU(), processCPU(srv.cmd.Process.Pid)
 	start := time.Now()
 	timer := time.AfterFunc(o.duration, sched.stop)
 	for i := range results {
@@ -305,6 +311,10 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 	close(sent)
 	timer.Stop()
 	elapsed := time.Since(start)
+	genCPU, serverCPU := selfCPU()-genCPU0, processCPU(srv.cmd.Process.Pid)-serverCPU0
+	if genCPU0 < 0 || serverCPU0 < 0 {
+		genCPU, serverCPU = -1, -1
+	}
 	stopProfile()
 	close(quit)
 	if ctx.Err() != nil {
@@ -312,7 +322,7 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 	}
 
 	out := &runResult{store: store, elapsed: elapsed, firsts: sched.firsts, dups: sched.dups, reordered: sched.reordered,
-		bySource: map[string]int{}, res: result{byStatus: map[int]int{}}}
+		bySource: map[string]int{}, res: result{byStatus: map[int]int{}}, genCPU: genCPU, serverCPU: serverCPU}
 	if proxy != nil {
 		out.ddbOps, out.ddbConflicts = proxy.counts()
 	}
@@ -431,6 +441,13 @@ func report(w io.Writer, o options, runs []*runResult, cmd string) {
 	row("sending time", func(r *runResult) string { return fmt.Sprintf("%.1f s", r.elapsed.Seconds()) })
 	row("throughput", func(r *runResult) string {
 		return fmt.Sprintf("%.0f requests/s", float64(r.res.requests)/r.elapsed.Seconds())
+	})
+	row("CPU per request: load generator / slawatch", func(r *runResult) string {
+		if r.genCPU < 0 || r.serverCPU < 0 || r.res.requests == 0 {
+			return "-"
+		}
+		per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(r.res.requests) }
+		return fmt.Sprintf("%.0f / %.0f µs", per(r.genCPU), per(r.serverCPU))
 	})
 	row("latency p50 / p90 / p99 / max", func(r *runResult) string { return latencies(r.res.latencies) })
 	row("responses", func(r *runResult) string { return statuses(r.res.byStatus, func(c int) bool { return c < 300 }) })
