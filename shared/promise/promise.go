@@ -152,7 +152,7 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 			}
 			var changed bool
 			changed, answered = Track(&st, t, s.calendar(t.FirstResponse))
-			enough = queue.Enough(st.Input(t.ID, m.StartedAt, s.window()))
+			enough = st.EnoughAt(m.StartedAt, s.window())
 			return st, changed, nil
 		}
 		changed := true
