@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -158,10 +157,10 @@ func (s *scheduler) finish(e sendEntry) {
 	s.cond.Broadcast()
 }
 
-// sender posts deliveries to one slawatch server.
+// sender posts deliveries to one slawatch server, each worker on its own
+// connection (wire).
 type sender struct {
-	base    string // http://127.0.0.1:port
-	client  *http.Client
+	base    string            // http://127.0.0.1:port
 	secrets map[string][]byte // by source
 	// maxAttempts per send, as a helpdesk retries 5xx and connection
 	// errors; backoff doubles from 100 ms.
@@ -194,11 +193,13 @@ func (r *result) add(o *result) {
 	}
 }
 
-// send delivers e, retrying on 5xx, 408, 429 and connection errors.
-func (s *sender) send(ctx context.Context, e sendEntry, res *result) {
+// send delivers e on the worker's connection w, retrying on 5xx, 408, 429
+// and connection errors.
+func (s *sender) send(ctx context.Context, w *wire, e sendEntry, res *result) {
 	d := e.d
 	v := d.t.vendor
-	url := s.base + "/webhooks/" + v.name
+	path := "/webhooks/" + v.name
+	url := s.base + path
 	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
 		if attempt > 1 {
 			res.retries++
@@ -227,18 +228,8 @@ func (s *sender) send(ctx context.Context, e sendEntry, res *result) {
 		if err := providertest.Sign(v.name, s.secrets[v.name], &signed, time.Now()); err != nil {
 			panic(err) // every vendor has a scheme
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			panic(err)
-		}
-		req.Header = h
 		start := time.Now()
-		resp, err := s.client.Do(req)
-		var answer []byte
-		if err == nil {
-			answer, err = io.ReadAll(io.LimitReader(resp.Body, 4096))
-			resp.Body.Close()
-		}
+		status, answer, err := w.post(ctx, path, h, body)
 		res.latencies = append(res.latencies, time.Since(start))
 		res.requests++
 		if err != nil {
@@ -249,8 +240,8 @@ func (s *sender) send(ctx context.Context, e sendEntry, res *result) {
 			}
 			continue
 		}
-		res.byStatus[resp.StatusCode]++
-		switch code := resp.StatusCode; {
+		res.byStatus[status]++
+		switch code := status; {
 		case code < 300:
 			d.delivered.Store(true)
 			return

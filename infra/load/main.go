@@ -272,7 +272,7 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		}
 	}()
 	sched := newScheduler(rand.New(rand.NewPCG(o.seed, uint64(2*index+1))), o.tickets, fresh, o.dup, o.reorder)
-	snd := &sender{base: base, client: client, secrets: bySource, maxAttempts: 8}
+	snd := &sender{base: base, secrets: bySource, maxAttempts: 8}
 
 	results := make([]*result, o.concurrency)
 	var wg sync.WaitGroup
@@ -289,12 +289,14 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w := newWire(srv.addr, 30*time.Second)
+			defer w.close()
 			for {
 				e, ok := sched.take()
 				if !ok {
 					return
 				}
-				snd.send(ctx, e, res)
+				snd.send(ctx, w, e, res)
 				sched.finish(e)
 			}
 		}()
