@@ -122,10 +122,10 @@ func (s *Service) Observe(ctx context.Context, k store.Key) error {
 	return s.acknowledge(ctx, t)
 }
 
-// queueViewer is a store that shows a queue's stats without copying them
-// (store.Memory's ViewQueue); fn must not change them in place.
-type queueViewer interface {
-	ViewQueue(ctx context.Context, name string, fn func(queue.Stats)) error
+// queueSharer is a store that updates a queue without copying its stats
+// (store.Memory's UpdateQueueShared): fn must not change them in place.
+type queueSharer interface {
+	UpdateQueueShared(ctx context.Context, name string, fn store.QueueFunc) error
 }
 
 // track records the ticket's first-response state in each of its queues.
@@ -142,7 +142,7 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	// waiting in it. The decision counts the history before the ticket's
 	// start, as the estimate does, so it is the same at arrival and answer.
 	finerEnough := false
-	viewer, _ := s.Queues.(queueViewer)
+	shared, _ := s.Queues.(queueSharer)
 	for i, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
 		answered, enough := false, false
 		update := func(st queue.Stats) (queue.Stats, bool, error) {
@@ -155,19 +155,16 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 			enough = st.EnoughAt(m.StartedAt, s.window())
 			return st, changed, nil
 		}
-		changed := true
-		if viewer != nil {
-			// Track copies what it changes (queue.Stats's methods do), so it
-			// can decide on the stored stats themselves; only a change needs
-			// the update, which decides again on what is stored by then.
-			if err := viewer.ViewQueue(ctx, q.String(), func(st queue.Stats) { _, changed, _ = update(st) }); err != nil {
-				return fmt.Errorf("promise: queue %s: %w", q, err)
-			}
+		var err error
+		if shared != nil {
+			// Track copies what it changes (queue.Stats's methods do), so
+			// it can work on the stored stats themselves.
+			err = shared.UpdateQueueShared(ctx, q.String(), update)
+		} else {
+			_, err = s.Queues.UpdateQueue(ctx, q.String(), update)
 		}
-		if changed {
-			if _, err := s.Queues.UpdateQueue(ctx, q.String(), update); err != nil {
-				return fmt.Errorf("promise: queue %s: %w", q, err)
-			}
+		if err != nil {
+			return fmt.Errorf("promise: queue %s: %w", q, err)
 		}
 		finerEnough = finerEnough || enough
 		if answered && i == 0 { // once per ticket: its finest queue

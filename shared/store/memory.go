@@ -153,16 +153,20 @@ func (m *Memory) UpdateQueue(_ context.Context, name string, fn QueueFunc) (queu
 	return next, nil
 }
 
-// ViewQueue runs fn on a queue's stored stats (the zero value for an
-// unknown queue) under the store's lock, without copying them: fn must
-// neither change them in place nor keep them. queue.Stats's own methods
-// copy what they change, so fn may run them on its value. It lets a
-// caller that usually changes nothing (promise.Service, on most
-// webhooks) decide so without UpdateQueue's two copies of the stats.
-func (m *Memory) ViewQueue(_ context.Context, name string, fn func(queue.Stats)) error {
+// UpdateQueueShared is UpdateQueue for an fn that never changes the stats
+// it is given in place — queue.Stats's own methods copy what they change
+// — and keeps nothing of them: fn gets the stored stats themselves, and
+// what it returns is stored as it is. It spares a caller that runs on
+// every webhook (promise.Service) UpdateQueue's two copies of a queue's
+// waiting tickets and replies.
+func (m *Memory) UpdateQueueShared(_ context.Context, name string, fn QueueFunc) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fn(m.queues[name])
+	next, changed, err := fn(m.queues[name])
+	if err != nil || !changed {
+		return err
+	}
+	m.queues[name] = next
 	return nil
 }
 
