@@ -125,8 +125,10 @@ func (s *scheduler) pop(t *ticket) sendEntry {
 	}
 	e.d.sent = true
 	s.firsts++
-	if len(e.d.events) > 0 && slices.ContainsFunc(t.queue, func(o sendEntry) bool {
-		return !o.dup && !o.d.sent && len(o.d.events) > 0 && o.d.at.Before(e.d.at)
+	// want: the events meant, the same as the adapter reads (parseTicket
+	// checks that after the run).
+	if len(e.d.want) > 0 && slices.ContainsFunc(t.queue, func(o sendEntry) bool {
+		return !o.dup && !o.d.sent && len(o.d.want) > 0 && o.d.at.Before(e.d.at)
 	}) {
 		s.reordered++
 	}
@@ -150,9 +152,7 @@ func (s *scheduler) finish(e sendEntry) {
 		if i := slices.Index(s.active, t); i >= 0 {
 			s.active = slices.Delete(s.active, i, i+1)
 		}
-		for _, d := range t.deliveries { // only the events are needed from now on
-			d.header, d.body, d.want = nil, nil, nil
-		}
+		// The payloads stay until parseTicket reads them, after sending.
 	}
 	s.cond.Broadcast()
 }

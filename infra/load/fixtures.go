@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // fixtures holds the adapters' test fixtures (shared/provider/<vendor>/testdata),
@@ -19,6 +23,64 @@ import (
 type fixtures struct {
 	root string
 	docs map[string]any // "<vendor>/<file>" → decoded JSON
+	// deep makes get and getAt copy a fixture whole, as they did before
+	// copy-on-write (TestCopyOnWrite compares the two).
+	deep bool
+}
+
+// frozen holds the identity of every container (object, non-empty array)
+// of a loaded fixture. Payloads are rendered from shallow copies of the
+// fixtures that share everything below their top level; walk copies a
+// frozen container on the way to a change (own), so a renderer never
+// changes a fixture, and a payload costs copies of what it changes, not
+// of the whole fixture. The keys keep the fixtures' containers alive, so
+// no other container ever has their address.
+var frozen sync.Map // unsafe.Pointer → struct{}
+
+// identity is a container's address; false for anything else.
+func identity(v any) (unsafe.Pointer, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		return reflect.ValueOf(x).UnsafePointer(), x != nil
+	case []any:
+		return unsafe.Pointer(unsafe.SliceData(x)), len(x) > 0
+	}
+	return nil, false
+}
+
+func freeze(v any) {
+	if p, ok := identity(v); ok {
+		frozen.Store(p, struct{}{})
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			freeze(e)
+		}
+	case []any:
+		for _, e := range x {
+			freeze(e)
+		}
+	}
+}
+
+// own returns v, or a shallow copy of it if it is a fixture's container:
+// a container the payload being rendered may change.
+func own(v any) any {
+	p, ok := identity(v)
+	if !ok {
+		return v
+	}
+	if _, shared := frozen.Load(p); !shared {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		return maps.Clone(x)
+	case []any:
+		return slices.Clone(x)
+	}
+	return v
 }
 
 // loadFixtures reads every fixture the renderers use from the module at root.
@@ -37,19 +99,24 @@ func loadFixtures(root string) (*fixtures, error) {
 			if err := dec.Decode(&doc); err != nil {
 				return nil, fmt.Errorf("fixture %s: %w", path, err)
 			}
+			freeze(doc)
 			f.docs[v.name+"/"+name] = doc
 		}
 	}
 	return f, nil
 }
 
-// get returns a deep copy of a fixture, to be modified.
+// get returns a copy of a fixture, to be modified with set and get (which
+// copy what they change: own).
 func (f *fixtures) get(vendor, name string) any {
 	doc, ok := f.docs[vendor+"/"+name]
 	if !ok {
 		panic("load: fixture " + vendor + "/" + name + " is not listed in its vendor's fixtures")
 	}
-	return clone(doc)
+	if f.deep {
+		return clone(doc)
+	}
+	return own(doc)
 }
 
 // getAt returns a deep copy of the value at the dotted path in a fixture:
@@ -60,11 +127,35 @@ func (f *fixtures) getAt(vendor, name, path string) any {
 	if !ok {
 		panic("load: fixture " + vendor + "/" + name + " is not listed in its vendor's fixtures")
 	}
-	v := get(doc, path)
+	v := peek(doc, path)
 	if v == nil {
 		panic("load: fixture " + vendor + "/" + name + " has nothing at " + path)
 	}
-	return clone(v)
+	if f.deep {
+		return clone(v)
+	}
+	return own(v)
+}
+
+// peek returns the value at the dotted path without copying anything on
+// the way (get would: it hands out what may be changed); nil if none.
+func peek(doc any, path string) any {
+	cur := doc
+	for p := range strings.SplitSeq(path, ".") {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[p]
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
 }
 
 // moduleRoot finds the directory holding slawatch's go.mod, from the
@@ -105,8 +196,10 @@ func clone(v any) any {
 }
 
 // walk follows a dotted path ("detail.via.channel", "items.0.toString")
-// and returns the container holding its last element and that element's
-// key; with create, missing objects on the way are made.
+// in a document of the caller's and returns the container holding its last
+// element and that element's key; with create, missing objects on the way
+// are made. Fixtures' containers on the way are replaced by copies (own),
+// so the returned container is the caller's to change.
 func walk(doc any, path string, create bool) (parent any, last string, ok bool) {
 	parts := strings.Split(path, ".")
 	cur := doc
@@ -119,14 +212,16 @@ func walk(doc any, path string, create bool) (parent any, last string, ok bool) 
 					return nil, "", false
 				}
 				next = map[string]any{}
-				c[p] = next
 			}
+			next = own(next)
+			c[p] = next
 			cur = next
 		case []any:
 			i, err := strconv.Atoi(p)
 			if err != nil || i < 0 || i >= len(c) {
 				return nil, "", false
 			}
+			c[i] = own(c[i])
 			cur = c[i]
 		default:
 			return nil, "", false
@@ -153,7 +248,8 @@ func set(doc any, path string, v any) {
 	panic(fmt.Sprintf("load: cannot set %s in the fixture", path))
 }
 
-// get returns the value at the dotted path, or nil.
+// get returns the value at the dotted path, or nil; a container is the
+// caller's to change (own), as set's are.
 func get(doc any, path string) any {
 	parent, last, ok := walk(doc, path, false)
 	if !ok {
@@ -161,9 +257,16 @@ func get(doc any, path string) any {
 	}
 	switch c := parent.(type) {
 	case map[string]any:
-		return c[last]
+		v, found := c[last]
+		if !found {
+			return nil
+		}
+		v = own(v)
+		c[last] = v
+		return v
 	case []any:
 		if i, err := strconv.Atoi(last); err == nil && i >= 0 && i < len(c) {
+			c[i] = own(c[i])
 			return c[i]
 		}
 	}

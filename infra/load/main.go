@@ -353,6 +353,8 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 	genMu.Lock()
 	out.genErrors = slices.Clone(genErrors)
 	genMu.Unlock()
+	fmt.Fprintf(o.progress, "load: %s: reading the webhooks sent with the adapters\n", store)
+	out.genErrors = append(out.genErrors, parseSent(gen, sched.all)...)
 
 	fmt.Fprintf(o.progress, "load: %s: %d requests in %s; comparing %d tickets with the model\n", store, out.res.requests, elapsed.Round(time.Millisecond), out.tickets)
 	out.ver = verify(ctx, client, base, cfg, sched.all, o.concurrency)
@@ -373,6 +375,36 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		out.serverLast = append(out.serverLast, "slawatch serve: "+stopErr.Error())
 	}
 	return out, nil
+}
+
+// parseSent parses the deliveries sent, every ticket's, on every core:
+// the model's events, and the payloads the adapters read differently from
+// what was meant.
+func parseSent(g *generator, tickets []*ticket) []string {
+	work := make(chan *ticket)
+	var mu sync.Mutex
+	var errs []string
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range work {
+				if err := g.parseTicket(t, func(d *delivery) bool { return d.sent }); err != nil {
+					mu.Lock()
+					errs = append(errs, strings.Split(err.Error(), "\n")...)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, t := range tickets {
+		work <- t
+	}
+	close(work)
+	wg.Wait()
+	slices.Sort(errs)
+	return errs
 }
 
 // startProfile starts the CPU profile of the first store's sending phase
