@@ -97,7 +97,8 @@ func promised(a *Acknowledgement, fr history.Record) (history.Record, bool) {
 func Unrecorded(p Policies, t Ticket, by time.Time) (Ticket, []history.Record) {
 	var out []history.Record
 	for _, rec := range Ended(p, t) {
-		if t.Recorded[rec.ID()] != Digest(rec) {
+		// A clock never recorded needs no digest to tell (Digest is never "").
+		if d, ok := t.Recorded[rec.ID()]; !ok || d != Digest(rec) {
 			out = append(out, rec)
 		}
 	}
