@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/provider"
@@ -143,7 +144,8 @@ func (s *scheduler) pop(t *ticket) sendEntry {
 
 // finish records that a send is over; a ticket with nothing left leaves
 // the working set.
-func (s *scheduler) finish(e sendEntry) {
+// It returns the ticket when this send was its last, else nil.
+func (s *scheduler) finish(e sendEntry) (done *ticket) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := e.d.t
@@ -152,9 +154,36 @@ func (s *scheduler) finish(e sendEntry) {
 		if i := slices.Index(s.active, t); i >= 0 {
 			s.active = slices.Delete(s.active, i, i+1)
 		}
-		// The payloads stay until parseTicket reads them, after sending.
+		done = t // its payloads stay until parseTicket reads them
 	}
 	s.cond.Broadcast()
+	return done
+}
+
+// payloadBudget bounds the payloads kept for parsing after the sending
+// phase (about 400,000 webhooks: 80 s at 5,000 a second); past it, a
+// finished ticket's are parsed at once, while sending, as they were before.
+const payloadBudget = 512 << 20
+
+// keptPayloads adds up the payload bytes of finished tickets not yet
+// parsed, against a budget (payloadBudget).
+type keptPayloads struct {
+	budget int64
+	n      atomic.Int64
+}
+
+// keep counts t's payloads and reports whether they fit the budget; if
+// not, they are not counted and the caller parses t now.
+func (k *keptPayloads) keep(t *ticket) bool {
+	var size int64
+	for _, d := range t.deliveries {
+		size += int64(len(d.body)) + 256 // and the headers, roughly
+	}
+	if k.n.Add(size) > k.budget {
+		k.n.Add(-size)
+		return false
+	}
+	return true
 }
 
 // sender posts deliveries to one slawatch server, each worker on its own

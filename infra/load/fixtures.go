@@ -17,7 +17,7 @@ import (
 )
 
 // fixtures holds the adapters' test fixtures (shared/provider/<vendor>/testdata),
-// decoded once; payloads are rendered from clones of them with ids, times
+// decoded once; payloads are rendered from copies of them with ids, times
 // and ticket attributes substituted, so they keep every field the vendor
 // sends.
 type fixtures struct {

@@ -79,8 +79,8 @@ func main() {
 		// The generator keeps every conversation's events for the model
 		// check: a live heap that grows through the run, marked again at
 		// each collection. Collecting less often leaves more of the shared
-		// cores to the server measured (the heap stays in the hundreds of
-		// megabytes for a minute's run).
+		// cores to the server measured; the payloads kept for parsing
+		// after sending are bounded (payloadBudget).
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -281,6 +281,7 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 
 	results := make([]*result, o.concurrency)
 	var wg sync.WaitGroup
+	kept := &keptPayloads{budget: payloadBudget}
 	stopProfile, err := startProfile(o.cpuprofile, index)
 	if err != nil {
 		return nil, err
@@ -302,7 +303,13 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 					return
 				}
 				snd.send(ctx, w, e, res)
-				sched.finish(e)
+				if t := sched.finish(e); t != nil && !kept.keep(t) {
+					if err := gen.parseTicket(t, func(d *delivery) bool { return d.sent }); err != nil {
+						genMu.Lock()
+						genErrors = append(genErrors, strings.Split(err.Error(), "\n")...)
+						genMu.Unlock()
+					}
+				}
 			}
 		}()
 	}
@@ -395,6 +402,9 @@ func parseSent(g *generator, tickets []*ticket) []string {
 		go func() {
 			defer wg.Done()
 			for t := range work {
+				if t.parsed {
+					continue // parsed while sending (payloadBudget)
+				}
 				if err := g.parseTicket(t, func(d *delivery) bool { return d.sent }); err != nil {
 					mu.Lock()
 					errs = append(errs, strings.Split(err.Error(), "\n")...)

@@ -59,6 +59,7 @@ type ticket struct {
 	labels  []string // GitHub: labels besides the priority one
 
 	deliveries []*delivery
+	parsed     bool // parseTicket has run: the events are read, the payloads gone
 
 	// Sending state, guarded by the scheduler's mutex.
 	queue    []sendEntry
@@ -182,6 +183,7 @@ func (g *generator) parseTicket(t *ticket, keep func(*delivery) bool) error {
 	for _, d := range t.deliveries {
 		d.header, d.body, d.want = nil, nil, nil
 	}
+	t.parsed = true
 	return errors.Join(errs...)
 }
 
