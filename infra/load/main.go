@@ -40,6 +40,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -61,6 +63,7 @@ type options struct {
 	endpoint    string    // DynamoDB Local, for the dynamodb store
 	progress    io.Writer // what is happening, for the impatient
 	binary      string    // a built slawatch to run; empty: build one
+	cpuprofile  string    // write the load generator's CPU profile of the sending phase here
 }
 
 func main() {
@@ -72,6 +75,19 @@ func main() {
 		os.Exit(2)
 	}
 	opts.progress = os.Stderr
+	if os.Getenv("GOGC") == "" {
+		// The generator keeps every conversation's events for the model
+		// check: a live heap that grows through the run, marked again at
+		// each collection. Collecting less often leaves more of the shared
+		// cores to the server measured; the payloads kept for parsing
+		// after sending are bounded (payloadBudget).
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The sent payloads are kept until the adapters read them, after
+		// sending: collect harder rather than grow past 1.5 GiB.
+		debug.SetMemoryLimit(3 << 29)
+	}
 	runs, err := run(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
@@ -96,6 +112,8 @@ func parseFlags(args []string) (options, error) {
 	fs.Float64Var(&o.dup, "dup", 0.1, "share of webhooks the helpdesk sends twice")
 	fs.Float64Var(&o.reorder, "reorder", 0.1, "share of sends that take a later webhook of the ticket first")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the conversations")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write the load generator's own CPU profile of the sending phase to this file")
+	fs.StringVar(&o.binary, "slawatch", "", "run this slawatch binary instead of building one (to compare builds)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -146,6 +164,11 @@ type runResult struct {
 	ddbOps, ddbConflicts map[string]int
 	// The write units of those requests (ddbProxy.weigh).
 	ddbWrites writeUnits
+	// CPU time the load generator and slawatch spent in the sending phase
+	// (user and system, all threads); negative when unknown. Less
+	// sensitive to a busy machine than throughput: it leaves out the time
+	// spent waiting for a core.
+	genCPU, serverCPU time.Duration
 }
 
 // ok reports whether the run found nothing wrong.
@@ -256,10 +279,16 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		}
 	}()
 	sched := newScheduler(rand.New(rand.NewPCG(o.seed, uint64(2*index+1))), o.tickets, fresh, o.dup, o.reorder)
-	snd := &sender{base: base, client: client, secrets: bySource, maxAttempts: 8}
+	snd := &sender{base: base, secrets: bySource, maxAttempts: 8}
 
 	results := make([]*result, o.concurrency)
 	var wg sync.WaitGroup
+	kept := &keptPayloads{budget: payloadBudget}
+	stopProfile, err := startProfile(o.cpuprofile, index)
+	if err != nil {
+		return nil, err
+	}
+	genCPU0, serverCPU0 := selfCPU(), processCPU(srv.cmd.Process.Pid)
 	start := time.Now()
 	timer := time.AfterFunc(o.duration, sched.stop)
 	for i := range results {
@@ -268,13 +297,21 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w := newWire(srv.addr, 30*time.Second)
+			defer w.close()
 			for {
 				e, ok := sched.take()
 				if !ok {
 					return
 				}
-				snd.send(ctx, e, res)
-				sched.finish(e)
+				snd.send(ctx, w, e, res)
+				if t := sched.finish(e); t != nil && !kept.keep(t) {
+					if err := gen.parseTicket(t, func(d *delivery) bool { return d.sent }); err != nil {
+						genMu.Lock()
+						genErrors = append(genErrors, strings.Split(err.Error(), "\n")...)
+						genMu.Unlock()
+					}
+				}
 			}
 		}()
 	}
@@ -290,13 +327,18 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 	close(sent)
 	timer.Stop()
 	elapsed := time.Since(start)
+	genCPU, serverCPU := selfCPU()-genCPU0, processCPU(srv.cmd.Process.Pid)-serverCPU0
+	if genCPU0 < 0 || serverCPU0 < 0 {
+		genCPU, serverCPU = -1, -1
+	}
+	stopProfile()
 	close(quit)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 
 	out := &runResult{store: store, elapsed: elapsed, firsts: sched.firsts, dups: sched.dups, reordered: sched.reordered,
-		bySource: map[string]int{}, res: result{byStatus: map[int]int{}}}
+		bySource: map[string]int{}, res: result{byStatus: map[int]int{}}, genCPU: genCPU, serverCPU: serverCPU}
 	if proxy != nil {
 		out.ddbOps, out.ddbConflicts = proxy.counts()
 		out.ddbWrites = proxy.writeUnitsSoFar()
@@ -326,6 +368,8 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 	genMu.Lock()
 	out.genErrors = slices.Clone(genErrors)
 	genMu.Unlock()
+	fmt.Fprintf(o.progress, "load: %s: reading the webhooks sent with the adapters\n", store)
+	out.genErrors = append(out.genErrors, parseSent(gen, sched.all)...)
 
 	fmt.Fprintf(o.progress, "load: %s: %d requests in %s; comparing %d tickets with the model\n", store, out.res.requests, elapsed.Round(time.Millisecond), out.tickets)
 	out.ver = verify(ctx, client, base, cfg, sched.all, o.concurrency)
@@ -346,6 +390,60 @@ func runStore(ctx context.Context, o options, index int, store, bin, cfgPath str
 		out.serverLast = append(out.serverLast, "slawatch serve: "+stopErr.Error())
 	}
 	return out, nil
+}
+
+// parseSent parses the deliveries sent, every ticket's, on every core:
+// the model's events, and the payloads the adapters read differently from
+// what was meant.
+func parseSent(g *generator, tickets []*ticket) []string {
+	work := make(chan *ticket)
+	var mu sync.Mutex
+	var errs []string
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range work {
+				if t.parsed {
+					continue // parsed while sending (payloadBudget)
+				}
+				if err := g.parseTicket(t, func(d *delivery) bool { return d.sent }); err != nil {
+					mu.Lock()
+					errs = append(errs, strings.Split(err.Error(), "\n")...)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, t := range tickets {
+		work <- t
+	}
+	close(work)
+	wg.Wait()
+	slices.Sort(errs)
+	return errs
+}
+
+// startProfile starts the CPU profile of the first store's sending phase
+// (-cpuprofile), for the load generator's own cost per request; the
+// returned func stops it.
+func startProfile(path string, index int) (stop func(), err error) {
+	if path == "" || index > 0 {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // command is the command line that reproduces the run.
@@ -395,6 +493,13 @@ func report(w io.Writer, o options, runs []*runResult, cmd string) {
 	row("sending time", func(r *runResult) string { return fmt.Sprintf("%.1f s", r.elapsed.Seconds()) })
 	row("throughput", func(r *runResult) string {
 		return fmt.Sprintf("%.0f requests/s", float64(r.res.requests)/r.elapsed.Seconds())
+	})
+	row("CPU per request: load generator / slawatch", func(r *runResult) string {
+		if r.genCPU < 0 || r.serverCPU < 0 || r.res.requests == 0 {
+			return "-"
+		}
+		per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(r.res.requests) }
+		return fmt.Sprintf("%.0f / %.0f µs", per(r.genCPU), per(r.serverCPU))
 	})
 	row("latency p50 / p90 / p99 / max", func(r *runResult) string { return latencies(r.res.latencies) })
 	row("responses", func(r *runResult) string { return statuses(r.res.byStatus, func(c int) bool { return c < 300 }) })

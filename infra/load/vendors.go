@@ -411,7 +411,7 @@ var helpScoutStatuses = map[event.Status]string{event.New: "active", event.Open:
 
 func renderHelpScout(g *generator, r *rand.Rand, t *ticket, s step) []*delivery {
 	thread := func(file string, i int) any {
-		return g.fx.get("helpscout", file).(map[string]any)["_embedded"].(map[string]any)["threads"].([]any)[i]
+		return g.fx.getAt("helpscout", file, "_embedded.threads."+strconv.Itoa(i))
 	}
 	first := thread("convo.created.json", 0) // the customer's first message
 	set(first, "createdAt", rfc(t.start))
@@ -661,7 +661,7 @@ var hubSpotPriorities = map[event.Priority]string{event.Low: "LOW", event.Normal
 
 func renderHubSpot(g *generator, r *rand.Rand, t *ticket, s step) []*delivery {
 	elem := func(file string, i int, occurred time.Time, value any) any {
-		e := g.fx.get("hubspot", file).([]any)[i]
+		e := g.fx.getAt("hubspot", file, strconv.Itoa(i))
 		set(e, "eventId", num(3811000000+g.ids.next()))
 		set(e, "objectId", num(4300000+t.n))
 		set(e, "occurredAt", num(occurred.UnixMilli()))

@@ -33,6 +33,15 @@ func (f *flakyQueues) UpdateQueue(ctx context.Context, name string, fn store.Que
 	return f.Memory.UpdateQueue(ctx, name, fn)
 }
 
+// UpdateQueueShared fails as UpdateQueue does: the embedded Memory's would
+// bypass the failure.
+func (f *flakyQueues) UpdateQueueShared(ctx context.Context, name string, fn store.QueueFunc) error {
+	if f.down.Load() {
+		return errors.New("dynamodb: throttled")
+	}
+	return f.Memory.UpdateQueueShared(ctx, name, fn)
+}
+
 type countingAcks struct{ n atomic.Int32 }
 
 func (c *countingAcks) PublishAck(context.Context, notify.Ack) error { c.n.Add(1); return nil }

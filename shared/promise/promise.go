@@ -122,6 +122,12 @@ func (s *Service) Observe(ctx context.Context, k store.Key) error {
 	return s.acknowledge(ctx, t)
 }
 
+// queueSharer is a store that updates a queue without copying its stats
+// (store.Memory's UpdateQueueShared): fn must not change them in place.
+type queueSharer interface {
+	UpdateQueueShared(ctx context.Context, name string, fn store.QueueFunc) error
+}
+
 // track records the ticket's first-response state in each of its queues.
 func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	m := t.FirstResponse
@@ -136,18 +142,27 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	// waiting in it. The decision counts the history before the ticket's
 	// start, as the estimate does, so it is the same at arrival and answer.
 	finerEnough := false
+	shared, _ := s.Queues.(queueSharer)
 	for i, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
 		answered, enough := false, false
-		_, err := s.Queues.UpdateQueue(ctx, q.String(), func(st queue.Stats) (queue.Stats, bool, error) {
+		update := func(st queue.Stats) (queue.Stats, bool, error) {
 			answered, enough = false, false
 			if finerEnough && !st.Holds(t.ID) {
 				return st, false, nil
 			}
 			var changed bool
 			changed, answered = Track(&st, t, s.calendar(t.FirstResponse))
-			enough = queue.Enough(st.Input(t.ID, m.StartedAt, s.window()))
+			enough = st.EnoughAt(m.StartedAt, s.window())
 			return st, changed, nil
-		})
+		}
+		var err error
+		if shared != nil {
+			// Track copies what it changes (queue.Stats's methods do), so
+			// it can work on the stored stats themselves.
+			err = shared.UpdateQueueShared(ctx, q.String(), update)
+		} else {
+			_, err = s.Queues.UpdateQueue(ctx, q.String(), update)
+		}
 		if err != nil {
 			return fmt.Errorf("promise: queue %s: %w", q, err)
 		}

@@ -218,6 +218,28 @@ func Enough(in eta.Input) bool {
 	return len(in.Waits) >= MinHistory || in.PaceSamples >= MinHistory
 }
 
+// EnoughAt is Enough(s.Input(ticket, at, window)), for any ticket, without
+// building the input: it counts the replies within window before at and
+// stops at MinHistory, where Input also walks every waiting ticket (up to
+// MaxOpen) and collects waits and residuals. Queue tracking asks it of
+// every queue on every webhook.
+func (s *Stats) EnoughAt(at time.Time, window time.Duration) bool {
+	waits, service := 0, 0
+	for _, r := range s.Replies {
+		if at.Sub(r.At) > window || r.At.After(at) {
+			continue
+		}
+		waits++
+		if r.Service > 0 {
+			service++
+		}
+		if waits >= MinHistory || min(service, MaxPaceSamples) >= MinHistory {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Stats) answered(ticket string) bool {
 	return slices.ContainsFunc(s.Replies, func(r Reply) bool { return r.Ticket == ticket })
 }

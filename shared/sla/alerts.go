@@ -49,8 +49,11 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 	if p == nil {
 		return nil
 	}
-	claimed := map[string]bool{}
+	var claimed map[string]bool // nil, as on most events, reads as empty
 	for _, c := range t.Outbox {
+		if claimed == nil {
+			claimed = make(map[string]bool, len(t.Outbox))
+		}
 		claimed[c.Key()] = true
 	}
 	quiet := p.QuietHours && p.Calendar != nil && t.Priority != event.Urgent
@@ -73,10 +76,18 @@ func plan(t *Ticket, p *policy.Policy) []Alert {
 			if quiet {
 				a.At = p.Calendar.NextOpen(at)
 			}
-			key := a.Key()
-			if _, done := t.Fired[key]; !done && !claimed[key] {
-				out = append(out, a)
+			if len(t.Fired) > 0 || len(claimed) > 0 { // else nothing is done or claimed: no key to look up
+				key := a.Key()
+				if _, done := t.Fired[key]; done || claimed[key] {
+					return
+				}
 			}
+			if out == nil {
+				// Room for a clock's warnings, breach and escalations at
+				// once; still nil when there are none.
+				out = make([]Alert, 0, 8)
+			}
+			out = append(out, a)
 		}
 		if !m.m.Running() {
 			breach := Alert{Kind: Breach, Metric: m.name, Cycle: m.m.Cycle}

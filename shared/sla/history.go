@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/history"
@@ -96,7 +97,8 @@ func promised(a *Acknowledgement, fr history.Record) (history.Record, bool) {
 func Unrecorded(p Policies, t Ticket, by time.Time) (Ticket, []history.Record) {
 	var out []history.Record
 	for _, rec := range Ended(p, t) {
-		if t.Recorded[rec.ID()] != Digest(rec) {
+		// A clock never recorded needs no digest to tell (Digest is never "").
+		if d, ok := t.Recorded[rec.ID()]; !ok || d != Digest(rec) {
 			out = append(out, rec)
 		}
 	}
@@ -159,12 +161,76 @@ func MarkRecorded(p Policies, t Ticket, recs []history.Record) (Ticket, bool) {
 func Digest(r history.Record) string {
 	r = r.UTC()
 	r.Revision, r.URL = 0, ""
-	b, err := json.Marshal(r)
-	if err != nil {
-		panic("sla: digest: " + err.Error()) // a Record always marshals
+	b, ok := appendRecordJSON(make([]byte, 0, 512), r)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(r); err != nil {
+			panic("sla: digest: " + err.Error()) // a Record always marshals
+		}
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// appendRecordJSON appends what json.Marshal makes of r, whose URL and
+// Revision are empty (TestDigestJSON): digests are stored, so the bytes
+// must stay the same, and Digest runs for every ended clock on every
+// event, where json.Marshal's reflection was most of its cost. It reports
+// false, and json.Marshal must be used, for a string that needs escaping
+// and a time json.Marshal would write otherwise or refuse.
+func appendRecordJSON(b []byte, r history.Record) ([]byte, bool) {
+	str := func(key, v string, omitEmpty bool) bool {
+		if omitEmpty && v == "" {
+			return true
+		}
+		for i := 0; i < len(v); i++ {
+			// Printable ASCII but what encoding/json escapes (quote,
+			// backslash, and <, >, & for HTML).
+			if c := v[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		b = append(b, key...)
+		b = append(b, '"')
+		b = append(b, v...)
+		b = append(b, '"')
+		return true
+	}
+	tm := func(key string, t time.Time) bool {
+		if y := t.Year(); y < 0 || y > 9999 {
+			return false
+		}
+		b = append(b, key...)
+		b = append(b, '"')
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+		return true
+	}
+	num := func(key string, n int64, omitEmpty bool) {
+		if omitEmpty && n == 0 {
+			return
+		}
+		b = append(b, key...)
+		b = strconv.AppendInt(b, n, 10)
+	}
+	ok := str(`{"source":`, r.Source, false) && str(`,"ticket_id":`, r.Ticket, false) && str(`,"metric":`, r.Metric, false)
+	if !ok {
+		return nil, false
+	}
+	num(`,"cycle":`, int64(r.Cycle), false)
+	ok = str(`,"policy":`, r.Policy, false) && str(`,"team":`, r.Team, true) && str(`,"channel":`, string(r.Channel), true) &&
+		str(`,"priority":`, string(r.Priority), true) &&
+		tm(`,"started":`, r.Started) && tm(`,"due":`, r.Due) && tm(`,"ended":`, r.Ended) && str(`,"outcome":`, string(r.Outcome), false)
+	if !ok || r.URL != "" || r.Revision != 0 {
+		return nil, false
+	}
+	if r.Answered {
+		b = append(b, `,"answered":true`...)
+	}
+	num(`,"business":`, int64(r.Business), false)
+	num(`,"calendar":`, int64(r.Calendar), false)
+	num(`,"lateness":`, int64(r.Lateness), true)
+	return append(b, '}'), true
 }
 
 // record adds the clock m of metric, just ended, to the replay's records.

@@ -153,6 +153,23 @@ func (m *Memory) UpdateQueue(_ context.Context, name string, fn QueueFunc) (queu
 	return next, nil
 }
 
+// UpdateQueueShared is UpdateQueue for an fn that never changes the stats
+// it is given in place — queue.Stats's own methods copy what they change
+// — and keeps nothing of them: fn gets the stored stats themselves, and
+// what it returns is stored as it is. It spares a caller that runs on
+// every webhook (promise.Service) UpdateQueue's two copies of a queue's
+// waiting tickets and replies.
+func (m *Memory) UpdateQueueShared(_ context.Context, name string, fn QueueFunc) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next, changed, err := fn(m.queues[name])
+	if err != nil || !changed {
+		return err
+	}
+	m.queues[name] = next
+	return nil
+}
+
 func (m *Memory) QueueNames(context.Context) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
