@@ -54,9 +54,9 @@ func main() {
 		defer env.Flush(ctx)
 		// A new configuration (a new SSM parameter version, read at this
 		// cold start) retargets the open tickets a batch per run; once
-		// done, a run reads one document. That goes beside the run rather
-		// than after it, where it added a round trip to every run (10–40
-		// ms of a cold start on DynamoDB Local here). A ticket retargeted
+		// done, a run reads one document (two round trips: PutDocIfAbsent).
+		// That goes beside the run rather than after it, where it added
+		// 10–40 ms to every run on DynamoDB Local here. A ticket retargeted
 		// while the run claims it meets the claim as any two writers do,
 		// through the store's conditional updates.
 		var retargeting sync.WaitGroup
