@@ -21,6 +21,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/slawatch/slawatch/functions/internal/runtimeapi"
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/lambdaenv/lambdaenvtest"
 	"github.com/slawatch/slawatch/shared/oncall/pagerduty/pagerdutytest"
 	"github.com/slawatch/slawatch/shared/provider/generic"
@@ -116,7 +117,7 @@ func newWorld(t *testing.T) *world {
 		fns: map[string]*function{},
 	}
 	// The table, as the template defines it.
-	client, err := store.NewDynamoDBClient(ctx, dynamo)
+	client, err := awsdefault.NewDynamoDBClient(ctx, dynamo)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/history"
@@ -256,7 +257,7 @@ func TestBackfillDynamoDB(t *testing.T) {
 			}
 		}
 	}
-	client, err := store.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
+	client, err := awsdefault.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/history"
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/policy"
@@ -214,7 +215,7 @@ func TestReportSLADynamoDB(t *testing.T) {
 		t.Skip("SLAWATCH_TEST_DYNAMODB_ENDPOINT is not set; `make test` starts DynamoDB Local and sets it")
 	}
 	ctx := context.Background()
-	client, err := store.NewDynamoDBClient(ctx, endpoint, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
+	client, err := awsdefault.NewDynamoDBClient(ctx, endpoint, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/slawatch/slawatch/shared/ack"
 	"github.com/slawatch/slawatch/shared/awsconfig"
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/heartbeat"
 	"github.com/slawatch/slawatch/shared/httpapi"
@@ -202,7 +203,7 @@ func openStore(ctx context.Context, kind, endpoint, table string, create bool) (
 	if kind == "memory" {
 		return store.NewMemory(), nil
 	}
-	client, err := store.NewDynamoDBClient(ctx, endpoint)
+	client, err := awsdefault.NewDynamoDBClient(ctx, endpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +238,7 @@ func openNotifiers(ctx context.Context, stdout io.Writer, endpoint, alertTopic, 
 	if alertTopic == "" && ackTopic == "" {
 		return alerts, acks, nil
 	}
-	awsCfg, err := awsconfig.Load(ctx, endpoint)
+	awsCfg, err := awsdefault.Load(ctx, endpoint)
 	if err != nil {
 		return nil, nil, err
 	}

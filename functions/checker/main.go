@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 	_ "time/tzdata"
 
@@ -51,6 +52,21 @@ func main() {
 	retarget := &reconfig.Job{Next: env.Config, Tickets: env.Store, Clocks: env.Store, Docs: env.Store, Batch: reconfig.DefaultBatch}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		defer env.Flush(ctx)
+		// A new configuration (a new SSM parameter version, read at this
+		// cold start) retargets the open tickets a batch per run; once
+		// done, a run reads one document (two round trips: PutDocIfAbsent).
+		// That goes beside the run rather than after it, where it added
+		// 10–40 ms to every run on DynamoDB Local here. A ticket retargeted
+		// while the run claims it meets the claim as any two writers do,
+		// through the store's conditional updates.
+		var retargeting sync.WaitGroup
+		retargeting.Go(func() {
+			if p, rerr := retarget.Step(ctx); rerr != nil {
+				env.Log.ErrorContext(ctx, "retargeting the open tickets", "config_version", env.Config.Version(), "err", rerr)
+			} else if p.Retargeted > 0 && p.Done {
+				env.Log.InfoContext(ctx, "open tickets retargeted", "config_version", p.Version, "tickets", p.Retargeted, "moved", p.Moved, "breach_at_once", p.AtOnce)
+			}
+		})
 		st, err := c.Run(ctx)
 		env.Log.InfoContext(ctx, "checker run", "sent", st.Sent, "failed", st.Failed, "digests", st.Digests, "breaches", st.Breaches)
 		if refused != nil {
@@ -60,14 +76,7 @@ func main() {
 				env.Log.InfoContext(ctx, "configuration refused: alert sent", "parameter", refused.Parameter, "version", refused.Version)
 			}
 		}
-		// A new configuration (a new SSM parameter version, read at this
-		// cold start) retargets the open tickets a batch per run; once
-		// done, a run reads one document.
-		if p, rerr := retarget.Step(ctx); rerr != nil {
-			env.Log.ErrorContext(ctx, "retargeting the open tickets", "config_version", env.Config.Version(), "err", rerr)
-		} else if p.Retargeted > 0 && p.Done {
-			env.Log.InfoContext(ctx, "open tickets retargeted", "config_version", p.Version, "tickets", p.Retargeted, "moved", p.Moved, "breach_at_once", p.AtOnce)
-		}
+		retargeting.Wait()
 		return err
 	})
 }

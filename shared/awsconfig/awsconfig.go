@@ -1,42 +1,18 @@
-// Package awsconfig loads the AWS SDK configuration the same way for every
-// client slawatch makes: the default chain in AWS, and for a local emulator
-// endpoint (DynamoDB Local, fauxqs, goaws) a region and placeholder
-// credentials when none are configured.
+// Package awsconfig is the AWS SDK configuration of slawatch's Lambda
+// functions: credentials and region from the environment Lambda sets,
+// endpoints from the SDK's AWS_ENDPOINT_URL variables, and the SNS
+// retryer. It must not import the SDK's config package (the default chain,
+// with the STS and SSO clients whose initialisation every cold start would
+// pay): the CLI and the tests load that chain with package awsdefault.
 package awsconfig
 
 import (
-	"context"
-	"fmt"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
-
-// Load returns the SDK configuration. A non-empty endpoint means a local
-// emulator: the region defaults to us-east-1 and, without AWS credentials in
-// the environment, requests are signed with placeholders the emulators
-// accept. Clients still need the endpoint set as their BaseEndpoint.
-func Load(ctx context.Context, endpoint string) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if endpoint != "" {
-		region := os.Getenv("AWS_REGION")
-		if region == "" {
-			region = "us-east-1"
-		}
-		opts = append(opts, config.WithRegion(region))
-		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	return cfg, nil
-}
 
 // FromEnv returns the SDK configuration from the environment variables
 // Lambda sets — AWS_REGION and the function role's AWS_ACCESS_KEY_ID,

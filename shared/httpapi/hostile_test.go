@@ -48,6 +48,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/httpapi"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/provider"
@@ -177,7 +178,7 @@ var (
 func freshDynamoDB(tb testing.TB) (store.Tickets, func(bool)) {
 	tb.Helper()
 	dynamoOnce.Do(func() {
-		dynamoClient, dynamoErr = store.NewDynamoDBClient(context.Background(), os.Getenv(dynamoDBEndpointEnv), func(o *dynamodb.Options) {
+		dynamoClient, dynamoErr = awsdefault.NewDynamoDBClient(context.Background(), os.Getenv(dynamoDBEndpointEnv), func(o *dynamodb.Options) {
 			o.DisableValidateResponseChecksum = true // DynamoDB Local's responses draw checksum warnings
 		})
 	})

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -82,12 +83,23 @@ func load(ctx context.Context, function string, getenv func(string) string) (*En
 		getenv:  getenv,
 	}
 	e.aws = awsconfig.FromEnv()
+	// The secret is read beside the configuration: in AWS each is a
+	// request on a new TLS connection, and the cold start waits for both.
+	// A configuration that fails ends the wait for the secret; its error
+	// is the one reported, as when they were read in turn.
+	secretsCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var secretsErr error
+	var reading sync.WaitGroup
+	reading.Go(func() { e.secrets, secretsErr = e.loadSecrets(secretsCtx) })
 	var err error
 	if e.Config, err = e.loadConfig(ctx); err != nil {
+		cancel()
+		reading.Wait()
 		return nil, err
 	}
-	if e.secrets, err = e.loadSecrets(ctx); err != nil {
-		return nil, err
+	if reading.Wait(); secretsErr != nil {
+		return nil, secretsErr
 	}
 	table := getenv(EnvTable)
 	if table == "" {

@@ -6,10 +6,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -243,4 +249,69 @@ func TestLoadParameterValidCurrent(t *testing.T) {
 func fakeAWS(t *testing.T, url string) aws.Config {
 	t.Setenv("AWS_ENDPOINT_URL_SSM", url)
 	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+}
+
+// The secret is read beside the configuration, not after it: the SSM
+// endpoint answers GetParameter only once the secret's request has arrived
+// at the Secrets Manager endpoint (a cold start reading them in turn waits
+// out the 2 s and fails). A configuration that fails is the error
+// reported, and the secret's request is not waited out.
+func TestLoadReadsSecretBesideConfig(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:slawatch-AbCdEf"
+	fake := lambdaenvtest.New(t, map[string]string{arn: `{"DESK_SECRET":"s3cret"}`}, map[string]string{"/slawatch/config": configYAML})
+	target, err := url.Parse(fake.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	secretAsked := make(chan struct{})
+	var once sync.Once
+	secrets := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(secretAsked) })
+		proxy.ServeHTTP(w, r)
+	}))
+	defer secrets.Close()
+	ssm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-secretAsked:
+		case <-time.After(2 * time.Second):
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"ValidationException","message":"the secret was not asked for beside the parameter"}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer ssm.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.URL)
+	t.Setenv("AWS_ENDPOINT_URL_SSM", ssm.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	vars := map[string]string{EnvTable: "slawatch", EnvConfigParameter: "/slawatch/config", EnvSecretsARN: arn}
+	e, err := load(context.Background(), "webhook", func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := e.Secret("DESK_SECRET"); v != "s3cret" || !ok || e.Config.Sources["desk"].SecretEnv != "DESK_SECRET" {
+		t.Errorf("secret %q %v, config %+v", v, ok, e.Config.Sources)
+	}
+
+	// The parameter is missing and the secret's endpoint never answers:
+	// the cold start fails at once with the parameter's error.
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer hang.Close()
+	defer close(release) // before Close, which waits for the handler
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", hang.URL)
+	t.Setenv("AWS_ENDPOINT_URL_SSM", fake.URL)
+	vars[EnvConfigParameter] = "/none"
+	start := time.Now()
+	_, err = load(context.Background(), "webhook", func(k string) string { return vars[k] })
+	if err == nil || !strings.Contains(err.Error(), "ParameterNotFound") {
+		t.Errorf("error %v, want the parameter's", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the failed cold start took %v: it waited for the secret", d)
+	}
 }

@@ -150,7 +150,7 @@ func (r *reader) destination(tool string, n *yaml.Node, path string, skip ...str
 			}
 		default: // a credential's variable name
 			v := r.str(f.node, f.path)
-			if !envName.MatchString(v) && isString(f.node) {
+			if !isEnvName(v) && isString(f.node) {
 				// Not echoed: the value may be the credential itself.
 				r.fail(f.node, f.path, "want the name of the environment variable (or secret key) that holds the credential, such as SLAWATCH_%s, not the credential itself",
 					strings.ToUpper(strings.TrimSuffix(tool+"_"+f.key, "_env")))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,12 +21,42 @@ import (
 // on (acknowledgements): no source may be named so.
 var ReservedSources = []string{"slack-actions", "pagerduty-actions", "opsgenie-actions"}
 
-var sourceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+// isSourceName reports whether s is a source's name: 1 to 64 ASCII
+// letters, digits, '-' and '_', not starting with '-' or '_'
+// (^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$). Not a regexp: compiling that one
+// (the bounded repetition is 63 copies of its class) was most of this
+// package's initialisation, paid at every Lambda cold start.
+func isSourceName(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' || s[0] == '_' {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
-// envName is the form of api_token_env: an environment variable's name in
-// upper case. Upper case only, so that an API key pasted by mistake (mixed
-// case, as Zendesk's and Freshdesk's are) is refused rather than looked up.
-var envName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+// isEnvName reports whether s is the form of api_token_env
+// (^[A-Z_][A-Z0-9_]*$): an environment variable's name in upper case.
+// Upper case only, so that an API key pasted by mistake (mixed case, as
+// Zendesk's and Freshdesk's are) is refused rather than looked up.
+func isEnvName(s string) bool {
+	if len(s) == 0 || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // Providers lists the webhook adapters a source may name.
 var Providers = []string{"generic", "zendesk", "freshdesk", "intercom", "helpscout", "front", "jira", "hubspot", "github"}
@@ -146,7 +175,7 @@ func (r *reader) config(n *yaml.Node) *Config {
 	}
 	if sources != nil {
 		for _, sf := range r.fields(sources, "sources") {
-			if !sourceName.MatchString(sf.key) {
+			if !isSourceName(sf.key) {
 				r.fail(sf.node, sf.path, "source name %q: use letters, digits, '-' and '_' (it is a URL path segment and part of storage keys)", sf.key)
 				continue
 			}
@@ -383,7 +412,7 @@ func (r *reader) source(name string, n *yaml.Node, path string, c *Config) Sourc
 		case "api_token_env":
 			tokenEnvAt = f.node
 			s.APITokenEnv = r.str(f.node, f.path)
-			if !envName.MatchString(s.APITokenEnv) && isString(f.node) {
+			if !isEnvName(s.APITokenEnv) && isString(f.node) {
 				// Not echoed: the value may be the credential itself.
 				r.fail(f.node, f.path, "want the name of the environment variable that holds the API credential (upper-case letters, digits and _, such as SLAWATCH_ZENDESK_API_TOKEN), not the credential itself")
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/history"
@@ -123,7 +124,7 @@ func dynamoDB(t *testing.T) backend {
 		t.Skip("SLAWATCH_TEST_DYNAMODB_ENDPOINT is not set: run through infra/local/dynamodb.sh run go test ./shared/promise/")
 	}
 	ctx := context.Background()
-	client, err := store.NewDynamoDBClient(ctx, ep)
+	client, err := awsdefault.NewDynamoDBClient(ctx, ep)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/slawatch/slawatch/infra/faultproxy"
-	"github.com/slawatch/slawatch/shared/awsconfig"
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/event"
@@ -121,7 +121,7 @@ func TestFaults(t *testing.T) {
 	// DynamoDB: the table is made directly; slawatch goes through the proxy.
 	noChecksum := func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }
 	scaled := func(o *dynamodb.Options) { o.Retryer = scaledRetryer() }
-	direct, err := store.NewDynamoDBClient(ctx, dynEP, noChecksum)
+	direct, err := awsdefault.NewDynamoDBClient(ctx, dynEP, noChecksum)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	ddbProxy, ddbURL := startProxy(t, dynEP, rules, *faultSeed)
-	proxied, err := store.NewDynamoDBClient(ctx, ddbURL, noChecksum, scaled)
+	proxied, err := awsdefault.NewDynamoDBClient(ctx, ddbURL, noChecksum, scaled)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestFaults(t *testing.T) {
 
 	// SNS: topics and subscriber queues are made and read directly; the
 	// notifiers publish through the proxy.
-	awsCfg, err := awsconfig.Load(ctx, snsEP)
+	awsCfg, err := awsdefault.Load(ctx, snsEP)
 	if err != nil {
 		t.Fatal(err)
 	}

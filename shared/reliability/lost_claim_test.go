@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/checker"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/intake"
@@ -80,7 +81,7 @@ func TestLostClaimAnswer(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
 			noChecksum := func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }
-			direct, err := store.NewDynamoDBClient(ctx, endpoint, noChecksum)
+			direct, err := awsdefault.NewDynamoDBClient(ctx, endpoint, noChecksum)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +101,7 @@ func TestLostClaimAnswer(t *testing.T) {
 			}
 
 			lose := &loseAnswer{n: 1}
-			faulty, err := store.NewDynamoDBClient(ctx, endpoint, noChecksum, c.retry,
+			faulty, err := awsdefault.NewDynamoDBClient(ctx, endpoint, noChecksum, c.retry,
 				func(o *dynamodb.Options) { o.HTTPClient = &http.Client{Transport: lose} })
 			if err != nil {
 				t.Fatal(err)

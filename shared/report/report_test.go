@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/calendar"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/history"
@@ -239,7 +240,7 @@ func dynamoStore(tb testing.TB) *store.DynamoDB {
 		tb.Log("SLAWATCH_TEST_DYNAMODB_ENDPOINT is not set: memory store only")
 		return nil
 	}
-	client, err := store.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) {
+	client, err := awsdefault.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) {
 		o.DisableValidateResponseChecksum = true
 	})
 	if err != nil {

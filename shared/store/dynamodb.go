@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/slawatch/slawatch/shared/awsconfig"
 	"github.com/slawatch/slawatch/shared/sla"
 )
 
@@ -571,18 +570,4 @@ func CreateTable(ctx context.Context, client interface {
 		return fmt.Errorf("store: enable TTL on %s: %w", table, err)
 	}
 	return nil
-}
-
-// NewDynamoDBClient returns a DynamoDB client from the default AWS
-// configuration, or for a local endpoint (DynamoDB Local) one that talks to
-// it (see awsconfig.Load).
-func NewDynamoDBClient(ctx context.Context, endpoint string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
-	cfg, err := awsconfig.Load(ctx, endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	if endpoint != "" {
-		optFns = append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }}, optFns...)
-	}
-	return dynamodb.NewFromConfig(cfg, optFns...), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/event"
 	"github.com/slawatch/slawatch/shared/policy"
 	"github.com/slawatch/slawatch/shared/queue"
@@ -95,7 +96,7 @@ func TestDynamoDBKeyLimit(t *testing.T) {
 		t.Skip("SLAWATCH_TEST_DYNAMODB_ENDPOINT is not set; `make test` starts DynamoDB Local and sets it")
 	}
 	ctx := context.Background()
-	client, err := NewDynamoDBClient(ctx, endpoint, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
+	client, err := awsdefault.NewDynamoDBClient(ctx, endpoint, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/slawatch/slawatch/shared/awsdefault"
 	"github.com/slawatch/slawatch/shared/store"
 )
 
@@ -59,7 +60,7 @@ func LocalTable(tb testing.TB) (*dynamodb.Client, string, *Counter) {
 		tb.Skip(EndpointEnv + " is not set; `make test` starts DynamoDB Local and sets it")
 	}
 	c := &Counter{}
-	client, err := store.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) {
+	client, err := awsdefault.NewDynamoDBClient(context.Background(), endpoint, func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, c.Add)
 		// DynamoDB Local's responses draw checksum warnings from the SDK.
 		o.DisableValidateResponseChecksum = true
