@@ -104,9 +104,9 @@ func TestQueueWritesPerTicket(t *testing.T) {
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	// short: how many of the queues, finest first, have too little history
 	// (MinSamples-1 replies, none waiting); the others are full.
-	// A full queue's replies item is 10 WRU (9.9 KB: 200 replies; 11 WRU
-	// with its 20 waiting tickets, as before they had their own item),
-	// every other item 1: the
+	// A full queue's replies item is 11 WRU (10,251 bytes of stats: 200
+	// replies, 10,154 bytes, and the pace by weekday, 97; with the item's
+	// keys and version just over 10 KB), every other item 1: the
 	// arrival writes the waiting item of each queue written, the answer
 	// its replies item and (the ticket leaving it) its waiting item.
 	tests := []struct {
@@ -114,9 +114,9 @@ func TestQueueWritesPerTicket(t *testing.T) {
 		short     int
 		puts, wru int
 	}{
-		{"finest queue with enough history", 0, 3, 1 + 10 + 1},
-		{"finest queue short of history", 1, 6, 2 + (1 + 1) + (10 + 1)},
-		{"finest and middle queues short", 2, 9, 3 + 2*(1+1) + (10 + 1)},
+		{"finest queue with enough history", 0, 3, 1 + 11 + 1},
+		{"finest queue short of history", 1, 6, 2 + (1 + 1) + (11 + 1)},
+		{"finest and middle queues short", 2, 9, 3 + 2*(1+1) + (11 + 1)},
 		{"all three short", 3, 9, 3 + 3*(1+1)},
 	}
 	for _, tt := range tests {

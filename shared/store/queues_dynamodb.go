@@ -132,7 +132,11 @@ func answered(s queue.Stats, ticket string) bool {
 
 // encodeQueue encodes s as its two items' stats.
 func encodeQueue(name string, s queue.Stats) (replies, waiting string, err error) {
-	r, err := json.Marshal(queue.Stats{Replies: s.Replies, LastReply: s.LastReply})
+	// Everything but the waiting tickets goes in the replies item, so a
+	// field added to Stats is stored without a change here.
+	rs := s
+	rs.Open = nil
+	r, err := json.Marshal(rs)
 	if err != nil {
 		return "", "", fmt.Errorf("store: encode queue %s: %w", name, err)
 	}
