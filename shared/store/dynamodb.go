@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -32,6 +31,7 @@ const (
 	attrDueAt    = "due_at"
 	attrExpires  = "expires_at" // the table's TTL attribute: clean-up only
 	attrVersion  = "version"    // optimistic concurrency: tickets and queues
+	attrWrite    = "put_token"  // a ticket put's random token: its own write, found after a lost answer
 	dueIndex     = "due"
 
 	// The running index: tickets with a running clock, by deadline.
@@ -263,6 +263,12 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 	if err != nil {
 		return fmt.Errorf("store: marshal ticket %s/%s: %w", k.Source, k.ID, err)
 	}
+	// This put's own token (see landed). Not the state: two writers can
+	// make the same state from the same version — the same event, or the
+	// same claim at the same instant — and each would take the other's
+	// write for its own.
+	token := strconv.FormatUint(rand.Uint64(), 36)
+	item[attrWrite] = &types.AttributeValueMemberS{Value: token}
 	expr, err := versionCondition(version)
 	if err != nil {
 		return err
@@ -283,7 +289,7 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 		})
 		var failed *types.ConditionalCheckFailedException
 		if errors.As(err, &failed) {
-			if landed(failed.Item, item) {
+			if landed(failed.Item, token) {
 				// The SDK retried a put whose first attempt was written
 				// but whose answer was lost: the stored item is ours.
 				return nil
@@ -332,29 +338,13 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 	return nil
 }
 
-// landed reports whether the item a failed conditional put found stored is
-// the one it wrote (the same version and state): then the condition failed
-// only because an earlier attempt of the same put had succeeded.
-func landed(stored, wrote map[string]types.AttributeValue) bool {
-	for _, name := range []string{attrVersion, "state"} {
-		s, w := stored[name], wrote[name]
-		if s == nil || w == nil {
-			return false
-		}
-		switch w := w.(type) {
-		case *types.AttributeValueMemberN:
-			if s, ok := s.(*types.AttributeValueMemberN); !ok || s.Value != w.Value {
-				return false
-			}
-		case *types.AttributeValueMemberB:
-			if s, ok := s.(*types.AttributeValueMemberB); !ok || !bytes.Equal(s.Value, w.Value) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
+// landed reports whether the item a failed conditional put found stored
+// carries the put's own token: then the condition failed only because an
+// earlier attempt of the same put — the SDK retrying it with the same
+// input after its answer was lost — had been written.
+func landed(stored map[string]types.AttributeValue, token string) bool {
+	s, ok := stored[attrWrite].(*types.AttributeValueMemberS)
+	return ok && s.Value == token
 }
 
 // versionCondition is the optimistic-concurrency condition of a write of an

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -220,6 +221,36 @@ func TestUpdateLostAnswer(t *testing.T) {
 	}
 	if !got.Holds(e.ID) {
 		t.Errorf("returned ticket does not hold the event")
+	}
+}
+
+// TestUpdateSameStateNotTakenForOwn: two writers make the same state from
+// the same version — the same event delivered twice at once, or the same
+// claim at the same instant. The second's put fails on an item equal to
+// the one it meant to write, but written by the other: it lost the race,
+// and its retry finds the event held (a duplicate), instead of both
+// taking the write for their own (and both acknowledging, say).
+func TestUpdateSameStateNotTakenForOwn(t *testing.T) {
+	client, table, _ := localTable(t)
+	s, _ := store.NewDynamoDB(client, table, nil)
+	cfg := policy.Default()
+	ctx := context.Background()
+	e := event.Event{Source: "generic", TicketID: "1", ID: "c", Kind: event.TicketCreated,
+		OccurredAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Author: event.Customer, Channel: event.Chat}
+	k := store.Key{Source: "generic", ID: "1"}
+	apply := func(t sla.Ticket) (sla.Ticket, bool, error) { return sla.Apply(cfg, t, e) }
+	calls := 0
+	_, err := s.Update(ctx, k, e.ID, func(t sla.Ticket) (sla.Ticket, bool, error) {
+		if calls++; calls == 1 {
+			// The other delivery, between this one's read and its put.
+			if _, err := s.Update(ctx, k, e.ID, apply); err != nil {
+				return t, false, err
+			}
+		}
+		return apply(t)
+	})
+	if !errors.Is(err, store.ErrDuplicate) || calls != 1 {
+		t.Errorf("the second writer: %v, fn called %d times; want ErrDuplicate after one call", err, calls)
 	}
 }
 
