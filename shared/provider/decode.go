@@ -164,22 +164,9 @@ func fieldPath(body []byte, ptr jsontext.Pointer, indices bool) string {
 	return b.String()
 }
 
-// kindName names a JSON kind as encoding/json's type errors did.
-func kindName(k jsontext.Kind) string {
-	switch k {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
+// kindName names a JSON kind as encoding/json's type errors did: a kind
+// is its value's first byte.
+func kindName(k jsontext.Kind) string { return JSONKind([]byte{byte(k)}) }
 
 // ParseTime accepts RFC 3339 (with or without fractional seconds).
 func ParseTime(field, s string) (time.Time, error) {

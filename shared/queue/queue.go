@@ -222,18 +222,15 @@ func Enough(in eta.Input) bool {
 // building the input: it counts the replies within window before at and
 // stops at MinHistory, where Input also walks every waiting ticket (up to
 // MaxOpen) and collects waits and residuals. Queue tracking asks it of
-// every queue on every webhook.
+// every queue on every webhook. Only the waits need counting: Input's pace
+// samples are some of the same replies, never more than its waits.
 func (s *Stats) EnoughAt(at time.Time, window time.Duration) bool {
-	waits, service := 0, 0
+	waits := 0
 	for _, r := range s.Replies {
 		if at.Sub(r.At) > window || r.At.After(at) {
 			continue
 		}
-		waits++
-		if r.Service > 0 {
-			service++
-		}
-		if waits >= MinHistory || min(service, MaxPaceSamples) >= MinHistory {
+		if waits++; waits >= MinHistory {
 			return true
 		}
 	}
