@@ -53,7 +53,7 @@ var (
 	faultTickets = flag.Int("faults.tickets", 200, "fault run: number of tickets")
 	faultRate    = flag.Float64("faults.rate", 0.05, "fault run: rate per request of each fault kind, on DynamoDB and SNS")
 	faultSeed    = flag.Uint64("faults.seed", 1, "fault run: seed of the scenario and of the proxies")
-	faultSenders = flag.Int("faults.senders", 8, "fault run: concurrent webhook senders")
+	faultSenders = flag.Int("faults.senders", 16, "fault run: webhook deliveries in flight at most")
 	faultSpread  = flag.Duration("faults.spread", 0, "fault run: how long ticket creations are spread over (default 100ms a ticket)")
 	faultChecks  = flag.Int("faults.checkers", 2, "fault run: checker loops running side by side")
 	faultLog     = flag.Bool("faults.log", false, "fault run: print every error slawatch logs")
@@ -220,10 +220,10 @@ func TestFaults(t *testing.T) {
 	close(stopTools)
 	toolWorkers.Wait()
 
-	rep := verify(ctx, t, cfg, check, plans, alertBox, ackBox, sendingDone)
+	rep := verify(ctx, t, cfg, check, plans, alertBox, ackBox, sent, sendingDone)
 	tools.verify(rep, alertBox.kinds)
 	rep.tickets, rep.seed, rep.rate, rep.senders, rep.checkers = n, *faultSeed, *faultRate, *faultSenders, *faultChecks
-	rep.sent, rep.ddb, rep.sns, rep.unsettled = sent, ddbDuring, snsDuring, len(unsettled)
+	rep.ddb, rep.sns, rep.unsettled = ddbDuring, snsDuring, len(unsettled)
 	rep.ddbAfter = ddbProxy.Stats().Requests - ddbDuring.Requests
 	rep.snsAfter = snsProxy.Stats().Requests - snsDuring.Requests
 	rep.runtime = time.Since(began)
@@ -545,18 +545,24 @@ type sendStats struct {
 	statuses                          map[int]int // of failed attempts; 0: connection error
 	lastErrs                          []string
 	latency                           []time.Duration      // of every attempt
+	waited                            []time.Duration      // of every delivery: its first attempt − its time
+	took                              []time.Duration      // of every delivery: its first 2xx − its time
 	stored                            map[string]time.Time // by storedKey: the first 2xx of an event
+	tried                             map[string]time.Time // by storedKey: the first attempt of an event
 }
 
 func storedKey(ticket string, occurred time.Time) string {
 	return ticket + "@" + strconv.FormatInt(occurred.UnixMilli(), 10)
 }
 
-// send delivers the webhooks at their times with senders concurrent
-// senders. Like a helpdesk, a sender retries a delivery with backoff until
-// it gets a 2xx, up to maxAttempts.
+// send delivers the webhooks at their times, at most senders at once. Like
+// a helpdesk, each delivery is its own job, started when its event happens
+// whatever the others are doing, and retried with backoff until it gets a
+// 2xx, up to maxAttempts. (A fixed pool of 8 workers that each held a
+// delivery through its retries fell 4 s behind the events, and that lag,
+// not slawatch's, was most of a breach's lateness.)
 func send(ctx context.Context, url string, ds []delivery, senders int) sendStats {
-	st := sendStats{deliveries: len(ds), statuses: map[int]int{}, stored: map[string]time.Time{}}
+	st := sendStats{deliveries: len(ds), statuses: map[int]int{}, stored: map[string]time.Time{}, tried: map[string]time.Time{}}
 	for _, d := range ds {
 		switch d.note {
 		case "duplicate":
@@ -565,52 +571,56 @@ func send(ctx context.Context, url string, ds []delivery, senders int) sendStats
 			st.reordered++
 		}
 	}
-	client := &http.Client{Timeout: 20 * time.Second}
+	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
 	var mu sync.Mutex
 	var attempts, failed atomic.Int64
-	work := make(chan delivery)
-	var wg sync.WaitGroup
-	for range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for d := range work {
-				time.Sleep(time.Until(d.at))
-				for attempt := 1; ; attempt++ {
-					attempts.Add(1)
-					t0 := time.Now()
-					status, err := post(ctx, client, url, d.body)
-					mu.Lock()
-					st.latency = append(st.latency, time.Since(t0))
-					mu.Unlock()
-					if err == nil && status/100 == 2 {
-						mu.Lock()
-						if k := storedKey(d.ticket, d.occurred); st.stored[k].IsZero() {
-							st.stored[k] = time.Now()
-						}
-						mu.Unlock()
-						break
-					}
-					mu.Lock()
-					st.statuses[status]++
-					if attempt == maxAttempts {
-						failed.Add(1)
-						st.lastErrs = append(st.lastErrs, fmt.Sprintf("%d %v", status, err))
-					}
-					mu.Unlock()
-					if attempt == maxAttempts || ctx.Err() != nil {
-						break
-					}
-					backoff := min(100*time.Millisecond<<(attempt-1), 2*time.Second)
-					time.Sleep(backoff/2 + rand.N(backoff/2))
+	slots := make(chan struct{}, max(senders, 1))
+	deliver := func(d delivery) {
+		k := storedKey(d.ticket, d.occurred)
+		mu.Lock()
+		st.waited = append(st.waited, time.Since(d.at))
+		if st.tried[k].IsZero() {
+			st.tried[k] = time.Now()
+		}
+		mu.Unlock()
+		for attempt := 1; ; attempt++ {
+			attempts.Add(1)
+			t0 := time.Now()
+			status, err := post(ctx, client, url, d.body)
+			mu.Lock()
+			st.latency = append(st.latency, time.Since(t0))
+			mu.Unlock()
+			if err == nil && status/100 == 2 {
+				mu.Lock()
+				st.took = append(st.took, time.Since(d.at))
+				if st.stored[k].IsZero() {
+					st.stored[k] = time.Now()
 				}
+				mu.Unlock()
+				return
 			}
-		}()
+			mu.Lock()
+			st.statuses[status]++
+			if attempt == maxAttempts {
+				failed.Add(1)
+				st.lastErrs = append(st.lastErrs, fmt.Sprintf("%d %v", status, err))
+			}
+			mu.Unlock()
+			if attempt == maxAttempts || ctx.Err() != nil {
+				return
+			}
+			backoff := min(100*time.Millisecond<<(attempt-1), 2*time.Second)
+			<-slots // a job waiting to retry holds no connection
+			time.Sleep(backoff/2 + rand.N(backoff/2))
+			slots <- struct{}{}
+		}
 	}
+	var wg sync.WaitGroup
 	for _, d := range ds {
-		work <- d
+		time.Sleep(time.Until(d.at))
+		slots <- struct{}{}
+		wg.Go(func() { defer func() { <-slots }(); deliver(d) })
 	}
-	close(work)
 	wg.Wait()
 	st.attempts, st.failed = attempts.Load(), failed.Load()
 	return st
@@ -630,6 +640,19 @@ func post(ctx context.Context, c *http.Client, url string, body []byte) (int, er
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// answeredFirst reports whether the plan's first response was sent to
+// slawatch before its creation was stored.
+func answeredFirst(p *ticketPlan, sent sendStats) bool {
+	created := sent.stored[storedKey(p.id, p.events[0].OccurredAt)]
+	for _, e := range p.events {
+		if e.Kind == event.AgentReply {
+			tried, ok := sent.tried[storedKey(p.id, e.OccurredAt)]
+			return ok && !created.IsZero() && tried.Before(created)
+		}
+	}
+	return false
 }
 
 // settled reports whether a ticket has nothing left to do: no alert due or
@@ -738,8 +761,8 @@ func (r *report) problem(format string, args ...any) {
 // verify compares every stored ticket with the sequential model and every
 // alert and acknowledgement the model and the tickets call for with what the
 // subscriber queues received.
-func verify(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.DynamoDB, plans []*ticketPlan, alerts, acks *inbox, sendingDone time.Time) *report {
-	r := &report{}
+func verify(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.DynamoDB, plans []*ticketPlan, alerts, acks *inbox, sent sendStats, sendingDone time.Time) *report {
+	r := &report{sent: sent}
 	must := map[string]bool{}
 	answeredLate := map[string]bool{} // breach and recovered of clocks answered after their deadline
 	recorded := map[string]bool{}     // in a ticket's Fired
@@ -791,7 +814,10 @@ func verify(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.
 		}
 
 		// Acknowledgements: every customer-created ticket gets one, unless
-		// it was answered before the acknowledgement could go out.
+		// it was answered before the acknowledgement could go out: marked
+		// skipped when a claim was made, or never begun when the reply
+		// was on its way before the creation was stored (its delivery
+		// retried past the reply's).
 		r.acksWanted++
 		ackID := source + "/" + p.id + "/ack"
 		acks.mu.Lock()
@@ -802,6 +828,8 @@ func verify(ctx context.Context, t *testing.T, cfg *policy.Config, check *store.
 			r.acksDelivered++
 			r.ackDups += delivered - 1
 		case a != nil && a.Skipped == "answered":
+			r.acksSkipped++
+		case a == nil && answeredFirst(p, sent):
 			r.acksSkipped++
 		default:
 			r.acksLost++
@@ -996,6 +1024,8 @@ func (r *report) String() string {
 	w("webhooks:  %d events, %d deliveries (%d duplicates, %d out of order), %d attempts (%d retried: %s), %d gave up",
 		r.events, r.sent.deliveries, r.sent.duplicates, r.sent.reordered, r.sent.attempts, r.sent.attempts-int64(r.sent.deliveries), statuses(r.sent.statuses), r.sent.failed)
 	w("           webhook answer p50 %s, p99 %s, max %s", pct(r.sent.latency, 50), pct(r.sent.latency, 99), pct(r.sent.latency, 100))
+	w("           first attempt after its time p50 %s, p99 %s; first 2xx after its time p50 %s, p99 %s",
+		pct(r.sent.waited, 50), pct(r.sent.waited, 99), pct(r.sent.took, 50), pct(r.sent.took, 99))
 	w("faults:    %-10s %9s %9s", "kind", "DynamoDB", "SNS")
 	for _, k := range faultproxy.Kinds() {
 		w("           %-10s %9d %9d", k, r.ddb.Faults[k], r.sns.Faults[k])

@@ -71,6 +71,7 @@ type DynamoDB struct {
 	client DynamoDBAPI
 	table  string
 	now    func() time.Time
+	recent *recent
 }
 
 var (
@@ -87,7 +88,7 @@ func NewDynamoDB(client DynamoDBAPI, table string, now func() time.Time) (*Dynam
 	if now == nil {
 		now = time.Now
 	}
-	return &DynamoDB{client: client, table: table, now: now}, nil
+	return &DynamoDB{client: client, table: table, now: now, recent: newRecent(time.Now)}, nil
 }
 
 // ticketItem is a ticket as stored. The state is the ticket's JSON (the
@@ -165,7 +166,8 @@ func (d *DynamoDB) Get(ctx context.Context, k Key) (sla.Ticket, error) {
 	return t, err
 }
 
-// get reads a ticket and its version with a consistent read.
+// get reads a ticket and its version with a consistent read, and
+// remembers them for an Update soon after.
 func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, int64, error) {
 	key, err := attributevalue.MarshalMap(struct {
 		PK string `dynamodbav:"pk"`
@@ -181,15 +183,24 @@ func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, int64, error) {
 	if len(out.Item) == 0 {
 		return sla.Ticket{}, 0, ErrNotFound
 	}
+	t, it, err := decodeTicketItem(k, out.Item)
+	if err != nil {
+		return sla.Ticket{}, 0, err
+	}
+	d.recent.remember(k, it.Version, it.State)
+	return t, it.Version, nil
+}
+
+func decodeTicketItem(k Key, item map[string]types.AttributeValue) (sla.Ticket, ticketItem, error) {
 	var it ticketItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return sla.Ticket{}, 0, fmt.Errorf("store: unmarshal ticket %s/%s: %w", k.Source, k.ID, err)
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return sla.Ticket{}, it, fmt.Errorf("store: unmarshal ticket %s/%s: %w", k.Source, k.ID, err)
 	}
 	var t sla.Ticket
 	if err := decodeState(it.State, &t); err != nil {
-		return sla.Ticket{}, 0, fmt.Errorf("store: decode ticket %s/%s: %w", k.Source, k.ID, err)
+		return sla.Ticket{}, it, fmt.Errorf("store: decode ticket %s/%s: %w", k.Source, k.ID, err)
 	}
-	return t, it.Version, nil
+	return t, it, nil
 }
 
 // Update reads the ticket, applies fn and writes the result on condition
@@ -201,30 +212,67 @@ func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, int64, error) {
 // requests: the read and the put. Only a new state that does not hold its
 // event (fn did not log it) is written in a transaction with the event's
 // de-duplication record (docs/data-model.md, "De-duplication").
+//
+// When this store read or wrote the ticket a moment ago (recent), the read
+// is skipped and the put is tried on that state: a refused put returns the
+// current item, which the next attempt starts from. fn's verdict that
+// nothing changes, or its error, counts only on a state just read, since a
+// remembered one may be stale; a repeat found in one is a repeat all the
+// same, as a ticket never lets go of an event it held.
 func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateFunc) (sla.Ticket, error) {
+	var cur sla.Ticket
+	var version int64
+	var have, verified bool
+	mem, ok := d.recent.take(k)
+	if ok && decodeState(mem.state, &cur) == nil {
+		version, have = mem.version, true
+	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		cur, version, err := d.get(ctx, k)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			cur = sla.New(k.Source, k.ID)
-		case err != nil:
-			return sla.Ticket{}, err
+		if !have {
+			var err error
+			cur, version, err = d.get(ctx, k)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				cur, version = sla.New(k.Source, k.ID), 0
+			case err != nil:
+				return sla.Ticket{}, err
+			}
+			d.recent.forget(k) // this Update holds it now
+			verified = true
 		}
+		have = false
 		if cur.Holds(eventID) {
+			if !verified {
+				d.recent.remember(k, mem.version, mem.state) // still as good
+			}
 			return cur, ErrDuplicate
 		}
 		next, changed, err := fn(cur)
 		if err != nil || !changed {
+			if !verified {
+				attempt-- // not a race: read and decide again
+				continue
+			}
 			return cur, err
 		}
-		err = d.put(ctx, k, eventID, next, version)
+		state, err := d.put(ctx, k, eventID, next, version)
 		var lost *lostRace
 		switch {
 		case err == nil:
+			d.recent.remember(k, version+1, state)
 			return next, nil
 		case errors.Is(err, ErrDuplicate):
 			return cur, ErrDuplicate
 		case errors.As(err, &lost):
+			if !verified && len(lost.item) > 0 {
+				// A remembered state went stale: go on from the current
+				// one the refusal returned, at once.
+				if t, it, err := decodeTicketItem(k, lost.item); err == nil {
+					cur, version, have, verified = t, it.Version, true, true
+					continue
+				}
+			}
+			verified = false
 			if err := sleep(ctx, attempt); err != nil {
 				return cur, err
 			}
@@ -237,8 +285,8 @@ func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateF
 }
 
 // lostRace: another writer changed the item (a ticket or a queue) since it
-// was read.
-type lostRace struct{}
+// was read. item is what a refused ticket put found stored, when known.
+type lostRace struct{ item map[string]types.AttributeValue }
 
 func (*lostRace) Error() string { return "item changed concurrently" }
 
@@ -254,14 +302,16 @@ func sleep(ctx context.Context, attempt int) error {
 	}
 }
 
-func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket, version int64) error {
+// put writes t at version+1 on condition that the item is still at
+// version, and returns the state it stored.
+func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket, version int64) ([]byte, error) {
 	it, err := newTicketItem(k, t, version+1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
-		return fmt.Errorf("store: marshal ticket %s/%s: %w", k.Source, k.ID, err)
+		return nil, fmt.Errorf("store: marshal ticket %s/%s: %w", k.Source, k.ID, err)
 	}
 	// This put's own token (see landed). Not the state: two writers can
 	// make the same state from the same version — the same event, or the
@@ -271,7 +321,7 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 	item[attrWrite] = &types.AttributeValueMemberS{Value: token}
 	expr, err := versionCondition(version)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	put := &types.Put{
 		TableName: &d.table, Item: item, ConditionExpression: expr.Condition(),
@@ -292,26 +342,26 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 			if landed(failed.Item, token) {
 				// The SDK retried a put whose first attempt was written
 				// but whose answer was lost: the stored item is ours.
-				return nil
+				return it.State, nil
 			}
-			return &lostRace{}
+			return nil, &lostRace{item: failed.Item}
 		}
 		if err != nil {
-			return fmt.Errorf("store: put ticket %s/%s: %w", k.Source, k.ID, err)
+			return nil, fmt.Errorf("store: put ticket %s/%s: %w", k.Source, k.ID, err)
 		}
-		return nil
+		return it.State, nil
 	}
 
 	dedup, err := attributevalue.MarshalMap(eventItem{PK: eventPK(k.Source, eventID), SK: skEvent, Expires: d.now().Add(DedupTTL).Unix()})
 	if err != nil {
-		return fmt.Errorf("store: marshal event record: %w", err)
+		return nil, fmt.Errorf("store: marshal event record: %w", err)
 	}
 	// An expired record is as good as absent: TTL deletes lazily.
 	fresh := expression.AttributeNotExists(expression.Name(attrPK)).
 		Or(expression.Name(attrExpires).LessThan(expression.Value(d.now().Unix())))
 	dexpr, err := expression.NewBuilder().WithCondition(fresh).Build()
 	if err != nil {
-		return fmt.Errorf("store: build condition: %w", err)
+		return nil, fmt.Errorf("store: build condition: %w", err)
 	}
 	_, err = d.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &d.table, Item: dedup, ConditionExpression: dexpr.Condition(),
@@ -322,20 +372,20 @@ func (d *DynamoDB) put(ctx context.Context, k Key, eventID string, t sla.Ticket,
 	if errors.As(err, &canceled) {
 		reasons := canceled.CancellationReasons
 		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
-			return ErrDuplicate
+			return nil, ErrDuplicate
 		}
 		if len(reasons) > 1 && aws.ToString(reasons[1].Code) == "ConditionalCheckFailed" {
-			return &lostRace{}
+			return nil, &lostRace{}
 		}
 		// TransactionConflict: a concurrent transaction on the same items.
 		if slices.ContainsFunc(reasons, func(r types.CancellationReason) bool { return aws.ToString(r.Code) == "TransactionConflict" }) {
-			return &lostRace{}
+			return nil, &lostRace{}
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("store: write ticket %s/%s with event %s: %w", k.Source, k.ID, eventID, err)
+		return nil, fmt.Errorf("store: write ticket %s/%s with event %s: %w", k.Source, k.ID, eventID, err)
 	}
-	return nil
+	return it.State, nil
 }
 
 // landed reports whether the item a failed conditional put found stored

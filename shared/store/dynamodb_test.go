@@ -137,40 +137,118 @@ func TestQueueRequests(t *testing.T) {
 // put of the ticket, which holds the event: no transaction, no
 // de-duplication record), and one for a redelivery of an event the ticket
 // already holds.
+// TestRequestsPerWebhook counts the requests of intake's updates: a read
+// and a put for a ticket this store has not just read or written, the put
+// alone for one it has (store.DynamoDB's recent), and for a remembered
+// state gone stale the refused put and a put of what the refusal returned.
+// Two stores on one table stand for two Lambda instances.
 func TestRequestsPerWebhook(t *testing.T) {
 	client, table, count := localTable(t)
-	s, _ := store.NewDynamoDB(client, table, nil)
+	a, _ := store.NewDynamoDB(client, table, nil)
+	b, _ := store.NewDynamoDB(client, table, nil)
 	cfg := policy.Default()
-	svc := &intake.Service{Policies: cfg, Tickets: s}
 	ctx := context.Background()
+	k := store.Key{Source: "generic", ID: "1"}
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	events := []event.Event{
-		{Source: "generic", TicketID: "1", ID: "c", Kind: event.TicketCreated, OccurredAt: t0, Author: event.Customer, Channel: event.Chat},
-		{Source: "generic", TicketID: "1", ID: "r", Kind: event.AgentReply, OccurredAt: t0.Add(time.Minute), Author: event.Agent, Public: true},
-		{Source: "generic", TicketID: "1", ID: "m", Kind: event.CustomerMessage, OccurredAt: t0.Add(2 * time.Minute), Author: event.Customer},
-	}
-	for _, e := range events {
-		if _, err := svc.Ingest(ctx, []event.Event{e}); err != nil {
-			t.Fatal(err)
+	ev := func(id string, kind event.Kind, after time.Duration, author event.Role) event.Event {
+		e := event.Event{Source: "generic", TicketID: "1", ID: id, Kind: kind, OccurredAt: t0.Add(after), Author: author}
+		switch kind {
+		case event.TicketCreated:
+			e.Channel = event.Chat
+		case event.AgentReply:
+			e.Public = true
 		}
-		if n, ops := count.Take(); n > 2 || ops["GetItem"] != 1 || ops["PutItem"] != 1 {
-			t.Errorf("event %s: %d requests %v, want GetItem + PutItem", e.ID, n, ops)
+		return e
+	}
+	steps := []struct {
+		name  string
+		s     *store.DynamoDB
+		e     event.Event
+		dup   bool
+		wants map[string]int
+	}{
+		{"created, first seen", a, ev("c", event.TicketCreated, 0, event.Customer), false, map[string]int{"GetItem": 1, "PutItem": 1}},
+		{"reply, same store at once", a, ev("r", event.AgentReply, time.Minute, event.Agent), false, map[string]int{"PutItem": 1}},
+		{"message, another store", b, ev("m", event.CustomerMessage, 2*time.Minute, event.Customer), false, map[string]int{"GetItem": 1, "PutItem": 1}},
+		{"reply, first store stale", a, ev("r2", event.AgentReply, 3*time.Minute, event.Agent), false, map[string]int{"PutItem": 2}},
+		{"redelivery, remembered", a, ev("c", event.TicketCreated, 0, event.Customer), true, map[string]int{}},
+		{"redelivery, stale store holds it too", b, ev("m", event.CustomerMessage, 2*time.Minute, event.Customer), true, map[string]int{}},
+	}
+	for _, st := range steps {
+		res, err := (&intake.Service{Policies: cfg, Tickets: st.s}).Ingest(ctx, []event.Event{st.e})
+		if err != nil || (res.Duplicates == 1) != st.dup {
+			t.Fatalf("%s: %+v %v", st.name, res, err)
+		}
+		n, ops := count.Take()
+		want := 0
+		for op, w := range st.wants {
+			want += w
+			if ops[op] != w {
+				t.Errorf("%s: %d requests %v, want %v", st.name, n, ops, st.wants)
+			}
+		}
+		if n != want {
+			t.Errorf("%s: %d requests %v, want %v", st.name, n, ops, st.wants)
 		}
 	}
-	res, err := svc.Ingest(ctx, events[:1])
-	if err != nil || res.Duplicates != 1 {
-		t.Fatalf("redelivery: %+v %v", res, err)
+	// Nothing was lost to the stale put: a store that remembers nothing
+	// reads every event.
+	fresh, _ := store.NewDynamoDB(client, table, nil)
+	got, err := fresh.Get(ctx, k)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n, ops := count.Take(); n != 1 || ops["GetItem"] != 1 {
-		t.Errorf("redelivery: %d requests %v, want one GetItem", n, ops)
+	for _, id := range []string{"c", "r", "m", "r2"} {
+		if !got.Holds(id) {
+			t.Errorf("stored ticket lost event %s", id)
+		}
 	}
+	count.Take()
+
+	// A verdict of "nothing to change" is not taken from a remembered
+	// state: b tags the ticket, a (remembering the state before) is asked
+	// to add a second tag only where the first is.
+	if _, err := a.Get(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
+		t.Tags = append(slices.Clone(t.Tags), "x")
+		return t, true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	count.Take()
+	next, err := a.Update(ctx, k, "", func(t sla.Ticket) (sla.Ticket, bool, error) {
+		if !slices.Contains(t.Tags, "x") {
+			return t, false, nil
+		}
+		t.Tags = append(slices.Clone(t.Tags), "y")
+		return t, true, nil
+	})
+	if err != nil || !slices.Contains(next.Tags, "y") {
+		t.Errorf("update decided on a stale state: tags %v, %v", next.Tags, err)
+	}
+	if n, ops := count.Take(); n != 2 || ops["GetItem"] != 1 || ops["PutItem"] != 1 {
+		t.Errorf("unchanged on a remembered state: %d requests %v, want GetItem + PutItem", n, ops)
+	}
+
+	// Remembered states are trusted only briefly.
+	store.RecentFor(a, -1)
+	if _, err := (&intake.Service{Policies: cfg, Tickets: a}).Ingest(ctx, []event.Event{ev("m2", event.CustomerMessage, 4*time.Minute, event.Customer)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, ops := count.Take(); n != 2 || ops["GetItem"] != 1 || ops["PutItem"] != 1 {
+		t.Errorf("after the remembered state's age: %d requests %v, want GetItem + PutItem", n, ops)
+	}
+
 	// An update whose new state does not hold its event (no log of it)
 	// falls back to the transaction with a de-duplication record.
 	tag := func(t sla.Ticket) (sla.Ticket, bool, error) {
-		t.Tags = append(slices.Clone(t.Tags), "x")
+		t.Tags = append(slices.Clone(t.Tags), "z")
 		return t, true, nil
 	}
-	if _, err := s.Update(ctx, store.Key{Source: "generic", ID: "1"}, "unlogged", tag); err != nil {
+	other, _ := store.NewDynamoDB(client, table, nil)
+	if _, err := other.Update(ctx, k, "unlogged", tag); err != nil {
 		t.Fatal(err)
 	}
 	if n, ops := count.Take(); n != 2 || ops["GetItem"] != 1 || ops["TransactWriteItems"] != 1 {
@@ -765,8 +843,9 @@ func TestHistoryWritesPerTicket(t *testing.T) {
 	}
 
 	// One first-response clock ends per ticket: one transaction, and the
-	// marks' read and put.
-	for op, want := range map[string]int{"TransactWriteItems": tickets, "PutItem": tickets, "GetItem": tickets} {
+	// marks' put. Its read is the state intake has just written
+	// (store.DynamoDB's recent).
+	for op, want := range map[string]int{"TransactWriteItems": tickets, "PutItem": tickets, "GetItem": 0} {
 		if got := with.ops[op] - without.ops[op]; got != want {
 			t.Errorf("history added %d %s for %d tickets, want %d", got, op, tickets, want)
 		}

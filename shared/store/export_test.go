@@ -28,3 +28,8 @@ func TicketItemPut(k Key, t sla.Ticket) (types.WriteRequest, error) {
 	item, err := attributevalue.MarshalMap(it)
 	return types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}, err
 }
+
+// RecentFor sets how long s trusts a ticket it read or wrote (recent); a
+// negative age makes it read before every update, as a store in another
+// process would.
+func RecentFor(s *DynamoDB, age time.Duration) { s.recent.maxAge = age }
