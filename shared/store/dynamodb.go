@@ -286,7 +286,9 @@ func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateF
 
 // lostRace: another writer changed the item (a ticket or a queue) since it
 // was read. item is what a refused ticket put found stored, when known.
-type lostRace struct{ item map[string]types.AttributeValue }
+type lostRace struct {
+	item map[string]types.AttributeValue
+}
 
 func (*lostRace) Error() string { return "item changed concurrently" }
 
