@@ -116,10 +116,11 @@ func (s *Service) Observe(ctx context.Context, k store.Key) error {
 	if err != nil {
 		return fmt.Errorf("promise: get %s/%s: %w", k.Source, k.ID, err)
 	}
-	if err := s.track(ctx, t); err != nil {
+	read, err := s.track(ctx, t)
+	if err != nil {
 		return err
 	}
-	return s.acknowledge(ctx, t)
+	return s.acknowledge(ctx, t, read)
 }
 
 // queueSharer is a store that updates a queue without copying its stats
@@ -128,12 +129,15 @@ type queueSharer interface {
 	UpdateQueueShared(ctx context.Context, name string, fn store.QueueFunc) error
 }
 
-// track records the ticket's first-response state in each of its queues.
-func (s *Service) track(ctx context.Context, t sla.Ticket) error {
+// track records the ticket's first-response state in each of its queues
+// and returns each queue as it left it, by name: the estimate starts from
+// those rather than reading them again.
+func (s *Service) track(ctx context.Context, t sla.Ticket) (map[string]queue.Stats, error) {
 	m := t.FirstResponse
 	if m == nil || t.AgentCreated {
-		return nil
+		return nil, nil
 	}
+	read := map[string]queue.Stats{}
 	// A coarser queue is read for this ticket only when every finer one
 	// lacks history (estimate), so it is written only then: each queue
 	// item is ~10 KB, and rewriting all three for every ticket was most of
@@ -145,14 +149,15 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 	shared, _ := s.Queues.(queueSharer)
 	for i, q := range queue.Keys(t.Source, t.Channel, t.Priority) {
 		answered, enough := false, false
+		var last queue.Stats
 		update := func(st queue.Stats) (queue.Stats, bool, error) {
-			answered, enough = false, false
+			answered, enough, last = false, false, st
 			if finerEnough && !st.Holds(t.ID) {
 				return st, false, nil
 			}
 			var changed bool
 			changed, answered = Track(&st, t, s.calendar(t.FirstResponse))
-			enough = st.EnoughAt(m.StartedAt, s.window())
+			enough, last = st.EnoughAt(m.StartedAt, s.window()), st
 			return st, changed, nil
 		}
 		var err error
@@ -164,14 +169,15 @@ func (s *Service) track(ctx context.Context, t sla.Ticket) error {
 			_, err = s.Queues.UpdateQueue(ctx, q.String(), update)
 		}
 		if err != nil {
-			return fmt.Errorf("promise: queue %s: %w", q, err)
+			return nil, fmt.Errorf("promise: queue %s: %w", q, err)
 		}
+		read[q.String()] = last
 		finerEnough = finerEnough || enough
 		if answered && i == 0 { // once per ticket: its finest queue
 			s.recordAnswer(t)
 		}
 	}
-	return nil
+	return read, nil
 }
 
 // Track records in st where t stands in its wait for a first response:
@@ -230,8 +236,9 @@ func (s *Service) calendar(m *sla.Metric) *calendar.Calendar {
 	return s.Config.Calendars[m.Calendar]
 }
 
-// acknowledge claims, delivers and records t's acknowledgement if it is due.
-func (s *Service) acknowledge(ctx context.Context, t sla.Ticket) error {
+// acknowledge claims, delivers and records t's acknowledgement if it is due;
+// read holds queues as track left them.
+func (s *Service) acknowledge(ctx context.Context, t sla.Ticket, read map[string]queue.Stats) error {
 	now := s.now()
 	k := store.Key{Source: t.Source, ID: t.ID}
 	skip, ok := s.due(t, now)
@@ -241,7 +248,7 @@ func (s *Service) acknowledge(ctx context.Context, t sla.Ticket) error {
 	if skip != "" {
 		return s.skip(ctx, k, skip, now)
 	}
-	est, qname, err := s.estimate(ctx, t, now)
+	est, qname, err := s.estimate(ctx, t, now, read)
 	if err != nil {
 		return err
 	}
@@ -383,15 +390,18 @@ func (s *Service) skip(ctx context.Context, k store.Key, why string, now time.Ti
 
 // estimate promises a reply time for t from the finest of its queues with
 // enough history; with none, the policy target (cold start).
-func (s *Service) estimate(ctx context.Context, t sla.Ticket, now time.Time) (eta.Promise, string, error) {
+func (s *Service) estimate(ctx context.Context, t sla.Ticket, now time.Time, read map[string]queue.Stats) (eta.Promise, string, error) {
 	m := t.FirstResponse
 	keys := queue.Keys(t.Source, t.Channel, t.Priority)
 	var in eta.Input
 	var name string
 	for i, q := range keys {
-		st, err := s.Queues.Queue(ctx, q.String())
-		if err != nil {
-			return eta.Promise{}, "", fmt.Errorf("promise: queue %s: %w", q, err)
+		st, ok := read[q.String()]
+		if !ok {
+			var err error
+			if st, err = s.Queues.Queue(ctx, q.String()); err != nil {
+				return eta.Promise{}, "", fmt.Errorf("promise: queue %s: %w", q, err)
+			}
 		}
 		in, name = st.Input(t.ID, m.StartedAt, s.window()), q.String()
 		if queue.Enough(in) || i == len(keys)-1 {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -320,6 +321,52 @@ func acknowledgedOnce(t *testing.T, st backend) {
 		if err != nil || len(st.Open) != 2 {
 			t.Errorf("%s: %v, open %v", name, err, st.Open)
 		}
+	}
+}
+
+// countingQueues counts queue reads apart from updates.
+type countingQueues struct {
+	store.Queues
+	reads, updates atomic.Int64
+}
+
+func (c *countingQueues) Queue(ctx context.Context, name string) (queue.Stats, error) {
+	c.reads.Add(1)
+	return c.Queues.Queue(ctx, name)
+}
+
+func (c *countingQueues) UpdateQueue(ctx context.Context, name string, fn store.QueueFunc) (queue.Stats, error) {
+	c.updates.Add(1)
+	return c.Queues.UpdateQueue(ctx, name, fn)
+}
+
+// TestObserveReadsEachQueueOnce: the estimate starts from the queues as
+// tracking the ticket left them; it read all three again (a consistent
+// Query of two items of up to ~10 KB each on DynamoDB) when none had
+// history yet.
+func TestObserveReadsEachQueueOnce(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { observeReadsEachQueueOnce(t, store.NewMemory()) })
+	t.Run("dynamodb", func(t *testing.T) { observeReadsEachQueueOnce(t, dynamoDB(t)) })
+}
+
+func observeReadsEachQueueOnce(t *testing.T, st backend) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, ny(t))
+	f := newFixtureOn(t, st, t0)
+	counted := &countingQueues{Queues: st}
+	f.svc.Queues = counted
+	if err := f.deliver(created("a", event.Chat, t0)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.acks.sent) != 1 {
+		t.Fatalf("%d acknowledgements, want 1", len(f.acks.sent))
+	}
+	if r, u := counted.reads.Load(), counted.updates.Load(); r != 0 || u != 3 {
+		t.Errorf("%d queue reads and %d updates, want 0 and 3 (one per queue)", r, u)
+	}
+	// The promise is the one a fresh read gives: the policy's target, as
+	// no queue has history.
+	if got := f.ticket("a").Ack; got == nil || !got.PromisedBy.Equal(t0.Add(time.Hour)) {
+		t.Errorf("acknowledgement %+v, want a promise by %v", got, t0.Add(time.Hour))
 	}
 }
 
