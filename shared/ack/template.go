@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slawatch/slawatch/shared/event"
@@ -92,16 +93,20 @@ type Templates struct {
 	tmpl map[string]*program
 }
 
-var defaults = func() Templates {
+// defaults are parsed on first use, not at init: the acknowledger compiles
+// the configuration's templates (built-ins included) at its cold start and
+// never renders these, and parsing them at init cost it 4.8 ms and 555 KB
+// there (GODEBUG=inittrace=1).
+var defaults = sync.OnceValue(func() Templates {
 	t, err := Parse(nil)
 	if err != nil {
 		panic(fmt.Sprintf("ack: built-in templates are invalid: %v", err)) // a build defect, caught by tests
 	}
 	return t
-}()
+})
 
 // Default returns the built-in templates, DefaultEmail and DefaultRealtime.
-func Default() Templates { return defaults }
+func Default() Templates { return defaults() }
 
 // Parse parses and lints one template per class; a class missing from the
 // map gets its built-in template. Keys must be "email" or "realtime". The
@@ -159,7 +164,7 @@ func parseTemplate(name, text string) (*program, error) {
 // class.
 func (t Templates) Text(class string) string {
 	if t.tmpl == nil {
-		t = defaults
+		t = defaults()
 	}
 	return t.text[class]
 }
@@ -168,7 +173,7 @@ func (t Templates) Text(class string) string {
 // customer reads, with no marker (see the package comment).
 func (t Templates) Render(channel event.Channel, d Data) (string, error) {
 	if t.tmpl == nil {
-		t = defaults
+		t = defaults()
 	}
 	if d.Channel == "" {
 		d.Channel = channel
