@@ -162,33 +162,33 @@ func shardNum(pk string) int {
 }
 
 func (d *DynamoDB) Get(ctx context.Context, k Key) (sla.Ticket, error) {
-	t, _, err := d.get(ctx, k)
+	t, it, err := d.get(ctx, k)
+	if err == nil {
+		// For an Update soon after (recent): the acknowledgement's claim
+		// after Observe's read.
+		d.recent.remember(k, it.Version, it.State)
+	}
 	return t, err
 }
 
-// get reads a ticket and its version with a consistent read, and
-// remembers them for an Update soon after.
-func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, int64, error) {
+// get reads a ticket and its item (version, stored state) with a
+// consistent read.
+func (d *DynamoDB) get(ctx context.Context, k Key) (sla.Ticket, ticketItem, error) {
 	key, err := attributevalue.MarshalMap(struct {
 		PK string `dynamodbav:"pk"`
 		SK string `dynamodbav:"sk"`
 	}{ticketPK(k), skTicket})
 	if err != nil {
-		return sla.Ticket{}, 0, fmt.Errorf("store: marshal key: %w", err)
+		return sla.Ticket{}, ticketItem{}, fmt.Errorf("store: marshal key: %w", err)
 	}
 	out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &d.table, Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return sla.Ticket{}, 0, fmt.Errorf("store: get ticket %s/%s: %w", k.Source, k.ID, err)
+		return sla.Ticket{}, ticketItem{}, fmt.Errorf("store: get ticket %s/%s: %w", k.Source, k.ID, err)
 	}
 	if len(out.Item) == 0 {
-		return sla.Ticket{}, 0, ErrNotFound
+		return sla.Ticket{}, ticketItem{}, ErrNotFound
 	}
-	t, it, err := decodeTicketItem(k, out.Item)
-	if err != nil {
-		return sla.Ticket{}, 0, err
-	}
-	d.recent.remember(k, it.Version, it.State)
-	return t, it.Version, nil
+	return decodeTicketItem(k, out.Item)
 }
 
 func decodeTicketItem(k Key, item map[string]types.AttributeValue) (sla.Ticket, ticketItem, error) {
@@ -229,16 +229,14 @@ func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateF
 	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if !have {
-			var err error
-			cur, version, err = d.get(ctx, k)
+			t, it, err := d.get(ctx, k)
 			switch {
 			case errors.Is(err, ErrNotFound):
-				cur, version = sla.New(k.Source, k.ID), 0
+				t, it.Version = sla.New(k.Source, k.ID), 0
 			case err != nil:
 				return sla.Ticket{}, err
 			}
-			d.recent.forget(k) // this Update holds it now
-			verified = true
+			cur, version, verified = t, it.Version, true
 		}
 		have = false
 		if cur.Holds(eventID) {
@@ -272,7 +270,6 @@ func (d *DynamoDB) Update(ctx context.Context, k Key, eventID string, fn UpdateF
 					continue
 				}
 			}
-			verified = false
 			if err := sleep(ctx, attempt); err != nil {
 				return cur, err
 			}

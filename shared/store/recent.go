@@ -77,13 +77,3 @@ func (r *recent) take(k Key) (recentItem, bool) {
 	delete(r.items, k)
 	return it, r.now().Sub(it.at) <= r.maxAge
 }
-
-// forget drops k: its remembered state is known to be stale.
-func (r *recent) forget(k Key) {
-	if r == nil {
-		return
-	}
-	r.mu.Lock()
-	delete(r.items, k)
-	r.mu.Unlock()
-}
