@@ -56,6 +56,9 @@ type Comparison struct {
 	// promise is said ("within 2 hours", "by 10:00"). On light load or
 	// long-tailed handling even it cannot stay within 2x the median actual.
 	Oracle Score
+	// Ideal scores Options.Ideal's promises, when given (Tickets is 0
+	// otherwise): what an estimator knowing the team could promise.
+	Ideal Score
 }
 
 // Best returns the baseline with the lowest pinball loss.
@@ -100,6 +103,11 @@ func Compare(events []event.Event, o Options) Comparison {
 	c.Oracle = score("oracle", cs, func(c outcome) time.Time {
 		return eta.Round(c.start, c.start.Add(p90[hour(c.start)]), o.Calendar)
 	})
+	if o.Ideal != nil {
+		c.Ideal = score("ideal", cs, func(c outcome) time.Time {
+			return eta.Round(c.start, c.start.Add(o.Ideal[c.ticket]), o.Calendar)
+		})
+	}
 	return c
 }
 

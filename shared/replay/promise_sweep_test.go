@@ -3,7 +3,9 @@ package replay_test
 import (
 	"flag"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 var (
 	promiseSeeds   = flag.Int("promise-seeds", 3, "seeds per shape in TestPromiseSweep")
 	promiseTargets = flag.Bool("promise-targets", false, "TestPromiseSweep asserts issue 16's targets, not all met yet")
+	promiseIdeal   = flag.Int("promise-ideal", 0, "TestPromiseSweep also scores the ideal estimator (Shape.Ideal) with this many simulations a ticket (200 for the documented table; minutes)")
 )
 
 // The targets of issue 16, asserted with -promise-targets; and the
@@ -116,6 +119,14 @@ type sweepRow struct {
 	baselineKept           [3]float64    // pooled
 	baselineLate90         [3]time.Duration
 	estimateLoss, oracleLo float64
+	// The ideal estimator's figures, with -promise-ideal.
+	ideal ideals
+}
+
+type ideals struct {
+	minKept, maxKept      float64
+	maxVsOracle, maxVsAct float64
+	pinball               float64
 }
 
 // TestPromiseSweep replays every shape for several seeds (-promise-seeds,
@@ -134,18 +145,21 @@ func TestPromiseSweep(t *testing.T) {
 	if *promiseTargets {
 		want = issueTargets
 	}
+	seeds := *promiseSeeds
+	if raceEnabled {
+		seeds = 1 // under -race (make test): a tenth of the speed
+	}
+	shapes := sweepShapes(t)
+	ideal := idealPromises(shapes, seeds, *promiseIdeal)
 	var rows []sweepRow
-	for _, sh := range sweepShapes(t) {
+	for si, sh := range shapes {
 		row := sweepRow{shape: sh.Name, minKept: 1}
+		row.ideal.minKept = 1
 		var bpin [3]float64
 		var bkept [3]int
-		seeds := *promiseSeeds
-		if raceEnabled {
-			seeds = 1 // under -race (make test): a tenth of the speed
-		}
 		for seed := 1; seed <= seeds; seed++ {
 			sh.Seed = uint64(seed)
-			c := replay.Compare(sh.Generate(), replay.Options{Calendar: sh.Calendar, Target: 8 * time.Hour})
+			c := replay.Compare(sh.Generate(), replay.Options{Calendar: sh.Calendar, Target: 8 * time.Hour, Ideal: ideal[si][seed-1]})
 			e, o := c.Estimate, c.Oracle
 			vsOracle := float64(e.MedianPromise) / float64(o.MedianPromise)
 			vsAct := float64(e.MedianPromise) / float64(e.MedianActual)
@@ -165,6 +179,15 @@ func TestPromiseSweep(t *testing.T) {
 			if oracleAct <= 2 && vsAct > want.vsActual {
 				t.Errorf("%s, seed %d: median promise %.2fx the median actual (the oracle's %.2fx), want <= %.2fx", sh.Name, seed, vsAct, oracleAct, want.vsActual)
 			}
+			if id := c.Ideal; id.Tickets > 0 {
+				t.Logf("%s, seed %d: ideal kept %.1f%%; promise %v = %.2fx oracle, %.2fx actual; pinball %.3f", sh.Name, seed, 100*id.KeptRate,
+					id.MedianPromise.Round(time.Minute), float64(id.MedianPromise)/float64(o.MedianPromise), float64(id.MedianPromise)/float64(id.MedianActual), id.Pinball)
+				r := &row.ideal
+				r.minKept, r.maxKept = min(r.minKept, id.KeptRate), max(r.maxKept, id.KeptRate)
+				r.maxVsOracle = max(r.maxVsOracle, float64(id.MedianPromise)/float64(o.MedianPromise))
+				r.maxVsAct = max(r.maxVsAct, float64(id.MedianPromise)/float64(id.MedianActual))
+				r.pinball += id.Pinball * float64(id.Tickets)
+			}
 			row.seeds++
 			row.tickets += e.Tickets
 			row.minKept, row.maxKept = min(row.minKept, e.KeptRate), max(row.maxKept, e.KeptRate)
@@ -181,6 +204,7 @@ func TestPromiseSweep(t *testing.T) {
 		}
 		n := float64(row.tickets)
 		row.pinball, row.oracleLo = row.estimateLoss/n, row.oracleLo/n
+		row.ideal.pinball /= n
 		row.best = -1
 		for i := range bpin {
 			row.baselineKept[i] = float64(bkept[i]) / n
@@ -194,6 +218,45 @@ func TestPromiseSweep(t *testing.T) {
 		rows = append(rows, row)
 	}
 	t.Logf("\n%s", sweepTable(rows))
+	if *promiseIdeal > 0 {
+		t.Logf("\n%s", idealTable(rows))
+	}
+}
+
+// idealPromises computes Shape.Ideal for every shape and seed (indexed
+// [shape][seed-1]) with sims simulations a ticket, on every core; nil
+// maps when sims is 0.
+func idealPromises(shapes []replay.Shape, seeds, sims int) [][]map[string]time.Duration {
+	out := make([][]map[string]time.Duration, len(shapes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, sh := range shapes {
+		out[i] = make([]map[string]time.Duration, seeds)
+		for seed := 1; sims > 0 && seed <= seeds; seed++ {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				sh.Seed = uint64(seed)
+				out[i][seed-1] = sh.Ideal(replay.PinballQuantile, sims)
+			})
+		}
+	}
+	wg.Wait()
+	return out
+}
+
+// idealTable sets the estimate beside the ideal estimator, shape by
+// shape: the part of each target that any estimator could meet.
+func idealTable(rows []sweepRow) string {
+	var b strings.Builder
+	b.WriteString("| shape | kept %: estimate / ideal | promise / oracle: estimate / ideal | promise / actual: estimate / ideal | pinball: estimate / ideal / best baseline | ideal / best baseline |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %.1f–%.1f / %.1f–%.1f | ≤ %.2f / ≤ %.2f | ≤ %.2f / ≤ %.2f | %.2f / %.2f / %.2f | %.2f |\n",
+			r.shape, 100*r.minKept, 100*r.maxKept, 100*r.ideal.minKept, 100*r.ideal.maxKept, r.maxVsOracle, r.ideal.maxVsOracle,
+			r.maxVsAct, r.ideal.maxVsAct, r.pinball, r.ideal.pinball, r.best, r.ideal.pinball/r.best)
+	}
+	return b.String()
 }
 
 // sweepTable formats the rows as the Markdown table of

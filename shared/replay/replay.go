@@ -23,6 +23,9 @@ type Options struct {
 	// Fixed, when set, replaces the estimate with a canned promise of this
 	// long after creation ("within 24 hours"), for comparison.
 	Fixed time.Duration
+	// Ideal, for Compare, are promised waits by ticket id (Shape.Ideal),
+	// scored beside the estimate and rounded as it is.
+	Ideal map[string]time.Duration
 }
 
 // Result measures how the promises fared.
@@ -68,6 +71,7 @@ func Run(events []event.Event, o Options) Result {
 
 // outcome is a ticket that was promised a time and answered.
 type outcome struct {
+	ticket         string
 	start, replied time.Time
 	promise        eta.Promise
 	// base are the baselines' promises (see Compare), when asked for.
@@ -124,7 +128,7 @@ func play(events []event.Event, o Options, baselines bool) []outcome {
 				c.base = bases[e.Source].promise(m.StartedAt, in.Backlog, o)
 				ahead[id] = in.Backlog
 			}
-			c.start = m.StartedAt
+			c.ticket, c.start = e.TicketID, m.StartedAt
 			promised[id] = c
 		}
 		tickets[id] = t

@@ -58,7 +58,25 @@ type Away struct{ Day, Days, Agents int }
 // Generate returns the shape's trace sorted by time: each ticket's created
 // event, a bot reply or internal note for some, and the first public reply
 // by the agent who took it (or, for the closed share, its closing).
-func (s Shape) Generate() []event.Event {
+func (s Shape) Generate() []event.Event { return s.generate(nil) }
+
+// state is the team when a ticket arrives, as an estimator that knows the
+// team but not the draws to come would see it: when each agent started the
+// ticket in hand (zero when free), and how many earlier tickets wait.
+type state struct {
+	handling []time.Time
+	waiting  int
+}
+
+// job is a ticket an agent took: closed ones take no time (reply = start).
+type job struct {
+	agent        int
+	start, reply time.Time
+}
+
+// generate is Generate; before each ticket's own draws it calls arrive, if
+// set, with the ticket's id, arrival and the team's state then.
+func (s Shape) generate(arrive func(id string, at time.Time, st state)) []event.Event {
 	r := rand.New(rand.NewPCG(s.Seed, 0x5ba9e))
 	loc := s.Calendar.Location()
 	day0 := time.Date(s.Start.Year(), s.Start.Month(), s.Start.Day(), 0, 0, 0, 0, loc)
@@ -85,39 +103,14 @@ func (s Shape) Generate() []event.Event {
 	}
 	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
 
-	// works reports whether agent i works on the local day of t.
-	works := func(i int, t time.Time) bool {
-		lt := t.In(loc)
-		if weekend(lt) && i >= s.WeekendAgents {
-			return false
-		}
-		// Days counted on dates, not hours: a DST day has 23 or 25.
-		d := int(time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC).Sub(
-			time.Date(day0.Year(), day0.Month(), day0.Day(), 0, 0, 0, 0, time.UTC)).Hours()) / 24
-		for _, a := range s.Away {
-			// The last agents go away: weekend cover is the first.
-			if d >= a.Day && d < a.Day+a.Days && i >= s.Agents-a.Agents {
-				return false
-			}
-		}
-		return true
-	}
-	// next is when agent i can start work at or after t.
-	next := func(i int, t time.Time) time.Time {
-		for range 400 {
-			t = s.Calendar.NextOpen(t)
-			if works(i, t) {
-				return t
-			}
-			lt := t.In(loc)
-			t = time.Date(lt.Year(), lt.Month(), lt.Day()+1, 0, 0, 0, 0, loc)
-		}
-		return t
-	}
 	free := make([]time.Time, s.Agents)
+	var jobs []job // kept only for arrive
 	var out []event.Event
 	for n, at := range arrivals {
 		id := fmt.Sprintf("%s-%05d", s.Name, n)
+		if arrive != nil {
+			arrive(id, at, s.stateAt(jobs, at))
+		}
 		out = append(out, event.Event{Source: "sim", TicketID: id, ID: id + "-c", Kind: event.TicketCreated,
 			OccurredAt: at, Channel: event.Email, Priority: event.Normal, Author: event.Customer})
 		if r.Float64() < s.Bots {
@@ -126,21 +119,23 @@ func (s Shape) Generate() []event.Event {
 		}
 		agent, start := 0, time.Time{}
 		for i := range free {
-			if t := next(i, later(free[i], at)); start.IsZero() || t.Before(start) {
+			if t := s.next(i, later(free[i], at)); start.IsZero() || t.Before(start) {
 				agent, start = i, t
 			}
 		}
 		if r.Float64() < s.ClosedUnanswered {
 			out = append(out, event.Event{Source: "sim", TicketID: id, ID: id + "-x", Kind: event.StatusChanged,
 				OccurredAt: start, Status: event.Closed, Author: event.Agent})
+			if arrive != nil {
+				jobs = append(jobs, job{agent, start, start})
+			}
 			continue
 		}
-		work := r.ExpFloat64()
-		if s.LongTail > 0 {
-			work = math.Exp(s.LongTail*r.NormFloat64() - s.LongTail*s.LongTail/2)
-		}
-		reply := s.Calendar.Add(start, max(time.Duration(work*float64(s.Handle)).Truncate(time.Second), time.Minute))
+		reply := s.Calendar.Add(start, s.handle(r))
 		free[agent] = reply
+		if arrive != nil {
+			jobs = append(jobs, job{agent, start, reply})
+		}
 		if r.Float64() < s.Notes {
 			out = append(out, event.Event{Source: "sim", TicketID: id, ID: id + "-n", Kind: event.InternalNote,
 				OccurredAt: start, Author: event.Agent})
@@ -150,6 +145,72 @@ func (s Shape) Generate() []event.Event {
 	}
 	slices.SortStableFunc(out, func(a, b event.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
 	return out
+}
+
+// handle draws one ticket's handling time, in business time: exponential
+// with mean Handle, or log-normal with LongTail.
+func (s Shape) handle(r *rand.Rand) time.Duration {
+	work := r.ExpFloat64()
+	if s.LongTail > 0 {
+		work = math.Exp(s.LongTail*r.NormFloat64() - s.LongTail*s.LongTail/2)
+	}
+	return max(time.Duration(work*float64(s.Handle)).Truncate(time.Second), time.Minute)
+}
+
+// works reports whether agent i works on the local day of t.
+func (s Shape) works(i int, t time.Time) bool {
+	lt := t.In(s.Calendar.Location())
+	if weekend(lt) && i >= s.WeekendAgents {
+		return false
+	}
+	// Days counted on dates, not hours: a DST day has 23 or 25.
+	d := int(time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, time.UTC).Sub(
+		time.Date(s.Start.Year(), s.Start.Month(), s.Start.Day(), 0, 0, 0, 0, time.UTC)).Hours()) / 24
+	for _, a := range s.Away {
+		// The last agents go away: weekend cover is the first.
+		if d >= a.Day && d < a.Day+a.Days && i >= s.Agents-a.Agents {
+			return false
+		}
+	}
+	return true
+}
+
+// next is when agent i can start work at or after t.
+func (s Shape) next(i int, t time.Time) time.Time {
+	loc := s.Calendar.Location()
+	for range 400 {
+		t = s.Calendar.NextOpen(t)
+		if s.works(i, t) {
+			return t
+		}
+		lt := t.In(loc)
+		t = time.Date(lt.Year(), lt.Month(), lt.Day()+1, 0, 0, 0, 0, loc)
+	}
+	return t
+}
+
+// stateAt is the team at at, from the jobs taken so far (in arrival
+// order). An agent takes its tickets in order, so once one of its jobs
+// started by at, all its earlier ones did.
+func (s Shape) stateAt(jobs []job, at time.Time) state {
+	st := state{handling: make([]time.Time, s.Agents)}
+	seen := make([]bool, s.Agents)
+	left := s.Agents
+	for k := len(jobs) - 1; k >= 0 && left > 0; k-- {
+		j := jobs[k]
+		if j.start.After(at) {
+			st.waiting++
+			continue
+		}
+		if seen[j.agent] {
+			continue
+		}
+		seen[j.agent], left = true, left-1
+		if j.reply.After(at) {
+			st.handling[j.agent] = j.start
+		}
+	}
+	return st
 }
 
 func weekend(t time.Time) bool { wd := t.Weekday(); return wd == time.Saturday || wd == time.Sunday }
