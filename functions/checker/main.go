@@ -54,7 +54,8 @@ func main() {
 		defer env.Flush(ctx)
 		// A new configuration (a new SSM parameter version, read at this
 		// cold start) retargets the open tickets a batch per run; once
-		// done, a run reads one document (two round trips: PutDocIfAbsent).
+		// done, a run reads one document (one request: a refused
+		// PutDocIfAbsent returns it).
 		// That goes beside the run rather than after it, where it added
 		// 10–40 ms to every run on DynamoDB Local here. A ticket retargeted
 		// while the run claims it meets the claim as any two writers do,
