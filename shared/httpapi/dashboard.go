@@ -354,30 +354,72 @@ func (p *dashboardPage) promises(days []history.Day, dates []string) {
 		Categories: shortDates(dates), Series: []chart.Series{{Values: vals}}, YMin: 0, YMax: 100, Unit: "%"}.SVG()
 }
 
-// recentBreaches lists the newest breaches: the store lists a range's
-// earliest first, so the range narrows until the list is complete.
+// recentBreaches lists the newest breaches. The store lists a range
+// earliest first, up to a limit, so the newest need a range whose list is
+// complete, and the widest such range has the most of them. From a week
+// back, a range cut by the limit is halved, and between a complete range
+// and a cut one the search goes on until the complete one holds a page's
+// worth or the two are within the hour. (Fixed steps of a week, a day and
+// two hours found nothing after a quiet weekend: the week was cut and the
+// last day empty.)
 func (a *API) recentBreaches(ctx context.Context, p *dashboardPage) error {
-	for _, back := range []time.Duration{7 * 24 * time.Hour, 24 * time.Hour, 2 * time.Hour} {
-		from := p.Now.Add(-back)
-		recs, err := a.History.Breaches(ctx, from, p.Now.Add(time.Second), 4*dashboardBreach+1)
+	limit := 4 * dashboardBreach
+	list := func(back time.Duration) ([]history.Record, bool, error) {
+		recs, err := a.History.Breaches(ctx, p.Now.Add(-back), p.Now.Add(time.Second), limit+1)
 		if err != nil {
-			return fmt.Errorf("breaches: %w", err)
+			return nil, false, fmt.Errorf("breaches: %w", err)
 		}
-		more := len(recs) > 4*dashboardBreach
-		if more && back > 2*time.Hour {
-			continue
+		return recs, len(recs) > limit, nil
+	}
+	shown := func(recs []history.Record) int {
+		n := 0
+		for _, r := range recs {
+			if p.Team == "" || r.Team == p.Team {
+				n++
+			}
 		}
-		p.BreachesFrom, p.BreachesMore, p.Breaches = from, more, nil
-		for i := len(recs) - 1; i >= 0 && len(p.Breaches) < dashboardBreach; i-- {
-			r := recs[i]
-			if p.Team != "" && r.Team != p.Team {
+		return n
+	}
+	back := 7 * 24 * time.Hour
+	recs, more, err := list(back)
+	if err != nil {
+		return err
+	}
+	if more {
+		// cut is the narrowest range known to be cut; ok the widest known
+		// complete, with its list (none yet).
+		cut, ok := back, time.Duration(0)
+		cutRecs, okRecs := recs, []history.Record(nil)
+		for cut-ok > time.Hour {
+			mid := ok + (cut-ok)/2
+			r, m, err := list(mid)
+			if err != nil {
+				return err
+			}
+			if m {
+				cut, cutRecs = mid, r
 				continue
 			}
-			b := report.Breach{Source: r.Source, Ticket: r.Ticket, Metric: r.Metric, Cycle: r.Cycle, Policy: r.Policy, Team: r.Team,
-				Due: r.Due, Ended: r.Ended, LatenessMin: math.Round(r.Lateness.Minutes()*10) / 10, URL: cmp.Or(r.URL, a.Config.Link(r.Source, r.Ticket))}
-			p.Breaches = append(p.Breaches, breachRow{Breach: b, Href: ticketHref(b.URL, r.Source, r.Ticket)})
+			ok, okRecs = mid, r
+			if shown(r) >= dashboardBreach {
+				break
+			}
 		}
-		return nil
+		back, recs, more = ok, okRecs, false
+		if ok == 0 {
+			// Cut within the hour: the hour's earliest, marked as more.
+			back, recs, more = cut, cutRecs, true
+		}
+	}
+	p.BreachesFrom, p.BreachesMore, p.Breaches = p.Now.Add(-back), more, nil
+	for i := len(recs) - 1; i >= 0 && len(p.Breaches) < dashboardBreach; i-- {
+		r := recs[i]
+		if p.Team != "" && r.Team != p.Team {
+			continue
+		}
+		b := report.Breach{Source: r.Source, Ticket: r.Ticket, Metric: r.Metric, Cycle: r.Cycle, Policy: r.Policy, Team: r.Team,
+			Due: r.Due, Ended: r.Ended, LatenessMin: math.Round(r.Lateness.Minutes()*10) / 10, URL: cmp.Or(r.URL, a.Config.Link(r.Source, r.Ticket))}
+		p.Breaches = append(p.Breaches, breachRow{Breach: b, Href: ticketHref(b.URL, r.Source, r.Ticket)})
 	}
 	return nil
 }

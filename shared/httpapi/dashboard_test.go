@@ -235,3 +235,65 @@ func TestDashboardResolutionColumn(t *testing.T) {
 		t.Errorf("total row cells %q, want first response 100.0%%, next reply –, resolution 50.0%%, promises –", got)
 	}
 }
+
+// The recent breaches are the newest ones, however the week went: after a
+// quiet weekend (the last day empty, the week more than a list's worth)
+// the page once said "No breaches since" yesterday.
+func TestDashboardRecentBreaches(t *testing.T) {
+	monday := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	tuesday := monday.Add(-6 * 24 * time.Hour)
+	for _, tc := range []struct {
+		name      string
+		n         int // breaches, ended every step from first
+		first     time.Time
+		step      time.Duration
+		wantFirst int // the newest shown; -1 for none
+		wantRows  int
+	}{
+		// 150 breaches Tuesday to Friday, none since Friday 17:00.
+		{"quiet weekend", 150, tuesday, 30 * time.Minute, 149, 20},
+		{"a few in the week", 5, tuesday, 24 * time.Hour, 4, 5},
+		// 300 in the last 50 hours: the newest is 10 minutes old.
+		{"busy", 300, monday.Add(-50 * time.Hour), 10 * time.Minute, 299, 20},
+		{"none", 0, tuesday, time.Hour, -1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := policy.Parse([]byte("policies:\n  - name: p\n    first_response: {within: 1h}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mem := store.NewMemoryAt(func() time.Time { return monday })
+			for i := range tc.n {
+				ended := tc.first.Add(time.Duration(i) * tc.step)
+				rec := history.Record{Source: "zendesk", Ticket: fmt.Sprint(i), Metric: history.FirstResponse, Policy: "p", Team: "support",
+					Started: ended.Add(-2 * time.Hour), Due: ended.Add(-time.Hour), Ended: ended}
+				rec.Measure(nil, true, 0)
+				if _, err := mem.Record(context.Background(), rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			api := httpapi.New(cfg, mem, func(string) (string, bool) { return "", false }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			api.Now = func() time.Time { return monday }
+			api.History, api.Clocks = mem, mem
+			srv := httptest.NewServer(api.Handler())
+			t.Cleanup(srv.Close)
+			_, body := getPage(t, srv.URL+"/")
+			table := body[strings.Index(body, `<table id="breaches">`):]
+			table = table[:strings.Index(table, "</table>")]
+			var got []string
+			for _, m := range regexp.MustCompile(`>zendesk (\d+)</a>`).FindAllStringSubmatch(table, -1) {
+				got = append(got, m[1])
+			}
+			var want []string
+			for i := tc.wantFirst; i > tc.wantFirst-tc.wantRows; i-- {
+				want = append(want, fmt.Sprint(i))
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("breach rows %v, want %v", got, want)
+			}
+			if none := strings.Contains(table, "No breaches since"); none != (tc.n == 0) {
+				t.Errorf("says no breaches: %v, with %d in the week", none, tc.n)
+			}
+		})
+	}
+}
