@@ -37,6 +37,11 @@ type Input struct {
 	Waits []time.Duration
 	// Backlog is how many unanswered tickets are ahead in the queue.
 	Backlog int
+	// Leaving is the share of waiting tickets that leave without a first
+	// response (closed at triage, solved by the customer): they take no
+	// agent's time, so the backlog is worked off as Backlog·(1−Leaving)
+	// services. 0 when not known.
+	Leaving float64
 	// Throughput is how many first responses the team gives per business
 	// hour while busy, measured from PaceSamples recent replies.
 	Throughput  float64
@@ -91,7 +96,8 @@ type Promise struct {
 //
 // Agents answer a queue roughly in arrival order, so the wait of a new
 // ticket is the time to work off the Backlog tickets ahead of it and itself:
-// n = Backlog+1 service times. At the recent pace the mean is n/Throughput;
+// n = Backlog+1 service times, less the share of the backlog that will
+// leave without a reply (Leaving). At the recent pace the mean is n/Throughput;
 // the spread combines the variation of n service times (√n of them) with the
 // error of a pace measured from m replies (n/√m of them). The promise is
 // the mean plus z spreads, z the normal q-quantile or, when the model has
@@ -116,7 +122,7 @@ func Estimate(in Input) Promise {
 	p := Promise{}
 	switch {
 	case in.Throughput > 0 && in.PaceSamples >= minN:
-		n, m := float64(in.Backlog+1), float64(in.PaceSamples)
+		n, m := float64(in.Backlog)*(1-min(max(in.Leaving, 0), maxLeaving))+1, float64(in.PaceSamples)
 		// In services: n of them expected, give or take sd. Mean and
 		// Spread are said in business time, as residuals are measured.
 		sd := math.Sqrt(n + n*n/m)
@@ -150,6 +156,11 @@ func Estimate(in Input) Promise {
 	}
 	return p.at(in.Now, in.Calendar)
 }
+
+// maxLeaving bounds the share of the backlog taken to need no reply: a
+// queue whose recent tickets were nearly all closed unanswered (a spam
+// wave) still answers the rest.
+const maxLeaving = 0.9
 
 // staffed is how many times faster or slower than the recent pace a
 // weekday's own pace must be for lay to use it. Nearer, a weekday's figure

@@ -106,6 +106,21 @@ func TestEstimate(t *testing.T) {
 			wantBy: utc10.Add(5 * time.Hour), wantText: "by today 15:00 UTC",
 		},
 		{
+			// The long backlog, a quarter of which will be closed without a
+			// reply: 12·0.75 + 1 = 10 services, mean 2.5h, spread
+			// √(10 + 100/50)/4 = 0.8660h, p90 3.610h: "within 4 hours",
+			// not 15:00.
+			name: "backlog partly leaving", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 12, Leaving: 0.25, Throughput: 4, PaceSamples: 50},
+			wantBy: utc10.Add(4 * time.Hour), wantText: "within 4 hours",
+		},
+		{
+			// All of it leaving counts as 90%: 12·0.1 + 1 = 2.2 services,
+			// mean 0.55h, spread √(2.2 + 4.84/50)/4 = 0.3789h, p90 62.1 min:
+			// "within 2 hours" (as if nobody were ahead: 34 min, 45 minutes).
+			name: "backlog nearly all leaving", in: eta.Input{Now: utc10, Target: time.Hour, Waits: history, Backlog: 12, Leaving: 1, Throughput: 4, PaceSamples: 50},
+			wantBy: utc10.Add(2 * time.Hour), wantText: "within 2 hours",
+		},
+		{
 			// Recent replies came 3 spreads late: z = 3 replaces 1.2816.
 			// 2.25 + 3·0.8147 = 4.694h = 14:41:40, up to 15:00.
 			name: "model lately optimistic", in: eta.Input{Now: utc10, Target: time.Hour, Backlog: 8, Throughput: 4, PaceSamples: 50,

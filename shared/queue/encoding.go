@@ -25,6 +25,9 @@ type statsJSON struct {
 	// Week: per weekday, Sunday first, the decayed count (3 decimals) and
 	// business milliseconds of its services.
 	Week []float64 `json:"week,omitempty"`
+	// Left: the decayed counts of tickets that left unanswered and of all
+	// that left (Stats.Left, Stats.Ended), 3 decimals.
+	Left []float64 `json:"left,omitempty"`
 }
 
 // MarshalJSON encodes s compactly.
@@ -35,6 +38,9 @@ func (s Stats) MarshalJSON() ([]byte, error) {
 		for _, d := range s.Week {
 			j.Week = append(j.Week, math.Round(d.N*1000)/1000, float64(d.Busy.Milliseconds()))
 		}
+	}
+	if s.Ended > 0 {
+		j.Left = []float64{math.Round(s.Left*1000) / 1000, math.Round(s.Ended*1000) / 1000}
 	}
 	if len(s.Open) > 0 {
 		j.Open = make(map[string]int64, len(s.Open))
@@ -59,6 +65,12 @@ func (s *Stats) UnmarshalJSON(b []byte) error {
 		for i := range s.Week {
 			s.Week[i] = DayPace{N: j.Week[2*i], Busy: time.Duration(j.Week[2*i+1]) * time.Millisecond}
 		}
+	}
+	if len(j.Left) > 0 {
+		if len(j.Left) != 2 {
+			return fmt.Errorf("queue: left: want 2 numbers, got %d", len(j.Left))
+		}
+		s.Left, s.Ended = j.Left[0], j.Left[1]
 	}
 	if len(j.Open) > 0 {
 		s.Open = make(map[string]time.Time, len(j.Open))

@@ -21,6 +21,8 @@ func TestStatsEncoding(t *testing.T) {
 	s.Answer(queue.Answer{Ticket: "1840001", Started: t0, At: t0.Add(37 * time.Minute)})
 	p := eta.Promise{By: t0.Add(time.Hour), Mean: 30 * time.Minute, Spread: 10 * time.Minute}
 	s.Answer(queue.Answer{Ticket: "1840002", Started: t0.Add(5 * time.Minute), At: t0.Add(52*time.Minute + 500*time.Millisecond), Promise: &p})
+	s.Arrive("1840004", t0.Add(7*time.Minute))
+	s.Drop("1840004")
 
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -32,9 +34,11 @@ func TestStatsEncoding(t *testing.T) {
 	// reply at 9:37 (15m0.5s = 900,500 ms), residual (47.0083 - 30)/10 =
 	// 1.70083..., promised and kept (flags 3). Its service is the week's
 	// only one: on a Monday (index 1, Sunday first), count 1, 900,500 ms.
+	// 1840004 left unanswered after the two replies: left 1, ended
+	// 1 + 0.995 + 0.995² = 2.985025, stored to 3 decimals.
 	want := `{"open":{"1840003":1795424760000},"replies":[["1840001",1795426620000,2220000,0,null,0],` +
 		`["1840002",1795427520500,2820500,900500,1.7008333333333334,3]],"last_reply":1795427520500,` +
-		`"week":[0,0,1,900500,0,0,0,0,0,0,0,0,0,0]}`
+		`"week":[0,0,1,900500,0,0,0,0,0,0,0,0,0,0],"left":[1,2.985]}`
 	if string(b) != want {
 		t.Errorf("encoded\n %s\nwant\n %s", b, want)
 	}
@@ -42,6 +46,11 @@ func TestStatsEncoding(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
+	// The counts come back to 3 decimals; the rest exactly.
+	if back.Left != 1 || back.Ended != 2.985 {
+		t.Errorf("left %v of %v, want 1 of 2.985", back.Left, back.Ended)
+	}
+	back.Ended = s.Ended
 	if !reflect.DeepEqual(back, s) {
 		t.Errorf("round trip\n %+v\nwant\n %+v", back, s)
 	}
@@ -54,5 +63,8 @@ func TestStatsEncoding(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"week":[1,2,3]}`), &back); err == nil {
 		t.Error("a short week decoded")
+	}
+	if err := json.Unmarshal([]byte(`{"left":[1]}`), &back); err == nil {
+		t.Error("a short left decoded")
 	}
 }

@@ -83,6 +83,13 @@ type Stats struct {
 	// eta.Input.Week): recent replies last only a few days on a busy
 	// queue, so a weekend staffed by a few agents is forgotten by Friday.
 	Week [7]DayPace `json:"-"` // stored by MarshalJSON
+	// Left is how many recent tickets left the queue without a first
+	// response (Drop: closed or solved unanswered, spam, a duplicate) and
+	// Ended how many left it at all, answered or not; both decayed by
+	// leaveDecay per ticket, so about the last leaveMemory count. Their
+	// ratio is the share of the backlog that will take no agent's time
+	// (eta.Input.Leaving).
+	Left, Ended float64 `json:"-"` // stored by MarshalJSON
 }
 
 // DayPace is one weekday's service times, each decayed by weekDecay per
@@ -90,6 +97,22 @@ type Stats struct {
 type DayPace struct {
 	N    float64       // services, decayed
 	Busy time.Duration // their business time, decayed
+}
+
+const (
+	leaveMemory = 200
+	leaveDecay  = 1 - 1.0/leaveMemory
+	// leaveMinSamples is how many tickets must have ended for the share
+	// that left unanswered to count.
+	leaveMinSamples = 20
+)
+
+// ended counts a ticket leaving the queue, left when without a reply.
+func (s *Stats) ended(left bool) {
+	s.Left, s.Ended = s.Left*leaveDecay, s.Ended*leaveDecay+1
+	if left {
+		s.Left++
+	}
 }
 
 const (
@@ -179,6 +202,7 @@ func (s *Stats) Answer(a Answer) bool {
 		}
 	}
 	s.LastReply = later(s.LastReply, a.At)
+	s.ended(false)
 	s.Replies = append(slices.Clone(s.Replies), r)
 	if n := len(s.Replies) - MaxReplies; n > 0 {
 		s.Replies = s.Replies[n:]
@@ -195,6 +219,7 @@ func (s *Stats) Drop(ticket string) bool {
 	}
 	s.Open = maps.Clone(s.Open)
 	delete(s.Open, ticket)
+	s.ended(true)
 	return true
 }
 
@@ -285,6 +310,9 @@ func (s *Stats) Input(ticket string, at time.Time, window time.Duration) eta.Inp
 		}
 	}
 	in.Throughput, in.PaceSamples = pace(service), len(service)
+	if s.Ended >= leaveMinSamples {
+		in.Leaving = s.Left / s.Ended
+	}
 	for i, d := range s.Week {
 		if d.N >= weekMinSamples && d.Busy > 0 {
 			in.Week[i] = d.N / d.Busy.Hours()

@@ -280,6 +280,43 @@ func TestDrop(t *testing.T) {
 	}
 }
 
+// The share of tickets that leave unanswered: each ticket that leaves
+// counts, the older ones decayed by 1 - 1/200 per later one.
+func TestLeaving(t *testing.T) {
+	var s queue.Stats
+	for i := range 30 {
+		s.Arrive(fmt.Sprint(i), mon09.Add(time.Duration(i)*time.Minute))
+	}
+	at := mon10
+	for i := range 24 {
+		at = at.Add(time.Minute)
+		s.Answer(queue.Answer{Ticket: fmt.Sprint(i), Started: mon09, At: at})
+		if got := s.Input("x", at, queue.DefaultWindow).Leaving; got != 0 {
+			t.Fatalf("after %d answers: leaving %v, want 0", i+1, got)
+		}
+	}
+	if s.Drop("unknown") {
+		t.Fatal("Drop of a ticket not waiting counted")
+	}
+	for i := 24; i < 30; i++ {
+		s.Drop(fmt.Sprint(i))
+	}
+	// 24 answered, then 6 dropped: left = (1-d^6)/(1-d), ended =
+	// (1-d^30)/(1-d), d = 0.995: 0.029627/0.139616 = 0.21221.
+	if got := s.Input("x", at, queue.DefaultWindow).Leaving; math.Abs(got-0.21221) > 1e-4 {
+		t.Errorf("leaving %v, want 0.21221", got)
+	}
+	// Fewer than 20 ended: not known yet.
+	var few queue.Stats
+	for i := range 19 {
+		few.Arrive(fmt.Sprint(i), mon09)
+		few.Drop(fmt.Sprint(i))
+	}
+	if got := few.Input("x", mon10, queue.DefaultWindow).Leaving; got != 0 {
+		t.Errorf("after 19 ended: leaving %v, want 0", got)
+	}
+}
+
 func TestInput(t *testing.T) {
 	now := mon09.Add(24 * time.Hour) // Tuesday 09:00
 	s := queue.Stats{
