@@ -192,23 +192,17 @@ func TestDashboardWeight(t *testing.T) {
 	}
 }
 
-// The summary shows the resolution attainment beside next reply's: one of
-// two resolutions solved in time is 50%, apart from the first response's
-// 100%.
-func TestDashboardResolutionColumn(t *testing.T) {
-	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
-	cfg, err := policy.Parse([]byte("policies:\n  - name: p\n    first_response: {within: 1h}\n    resolution: {within: 24h}\n"))
+// historyPage serves the dashboard at now over a memory store holding
+// recs (each measured as answered) under the configuration policies, and
+// returns the page.
+func historyPage(t *testing.T, now time.Time, policies string, recs []history.Record) string {
+	t.Helper()
+	cfg, err := policy.Parse([]byte(policies))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mem := store.NewMemoryAt(func() time.Time { return now })
-	start := now.Add(-72 * time.Hour)
-	for i, r := range []struct {
-		metric string
-		took   time.Duration
-	}{{history.FirstResponse, 10 * time.Minute}, {history.Resolution, 20 * time.Hour}, {history.Resolution, 30 * time.Hour}} {
-		rec := history.Record{Source: "zendesk", Ticket: fmt.Sprint(i), Metric: r.metric, Policy: "p", Team: "support",
-			Started: start, Due: start.Add(map[string]time.Duration{history.FirstResponse: time.Hour, history.Resolution: 24 * time.Hour}[r.metric]), Ended: start.Add(r.took)}
+	for _, rec := range recs {
 		rec.Measure(nil, true, 0)
 		if _, err := mem.Record(context.Background(), rec); err != nil {
 			t.Fatal(err)
@@ -220,6 +214,24 @@ func TestDashboardResolutionColumn(t *testing.T) {
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	_, body := getPage(t, srv.URL+"/")
+	return body
+}
+
+// The summary shows the resolution attainment beside next reply's: one of
+// two resolutions solved in time is 50%, apart from the first response's
+// 100%.
+func TestDashboardResolutionColumn(t *testing.T) {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	start := now.Add(-72 * time.Hour)
+	var recs []history.Record
+	for i, r := range []struct {
+		metric string
+		took   time.Duration
+	}{{history.FirstResponse, 10 * time.Minute}, {history.Resolution, 20 * time.Hour}, {history.Resolution, 30 * time.Hour}} {
+		recs = append(recs, history.Record{Source: "zendesk", Ticket: fmt.Sprint(i), Metric: r.metric, Policy: "p", Team: "support",
+			Started: start, Due: start.Add(map[string]time.Duration{history.FirstResponse: time.Hour, history.Resolution: 24 * time.Hour}[r.metric]), Ended: start.Add(r.took)})
+	}
+	body := historyPage(t, now, "policies:\n  - name: p\n    first_response: {within: 1h}\n    resolution: {within: 24h}\n", recs)
 	if !strings.Contains(body, "<th>Next reply</th><th>Resolution</th><th>Promises kept</th>") {
 		t.Errorf("no resolution column in the summary head")
 	}
@@ -258,26 +270,13 @@ func TestDashboardRecentBreaches(t *testing.T) {
 		{"none", 0, tuesday, time.Hour, -1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := policy.Parse([]byte("policies:\n  - name: p\n    first_response: {within: 1h}\n"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			mem := store.NewMemoryAt(func() time.Time { return monday })
+			var recs []history.Record
 			for i := range tc.n {
 				ended := tc.first.Add(time.Duration(i) * tc.step)
-				rec := history.Record{Source: "zendesk", Ticket: fmt.Sprint(i), Metric: history.FirstResponse, Policy: "p", Team: "support",
-					Started: ended.Add(-2 * time.Hour), Due: ended.Add(-time.Hour), Ended: ended}
-				rec.Measure(nil, true, 0)
-				if _, err := mem.Record(context.Background(), rec); err != nil {
-					t.Fatal(err)
-				}
+				recs = append(recs, history.Record{Source: "zendesk", Ticket: fmt.Sprint(i), Metric: history.FirstResponse, Policy: "p", Team: "support",
+					Started: ended.Add(-2 * time.Hour), Due: ended.Add(-time.Hour), Ended: ended})
 			}
-			api := httpapi.New(cfg, mem, func(string) (string, bool) { return "", false }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			api.Now = func() time.Time { return monday }
-			api.History, api.Clocks = mem, mem
-			srv := httptest.NewServer(api.Handler())
-			t.Cleanup(srv.Close)
-			_, body := getPage(t, srv.URL+"/")
+			body := historyPage(t, monday, "policies:\n  - name: p\n    first_response: {within: 1h}\n", recs)
 			table := body[strings.Index(body, `<table id="breaches">`):]
 			table = table[:strings.Index(table, "</table>")]
 			var got []string
